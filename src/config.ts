@@ -1,0 +1,103 @@
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+// An empty variable counts as absent (PROTOCOL.md, operating contract).
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = (...protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+
+const schema = z.object({
+  PORT: optional(int(0, 65535)),
+  HOST: optional(z.string()),
+  DATA_DIR: optional(z.string()),
+  DATABASE_URL: optional(url("postgres:", "postgresql:")),
+  DATABASE_POOL_SIZE: optional(int(1, 200)),
+  REDIS_URL: optional(url("redis:", "rediss:")),
+  MONGO_URL: optional(url("mongodb:", "mongodb+srv:")),
+  JWT_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
+  LOG_LEVEL: optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])),
+  NODE_ID: optional(z.string()),
+  SMTP_URL: optional(url("smtp:", "smtps:")),
+  MAIL_FROM: optional(z.string()),
+  BCRYPT_COST: optional(int(4, 15)),
+  ACCESS_TOKEN_TTL_SECONDS: optional(int(10, 86_400)),
+  REFRESH_TOKEN_TTL_DAYS: optional(int(1, 365)),
+  RATE_LIMIT_AUTH_PER_MINUTE: optional(int(60, 1_000_000)),
+  RATE_LIMIT_LOGIN_FAILURES: optional(int(5, 1_000_000)),
+  RATE_LIMIT_USER_PER_SECOND: optional(int(50, 1_000_000)),
+  RATE_LIMIT_SOCKET_SENDS: optional(int(100, 1_000_000)),
+  SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  mongoUrl: string | undefined;
+  jwtSecret: string | undefined;
+  logLevel: string;
+  nodeId: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  bcryptCost: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  rateLimits: {
+    authPerMinutePerIp: number;
+    loginFailuresPer15Minutes: number;
+    userRequestsPerSecond: number;
+    socketSendBurst: number;
+  };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the environment once; a bad value stops the start with every problem named. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const port = e.PORT ?? 3000;
+  return {
+    port,
+    host: e.HOST ?? "0.0.0.0",
+    dataDir: path.resolve(e.DATA_DIR ?? "./data"),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE ?? 20,
+    redisUrl: e.REDIS_URL,
+    mongoUrl: e.MONGO_URL,
+    jwtSecret: e.JWT_SECRET,
+    logLevel: e.LOG_LEVEL ?? "info",
+    nodeId: e.NODE_ID ?? `${os.hostname()}:${port}`,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? "chat <no-reply@localhost>",
+    // Cost 10 is ~50 ms per hash on this machine: slow for attackers, tolerable for signup bursts.
+    bcryptCost: e.BCRYPT_COST ?? 10,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS ?? 15 * 60,
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS ?? 30,
+    rateLimits: {
+      authPerMinutePerIp: e.RATE_LIMIT_AUTH_PER_MINUTE ?? 120,
+      loginFailuresPer15Minutes: e.RATE_LIMIT_LOGIN_FAILURES ?? 10,
+      userRequestsPerSecond: e.RATE_LIMIT_USER_PER_SECOND ?? 100,
+      socketSendBurst: e.RATE_LIMIT_SOCKET_SENDS ?? 200,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 8_000,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The error catalogue. The domain throws these; each door (http/problem.ts, realtime/ack.ts)
+ * maps the stable `code` to its wire form. Nothing here knows about HTTP or sockets.
+ */
+export type ErrorCode =
+  | "VALIDATION"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "GONE"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "RATE_LIMITED"
+  | "UNAVAILABLE"
+  | "INTERNAL";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class Invalid extends DomainError {
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super("VALIDATION", message);
+  }
+}
+
+export class Unauthorized extends DomainError {
+  constructor(message = "authentication required") {
+    super("UNAUTHORIZED", message);
+  }
+}
+
+export class Forbidden extends DomainError {
+  constructor(message = "not allowed") {
+    super("FORBIDDEN", message);
+  }
+}
+
+export class NotFound extends DomainError {
+  constructor(message = "not found") {
+    super("NOT_FOUND", message);
+  }
+}
+
+export class Conflict extends DomainError {
+  constructor(message: string) {
+    super("CONFLICT", message);
+  }
+}
+
+export class Gone extends DomainError {
+  constructor(message: string) {
+    super("GONE", message);
+  }
+}
+
+export class PayloadTooLarge extends DomainError {
+  constructor(message: string) {
+    super("PAYLOAD_TOO_LARGE", message);
+  }
+}
+
+export class UnsupportedMediaType extends DomainError {
+  constructor(message: string) {
+    super("UNSUPPORTED_MEDIA_TYPE", message);
+  }
+}
+
+export class RateLimited extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super("RATE_LIMITED", `too many requests; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+export class Unavailable extends DomainError {
+  constructor(message: string) {
+    super("UNAVAILABLE", message);
+  }
+}

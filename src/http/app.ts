@@ -1,0 +1,87 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import express, { Router, type Express } from "express";
+import type { AccountDeps } from "../domain/accounts.js";
+import type { FollowDeps } from "../domain/follows.js";
+import type { FriendDeps } from "../domain/friends.js";
+import type { RateLimiter } from "../domain/ports/rate-limiter.js";
+import type { ProfileDeps } from "../domain/profiles.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import { bearerAuth } from "./authenticate.js";
+import { problemHandler, sendProblem } from "./problem.js";
+import { requestLog } from "./request-log.js";
+import type { RouteKit } from "./route.js";
+import { registerAuthRoutes } from "./routes/auth.js";
+import { registerSocialRoutes } from "./routes/social.js";
+import { registerUserRoutes } from "./routes/users.js";
+
+export type HttpDeps = AccountDeps &
+  ProfileDeps &
+  FriendDeps &
+  FollowDeps & {
+    authPerIp: RateLimiter;
+    perUser: RateLimiter;
+  };
+
+export interface Readiness {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface AppOptions {
+  log: Logger;
+  metrics: Metrics;
+  readiness: Readiness[];
+  /** Routers of later features register here, against the same kit. */
+  extraRoutes?: ((kit: RouteKit) => void)[];
+}
+
+const READY_TIMEOUT_MS = 2_000;
+
+export function createApp(deps: HttpDeps, opts: AppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback, linklocal, uniquelocal");
+  app.use(requestLog(opts.log, opts.metrics));
+
+  app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
+  app.get("/readyz", async (_req, res) => {
+    const results = await Promise.all(
+      opts.readiness.map(async (r) => {
+        try {
+          await Promise.race([r.check(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), READY_TIMEOUT_MS).unref())]);
+          return null;
+        } catch {
+          return r.name;
+        }
+      }),
+    );
+    const failing = results.filter((n): n is string => n !== null);
+    if (failing.length) res.status(503).json({ status: "unavailable", failing });
+    else res.json({ status: "ok" });
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+  });
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  const api = Router();
+  api.use(express.json({ limit: "1mb" }));
+  const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(deps) };
+  registerAuthRoutes(kit, deps);
+  registerUserRoutes(kit, deps);
+  registerSocialRoutes(kit, deps);
+  for (const register of opts.extraRoutes ?? []) register(kit);
+
+  const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: { title: "Chat backend API", version: "0.1.0", description: "See README.md and shared/PROTOCOL.md for the socket events and guarantees." },
+  });
+  api.get("/openapi.json", (_req, res) => void res.json(openapi));
+  api.use((req, res) => sendProblem(res, "NOT_FOUND", `no route ${req.method} ${req.baseUrl}${req.path}`));
+  app.use("/api", api);
+
+  app.use(problemHandler(opts.log));
+  return app;
+}

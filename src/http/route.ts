@@ -1,0 +1,104 @@
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { Request, RequestHandler, Response, Router } from "express";
+import { z } from "zod";
+import type { AccessClaims } from "../domain/ports/security.js";
+import { ProblemSchema } from "./api-schemas.js";
+import { parseInput } from "./validation.js";
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: Method;
+  /** Express path relative to /api, e.g. "/rooms/:id". */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Default true: a valid Bearer access token is required. */
+  auth?: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Documented only (multipart bodies are parsed by multer before the handler). */
+  multipart?: Record<string, "file" | "string">;
+  middleware?: RequestHandler[];
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+}
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Set on authenticated routes. */
+  auth: AccessClaims;
+  req: Request;
+  res: Response;
+}
+
+/** A reply to send as JSON; `undefined` when the handler wrote the response itself (streams). */
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
+
+export interface RouteKit {
+  router: Router;
+  registry: OpenAPIRegistry;
+  /** Verifies the access token and applies the per-user rate limit. */
+  authenticate: RequestHandler;
+}
+
+const toOpenApiPath = (p: string) => `/api${p.replace(/:([A-Za-z]+)/g, "{$1}")}`;
+
+/**
+ * Registers one route: the same zod schemas validate the request and describe it in OpenAPI,
+ * so the document cannot drift from what the server accepts.
+ */
+export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown>(
+  kit: RouteKit,
+  spec: RouteSpec<P, Q, B>,
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Reply>,
+) {
+  const needsAuth = spec.auth !== false;
+  const responses: RouteConfig["responses"] = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    responses[status] = r.schema ? { description: r.description, content: { [r.contentType ?? "application/json"]: { schema: r.schema } } } : { description: r.description };
+  }
+  responses.default = { description: "Error (RFC 9457 problem details)", content: { "application/problem+json": { schema: ProblemSchema } } };
+  const request: RouteConfig["request"] = {};
+  if (spec.params) request.params = spec.params as never;
+  if (spec.query) request.query = spec.query as never;
+  if (spec.body) request.body = { content: { "application/json": { schema: spec.body } }, required: true };
+  if (spec.multipart) {
+    const shape = Object.fromEntries(
+      Object.entries(spec.multipart).map(([k, v]) => [k, v === "file" ? z.string().meta({ format: "binary" }) : z.string()]),
+    );
+    request.body = { content: { "multipart/form-data": { schema: z.object(shape) } }, required: true };
+  }
+  kit.registry.registerPath({
+    method: spec.method,
+    path: toOpenApiPath(spec.path),
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(needsAuth ? { security: [{ bearerAuth: [] }] } : {}),
+    request,
+    responses,
+  });
+
+  const template = `/api${spec.path}`;
+  const handlers: RequestHandler[] = [
+    (_req, res, next) => {
+      res.locals.route = template;
+      next();
+    },
+    ...(needsAuth ? [kit.authenticate] : []),
+    ...(spec.middleware ?? []),
+  ];
+  handlers.push(async (req, res) => {
+    const params = spec.params ? parseInput(spec.params, req.params, "path") : req.params;
+    const query = spec.query ? parseInput(spec.query, req.query, "query") : req.query;
+    const body = spec.body ? parseInput(spec.body, req.body ?? {}, "body") : req.body;
+    const reply = await handler({ params, query, body, auth: res.locals.auth, req, res } as never);
+    if (!reply) return;
+    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    if (reply.body === undefined) res.status(reply.status).end();
+    else res.status(reply.status).json(reply.body);
+  });
+  kit.router[spec.method](spec.path, ...handlers);
+}

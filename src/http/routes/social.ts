@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { follow, unfollow, type FollowDeps } from "../../domain/follows.js";
+import { answerFriendRequest, listFriendRequests, listFriends, removeFriend, sendFriendRequest, type FriendDeps } from "../../domain/friends.js";
+import { FriendRequestSchema, Id, IdParams, PresenceSchema, UserIdParams, UserSchema } from "../api-schemas.js";
+import { defineRoute, type RouteKit } from "../route.js";
+
+const RequestReply = z.object({ request: FriendRequestSchema });
+
+export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDeps) {
+  const tag = "friends";
+
+  defineRoute(
+    kit,
+    {
+      method: "post",
+      path: "/friends/requests",
+      summary: "Ask a user to be friends",
+      tag,
+      body: z.object({ userId: Id }),
+      responses: { 201: { description: "Request created", schema: RequestReply } },
+    },
+    async ({ auth, body }) => ({ status: 201, body: { request: await sendFriendRequest(deps, auth.userId, body.userId) } }),
+  );
+
+  defineRoute(
+    kit,
+    {
+      method: "get",
+      path: "/friends/requests",
+      summary: "Pending requests to and from the caller",
+      tag,
+      responses: { 200: { description: "Pending requests", schema: z.object({ incoming: z.array(FriendRequestSchema), outgoing: z.array(FriendRequestSchema) }) } },
+    },
+    async ({ auth }) => ({ status: 200, body: await listFriendRequests(deps, auth.userId) }),
+  );
+
+  for (const [verb, answer] of [
+    ["accept", "accepted"],
+    ["decline", "declined"],
+  ] as const) {
+    defineRoute(
+      kit,
+      {
+        method: "post",
+        path: `/friends/requests/:id/${verb}`,
+        summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a request addressed to the caller`,
+        tag,
+        params: IdParams,
+        responses: { 200: { description: "Request answered", schema: RequestReply } },
+      },
+      async ({ auth, params }) => ({ status: 200, body: { request: await answerFriendRequest(deps, auth.userId, params.id, answer) } }),
+    );
+  }
+
+  defineRoute(
+    kit,
+    {
+      method: "get",
+      path: "/friends",
+      summary: "The caller's friends with presence",
+      tag,
+      responses: { 200: { description: "Friends", schema: z.object({ friends: z.array(z.object({ user: UserSchema, presence: PresenceSchema })) }) } },
+    },
+    async ({ auth }) => ({ status: 200, body: { friends: await listFriends(deps, auth.userId) } }),
+  );
+
+  defineRoute(
+    kit,
+    { method: "delete", path: "/friends/:userId", summary: "End a friendship (idempotent)", tag, params: UserIdParams, responses: { 204: { description: "Removed" } } },
+    async ({ auth, params }) => {
+      await removeFriend(deps, auth.userId, params.userId);
+      return { status: 204 };
+    },
+  );
+
+  defineRoute(
+    kit,
+    { method: "put", path: "/follows/:userId", summary: "Follow a user (idempotent)", tag: "follows", params: UserIdParams, responses: { 204: { description: "Following" } } },
+    async ({ auth, params }) => {
+      await follow(deps, auth.userId, params.userId);
+      return { status: 204 };
+    },
+  );
+
+  defineRoute(
+    kit,
+    { method: "delete", path: "/follows/:userId", summary: "Unfollow a user (idempotent)", tag: "follows", params: UserIdParams, responses: { 204: { description: "Not following" } } },
+    async ({ auth, params }) => {
+      await unfollow(deps, auth.userId, params.userId);
+      return { status: 204 };
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import type { NewUser, Page, UserPatch, UserRepository } from "../domain/ports/user-repository.js";
+import type { UserRecord } from "../domain/users.js";
+import type { Prisma } from "./database.js";
+import { mapPrismaError } from "./prisma-errors.js";
+
+/** `%`, `_` and `\` in a search are literal characters, not patterns. */
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+export class PrismaUserRepository implements UserRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  async create(user: NewUser): Promise<UserRecord> {
+    try {
+      return await this.prisma.user.create({ data: user });
+    } catch (err) {
+      mapPrismaError(err, { conflict: "an account with this email already exists" });
+    }
+  }
+
+  findById(id: string): Promise<UserRecord | null> {
+    return this.prisma.user.findUnique({ where: { id } });
+  }
+
+  findByEmail(email: string): Promise<UserRecord | null> {
+    return this.prisma.user.findUnique({ where: { email } });
+  }
+
+  findManyByIds(ids: string[]): Promise<UserRecord[]> {
+    return ids.length ? this.prisma.user.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
+  }
+
+  async update(id: string, patch: UserPatch): Promise<UserRecord> {
+    try {
+      return await this.prisma.user.update({ where: { id }, data: patch });
+    } catch (err) {
+      mapPrismaError(err, { notFound: "no such user" });
+    }
+  }
+
+  async search(query: string, limit: number, afterId: string | null): Promise<Page<UserRecord>> {
+    const rows = await this.prisma.user.findMany({
+      where: {
+        OR: [{ displayName: { contains: escapeLike(query), mode: "insensitive" } }, { email: query.toLowerCase() }],
+        ...(afterId ? { id: { gt: afterId } } : {}),
+      },
+      orderBy: { id: "asc" },
+      take: limit + 1,
+    });
+    return toPage(rows, limit);
+  }
+}
