@@ -3,18 +3,31 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { Config } from "./config.js";
-import type { FeedPublisher } from "./domain/ports/feed.js";
+import type { MessageDeps } from "./domain/messages.js";
+import { EventsFeed } from "./domain/events-feed.js";
+import type { FeedWaker } from "./domain/ports/feed-log.js";
 import type { MailTransport } from "./domain/ports/mail-transport.js";
+import type { MessageStore } from "./domain/ports/message-store.js";
 import { createApp, type HttpDeps, type Readiness } from "./http/app.js";
+import { registerEventRoutes } from "./http/routes/events.js";
+import { registerMessageRoutes } from "./http/routes/messages.js";
+import { registerRoomRoutes } from "./http/routes/rooms.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import { createSocketServer, startRealtime } from "./realtime/server.js";
+import { Inflight } from "./realtime/inflight.js";
+import { SocketBroadcaster } from "./realtime/socket-broadcaster.js";
 import { BcryptHasher } from "./security/bcrypt-hasher.js";
 import { JwtAccessTokens } from "./security/jwt-access-tokens.js";
 import { resolveJwtSecret } from "./security/jwt-secret.js";
 import { openDatabase } from "./store/database.js";
+import { InProcessWaker, RedisWaker } from "./store/feed-wakers.js";
 import { FileBlobStorage } from "./store/file-blob-storage.js";
 import { LogMailTransport } from "./store/mail-transports.js";
 import { OfflinePresence } from "./store/offline-presence.js";
+import { PgMessageStore } from "./store/pg-message-store.js";
+import { PrismaFeedLog } from "./store/prisma-feed-log.js";
+import { PrismaRoomRepository } from "./store/prisma-rooms.js";
 import { PrismaFollowRepository, PrismaFriendRepository } from "./store/prisma-social.js";
 import { PrismaEmailCodeRepository, PrismaSessionRepository } from "./store/prisma-sessions.js";
 import { PrismaUserRepository } from "./store/prisma-users.js";
@@ -26,27 +39,59 @@ export interface NodeOverrides {
   mail?: MailTransport;
 }
 
+export type NodeDeps = HttpDeps & MessageDeps;
+
 export interface RunningNode {
   url: string;
   port: number;
-  deps: HttpDeps;
-  /** Stops accepting, lets in-flight requests finish (up to the grace period), closes everything. */
+  deps: NodeDeps;
+  /** Stops accepting, lets in-flight requests and acks finish (up to the grace period), closes everything. */
   stop(): Promise<void>;
+  /** Ends the process's connections at once, as a crash would (tests). */
+  kill(): Promise<void>;
 }
 
-// No-op until the events feed lands (issue 5); kept behind the port so use cases already publish.
-const feedNotYetWired: FeedPublisher = { publish: async () => {} };
+// Events older than this are trimmed; a cursor from before the trim point gets 410.
+const EVENT_RETENTION_MS = 3 * 86_400_000;
+const EVENT_TRIM_EVERY_MS = 10 * 60_000;
 
-/** The composition root's body: builds every adapter from config, wires the doors, listens. */
+function redisClient(url: string, log: Logger, role: string): Redis {
+  // Commands queue while Redis restarts and go out when it is back; nothing durable lives there.
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, connectionName: `chat-${role}` });
+  client.on("error", (err) => log.warn({ role, err: err.message }, "redis error"));
+  return client;
+}
+
+/** The composition root's body: builds every adapter from config, wires both doors, listens. */
 export async function startNode(config: Config, log: Logger, overrides: NodeOverrides = {}): Promise<RunningNode> {
   const metrics = createMetrics();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir), poolSize: config.databasePoolSize }, log);
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }) : undefined;
-  redis?.on("error", (err) => log.warn({ err: err.message }, "redis error"));
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, log);
+  const redis = config.redisUrl ? redisClient(config.redisUrl, log, "cmd") : undefined;
+  const redisPubSub = config.redisUrl ? { pub: redisClient(config.redisUrl, log, "pub"), sub: redisClient(config.redisUrl, log, "sub") } : undefined;
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
+  const messages: MessageStore = new PgMessageStore(db.prisma);
 
+  const io = createSocketServer({ redis: redisPubSub });
+  const presence = new OfflinePresence();
+  const broadcaster = new SocketBroadcaster(io);
+  const rooms = new PrismaRoomRepository(db.prisma);
   const users = new PrismaUserRepository(db.prisma);
-  const deps: HttpDeps = {
+  const waker: FeedWaker = config.redisUrl
+    ? new RedisWaker(redis!, redisClient(config.redisUrl, log, "feed-sub"), log.child({ component: "feed" }))
+    : new InProcessWaker();
+  const feed = new EventsFeed({
+    feedLog: new PrismaFeedLog(db.prisma),
+    waker,
+    broadcaster,
+    rooms,
+    users,
+    messages,
+    onError: (err, what) => log.error({ err }, what),
+  });
+  const trimFeed = setInterval(() => {
+    feed.trim(new Date(Date.now() - EVENT_RETENTION_MS)).catch((err) => log.warn({ err }, "feed trim failed"));
+  }, EVENT_TRIM_EVERY_MS).unref();
+  const deps: NodeDeps = {
     users,
     sessions: new PrismaSessionRepository(db.prisma),
     emailCodes: new PrismaEmailCodeRepository(db.prisma),
@@ -58,8 +103,12 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     blobs: new FileBlobStorage(path.join(config.dataDir, "blobs")),
     friends: new PrismaFriendRepository(db.prisma),
     follows: new PrismaFollowRepository(db.prisma),
-    presence: new OfflinePresence(),
-    feed: feedNotYetWired,
+    rooms,
+    messages,
+    presence,
+    feed,
+    broadcaster,
+    onMessageStored: () => metrics.messagesSent.inc(),
     authPerIp: createRateLimiter({ keyPrefix: "auth-ip", points: config.rateLimits.authPerMinutePerIp, durationSeconds: 60, redis }),
     perUser: createRateLimiter({ keyPrefix: "user", points: config.rateLimits.userRequestsPerSecond, durationSeconds: 1 }),
   };
@@ -67,9 +116,28 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const readiness: Readiness[] = [{ name: "database", check: () => db.ping() }];
   if (redis) readiness.push({ name: "redis", check: async () => void (await redis.ping()) });
 
-  const app = createApp(deps, { log, metrics, readiness });
+  const app = createApp(deps, {
+    log,
+    metrics,
+    readiness,
+    extraRoutes: [
+      (kit) => registerRoomRoutes(kit, deps),
+      (kit) => registerMessageRoutes(kit, deps),
+      (kit) => registerEventRoutes(kit, { feed, metrics }),
+    ],
+  });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
+  const inflight = new Inflight();
+  startRealtime(io, server, {
+    ...deps,
+    inflight,
+    log: log.child({ component: "realtime" }),
+    metrics,
+    socketSends: createRateLimiter({ keyPrefix: "socket-send", points: config.rateLimits.socketSendBurst, durationSeconds: 1 }),
+    isOnline: async (ids) => new Set([...(await presence.statusOf(ids))].filter(([, p]) => p.status !== "offline").map(([id]) => id)),
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -78,18 +146,44 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   log.info({ port, database: db.kind, redis: Boolean(redis) }, "listening");
 
+  const closeClients = async () => {
+    clearInterval(trimFeed);
+    await feed.close().catch((err) => log.warn({ err }, "feed close failed"));
+    await waker.close();
+    await messages.close();
+    await db.close();
+    for (const client of [redis, redisPubSub?.pub, redisPubSub?.sub]) {
+      if (client) await client.quit().catch(() => client.disconnect());
+    }
+  };
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      // Held polls answer now (no events, same cursor) instead of holding the drain for 55 s.
+      await feed.close();
+      // Handlers already running finish and ack before their sockets are closed.
+      await Promise.race([inflight.idle(), closed]);
+      io.disconnectSockets(true);
+      io.close();
       await closed;
       clearTimeout(grace);
-      await db.close();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      await closeClients();
       log.info("stopped");
     })());
 
-  return { url: `http://${host}:${port}`, port, deps, stop };
+  const kill = async () => {
+    stopping ??= (async () => {
+      server.closeAllConnections();
+      io.disconnectSockets(true);
+      io.close();
+      await closeClients().catch(() => {});
+    })();
+    await stopping;
+  };
+
+  return { url: `http://${host}:${port}`, port, deps, stop, kill };
 }

@@ -128,18 +128,20 @@ export async function requestEmailVerification(deps: AccountDeps, userId: string
 }
 
 export async function verifyEmail(deps: AccountDeps, userId: string, code: string): Promise<UserView> {
+  // Counted before comparing: each increment is atomic, so of any number of concurrent guesses
+  // only the first EMAIL_CODE_MAX_ATTEMPTS read a count within the limit and get compared.
+  await deps.emailCodes.countAttempt(userId);
   const stored = await deps.emailCodes.get(userId);
   if (!stored || stored.expiresAt <= clock(deps)) {
     throw new Invalid("no valid code: request a new one", [{ path: "code", message: "expired or not requested" }]);
   }
-  if (stored.attempts >= EMAIL_CODE_MAX_ATTEMPTS) {
+  if (stored.attempts > EMAIL_CODE_MAX_ATTEMPTS) {
     await deps.emailCodes.delete(userId);
     throw new Invalid("too many attempts: request a new code", [{ path: "code", message: "too many attempts" }]);
   }
   const expected = Buffer.from(stored.codeHash, "hex");
   const given = Buffer.from(sha256(`${userId}:${code}`), "hex");
   if (!timingSafeEqual(expected, given)) {
-    await deps.emailCodes.countAttempt(userId);
     throw new Invalid("wrong code", [{ path: "code", message: "does not match" }]);
   }
   await deps.emailCodes.delete(userId);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { pino } from "pino";
+import { pino, type DestinationStream } from "pino";
 import { loadConfig } from "../../src/config.js";
 import { startNode, type RunningNode } from "../../src/node.js";
 import { RecordingMail } from "./recording-mail.js";
@@ -21,6 +21,8 @@ export interface TestNodeOptions {
   env?: Record<string, string>;
   /** Reuse a DATA_DIR (restart tests); otherwise a fresh temporary one. */
   dataDir?: string;
+  /** Where the node's pino log goes (default stdout); lets a test read what the node logs. */
+  logStream?: DestinationStream;
 }
 
 const LOG_LEVEL = process.env.TEST_LOG_LEVEL || "silent";
@@ -45,7 +47,7 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
   };
   const config = loadConfig(env);
   const mail = new RecordingMail();
-  const log = pino({ level: config.logLevel });
+  const log = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
   const node = await startNode(config, log, { mail });
   return {
     ...node,
@@ -56,4 +58,16 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Shared by nodes of one cluster so a token from one is valid on all (as JWT_SECRET is in production). */
+export const CLUSTER_JWT_SECRET = "test-secret-shared-by-all-test-nodes-0123456789";
+
+/** Several nodes on one PostgreSQL and one Redis, as behind a load balancer. */
+export async function startTestCluster(count: number, opts: TestNodeOptions = {}): Promise<TestNode[]> {
+  const nodes: TestNode[] = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push(await startTestNode({ redis: true, ...opts, env: { JWT_SECRET: CLUSTER_JWT_SECRET, ...opts.env } }));
+  }
+  return nodes;
 }

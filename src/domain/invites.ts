@@ -1,0 +1,79 @@
+import { Conflict, Invalid, NotFound } from "./errors.js";
+import type { InviteRecord } from "./ports/room-repository.js";
+import { renderRoomFor, type RoomView } from "./room-views.js";
+import { GROUP_INVITES_MAX, requireMember, ROOM_NAME_MAX, type RoomDeps } from "./rooms.js";
+
+export interface InviteView {
+  id: string;
+  roomId: string;
+  inviterId: string;
+  inviteeId: string;
+  status: string;
+  createdAt: string;
+}
+
+const viewInvite = (i: InviteRecord): InviteView => ({ ...i, createdAt: i.createdAt.toISOString() });
+
+/** The room as the invitee will see it once in (a non-member has no read cursor yet). */
+async function roomPreview(deps: RoomDeps, invite: InviteRecord): Promise<RoomView | null> {
+  return renderRoomFor(deps, invite.inviterId, invite.roomId).then((r) => r && { ...r, unreadCount: 0, lastReadSeq: 0 });
+}
+
+async function invite(deps: RoomDeps, inviterId: string, roomId: string, userIds: string[]): Promise<InviteView[]> {
+  const ids = [...new Set(userIds)].filter((id) => id !== inviterId);
+  if (ids.length > GROUP_INVITES_MAX) throw new Invalid(`at most ${GROUP_INVITES_MAX} invitees at once`, [{ path: "userIds", message: "too many" }]);
+  const found = await deps.users.findManyByIds(ids);
+  if (found.length !== ids.length) throw new NotFound("some invited users do not exist");
+  const results = await deps.rooms.createInvites(roomId, inviterId, ids);
+  for (const { invite, created } of results) {
+    if (!created) continue;
+    const room = await roomPreview(deps, invite);
+    await deps.feed.publish(invite.inviteeId, { type: "invite.created", data: { invite: viewInvite(invite), room } });
+  }
+  return results.map((r) => viewInvite(r.invite));
+}
+
+export async function createGroupRoom(deps: RoomDeps, ownerId: string, input: { name: string; memberIds: string[] }): Promise<RoomView> {
+  const name = input.name.trim();
+  if (!name || name.length > ROOM_NAME_MAX) throw new Invalid(`name must be 1-${ROOM_NAME_MAX} characters`, [{ path: "name", message: "bad length" }]);
+  const room = await deps.rooms.createGroup(ownerId, name);
+  await invite(deps, ownerId, room.id, input.memberIds);
+  await deps.feed.roomChanged(room.id, [ownerId]);
+  const view = await renderRoomFor(deps, ownerId, room.id);
+  if (!view) throw new NotFound("no such room");
+  return view;
+}
+
+/** Any member of a group may invite anyone; users already in the room are skipped. */
+export async function inviteToRoom(deps: RoomDeps, inviterId: string, roomId: string, userIds: string[]): Promise<InviteView[]> {
+  await requireMember(deps, roomId, inviterId);
+  const room = await deps.rooms.find(roomId);
+  if (room?.type !== "group") throw new Invalid("direct rooms have exactly two members", [{ path: "roomId", message: "is a direct room" }]);
+  return invite(deps, inviterId, roomId, userIds);
+}
+
+export async function listInvites(deps: RoomDeps, userId: string): Promise<InviteView[]> {
+  return (await deps.rooms.pendingInvites(userId)).map(viewInvite);
+}
+
+/** Only the invitee may answer; to anyone else the invite does not exist. */
+export async function answerInvite(
+  deps: RoomDeps,
+  userId: string,
+  inviteId: string,
+  answer: "accepted" | "declined",
+): Promise<{ invite: InviteView; room?: RoomView }> {
+  const found = await deps.rooms.findInvite(inviteId);
+  if (!found || found.inviteeId !== userId) throw new NotFound("no such invite");
+  if (found.status !== "pending") throw new Conflict(`invite already ${found.status}`);
+  const answered = await deps.rooms.answerInvite(inviteId, answer, new Date());
+  if (!answered) throw new Conflict("invite was answered meanwhile");
+  const view = viewInvite(answered);
+  const room = answer === "accepted" ? ((await renderRoomFor(deps, userId, answered.roomId)) ?? undefined) : undefined;
+  const preview = room ?? (await roomPreview(deps, answered));
+  for (const to of [answered.inviteeId, answered.inviterId]) {
+    await deps.feed.publish(to, { type: "invite.updated", data: { invite: view, room: preview } });
+  }
+  if (answer === "accepted") await deps.feed.roomChanged(answered.roomId, await deps.rooms.memberIds(answered.roomId));
+  return room ? { invite: view, room } : { invite: view };
+}

@@ -1,0 +1,100 @@
+import { Forbidden, Invalid, NotFound } from "./errors.js";
+import type { Broadcaster } from "./ports/broadcaster.js";
+import type { FeedPublisher } from "./ports/feed.js";
+import type { PresenceReader, Presence } from "./ports/presence.js";
+import type { MembershipRecord } from "./ports/room-repository.js";
+import { byActivity, renderRoomFor, renderRooms, type RoomView, type RoomViewDeps } from "./room-views.js";
+import { viewUser, type UserView } from "./users.js";
+
+export interface RoomDeps extends RoomViewDeps {
+  presence: PresenceReader;
+  feed: FeedPublisher;
+  broadcaster: Broadcaster;
+}
+
+export const ROOM_NAME_MAX = 100;
+export const GROUP_INVITES_MAX = 100;
+
+/** Every room use case starts here: non-members are refused before anything is read. */
+export async function requireMember(deps: Pick<RoomDeps, "rooms">, roomId: string, userId: string): Promise<MembershipRecord> {
+  const membership = await deps.rooms.membership(roomId, userId);
+  if (membership) return membership;
+  if (!(await deps.rooms.find(roomId))) throw new NotFound("no such room");
+  throw new Forbidden("not a member of this room");
+}
+
+async function viewFor(deps: RoomDeps, userId: string, roomId: string): Promise<RoomView> {
+  const view = await renderRoomFor(deps, userId, roomId);
+  if (!view) throw new NotFound("no such room");
+  return view;
+}
+
+export async function createDirectRoom(deps: RoomDeps, userId: string, otherId: string): Promise<{ room: RoomView; created: boolean }> {
+  if (otherId === userId) throw new Invalid("a direct room needs another user", [{ path: "userId", message: "is yourself" }]);
+  if (!(await deps.users.findById(otherId))) throw new NotFound("no such user");
+  const { room, created } = await deps.rooms.ensureDirect(userId, otherId);
+  if (created) await deps.feed.roomChanged(room.id, [userId, otherId]);
+  return { room: await viewFor(deps, userId, room.id), created };
+}
+
+export async function listRooms(deps: RoomDeps, userId: string): Promise<RoomView[]> {
+  return (await renderRooms(deps, userId, await deps.rooms.roomsOf(userId))).sort(byActivity);
+}
+
+export interface MemberView {
+  user: UserView;
+  role: string;
+  lastReadSeq: number;
+  presence: Presence;
+}
+
+export async function getRoom(deps: RoomDeps, userId: string, roomId: string): Promise<{ room: RoomView; members: MemberView[] }> {
+  await requireMember(deps, roomId, userId);
+  const [room, memberships] = await Promise.all([viewFor(deps, userId, roomId), deps.rooms.members(roomId)]);
+  const ids = memberships.map((m) => m.userId);
+  const [users, presence] = await Promise.all([deps.users.findManyByIds(ids), deps.presence.statusOf(ids)]);
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const members = memberships.flatMap((m) => {
+    const user = byId.get(m.userId);
+    return user ? [{ user: viewUser(user, userId), role: m.role, lastReadSeq: m.lastReadSeq, presence: presence.get(m.userId) ?? { status: "offline" as const, lastSeenAt: null } }] : [];
+  });
+  return { room, members };
+}
+
+async function removeFromRoom(deps: RoomDeps, roomId: string, userId: string) {
+  if (!(await deps.rooms.removeMember(roomId, userId))) return;
+  deps.broadcaster.detachUser(userId, roomId);
+  await deps.feed.publish(userId, { type: "room.removed", data: { roomId } });
+  await deps.feed.roomChanged(roomId, await deps.rooms.memberIds(roomId));
+}
+
+export async function leaveRoom(deps: RoomDeps, userId: string, roomId: string): Promise<void> {
+  await requireMember(deps, roomId, userId);
+  await removeFromRoom(deps, roomId, userId);
+}
+
+export async function removeMember(deps: RoomDeps, ownerId: string, roomId: string, memberId: string): Promise<void> {
+  const mine = await requireMember(deps, roomId, ownerId);
+  if (mine.role !== "owner") throw new Forbidden("only the room's owner can remove members");
+  if (memberId === ownerId) throw new Invalid("the owner leaves with POST /leave", [{ path: "userId", message: "is yourself" }]);
+  if (!(await deps.rooms.membership(roomId, memberId))) throw new NotFound("not a member of this room");
+  await removeFromRoom(deps, roomId, memberId);
+}
+
+/** The read cursor only moves forward, and never past the room's last message. */
+export async function markRead(deps: RoomDeps, userId: string, roomId: string, seq: number): Promise<number> {
+  const membership = await requireMember(deps, roomId, userId);
+  const lastSeq = (await deps.messages.heads([roomId])).get(roomId)?.lastSeq ?? 0;
+  const target = Math.min(seq, lastSeq);
+  if (target <= membership.lastReadSeq) return membership.lastReadSeq;
+  const lastReadSeq = (await deps.rooms.advanceRead(roomId, userId, target)) ?? membership.lastReadSeq;
+  deps.broadcaster.toRoom(roomId, "receipt:updated", { roomId, userId, lastReadSeq });
+  await deps.feed.roomChanged(roomId, [userId]);
+  return lastReadSeq;
+}
+
+export async function setMuted(deps: RoomDeps, userId: string, roomId: string, muted: boolean): Promise<boolean> {
+  await requireMember(deps, roomId, userId);
+  await deps.rooms.setMuted(roomId, userId, muted);
+  return muted;
+}

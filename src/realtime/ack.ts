@@ -1,0 +1,53 @@
+import type { Socket } from "socket.io";
+import type { z } from "zod";
+import { DomainError } from "../domain/errors.js";
+import type { Logger } from "../logger.js";
+import type { Inflight } from "./inflight.js";
+
+type Reply = ({ ok: true } & object) | { ok: false; error: { code: string; message: string } };
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.map(String).join(".") || "payload"}: ${i.message}`).join("; ");
+}
+
+/**
+ * Wraps one event handler: parse the payload, run the use case, ack. Nothing a client sends can
+ * throw out of here, so a bad payload never costs the connection or the process.
+ */
+export function acked<S extends z.ZodType>(
+  socket: Socket,
+  deps: { log: Logger; inflight: Inflight },
+  event: string,
+  schema: S,
+  run: (input: z.output<S>) => Promise<object>,
+): (...args: unknown[]) => void {
+  return (...args: unknown[]) => {
+    const last = args.at(-1);
+    const ack = typeof last === "function" ? (last as (reply: Reply) => void) : undefined;
+    const payload = ack ? args.slice(0, -1)[0] : args[0];
+    const log = deps.log;
+    const reply = (r: Reply) => {
+      try {
+        ack?.(r);
+      } catch (err) {
+        log.warn({ err, event }, "ack failed");
+      }
+    };
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      reply({ ok: false, error: { code: "VALIDATION", message: issuesText(parsed.error) } });
+      return;
+    }
+    void deps.inflight.track(run(parsed.data)).then(
+      (result) => reply({ ok: true, ...result }),
+      (err: unknown) => {
+        if (err instanceof DomainError) {
+          reply({ ok: false, error: { code: err.code, message: err.message } });
+          return;
+        }
+        log.error({ err, event, userId: socket.data.userId }, "socket handler failed");
+        reply({ ok: false, error: { code: "INTERNAL", message: "internal error" } });
+      },
+    );
+  };
+}

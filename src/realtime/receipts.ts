@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { markRead } from "../domain/rooms.js";
+import { acked } from "./ack.js";
+import type { ChatSocket, RealtimeDeps } from "./deps.js";
+import { RoomId, Seq } from "../protocol/fields.js";
+
+export function register(socket: ChatSocket, deps: RealtimeDeps) {
+  socket.on(
+    "receipt:read",
+    acked(socket, deps, "receipt:read", z.strictObject({ roomId: RoomId, seq: Seq }), async ({ roomId, seq }) => ({
+      lastReadSeq: await markRead(deps, socket.data.userId, roomId, seq),
+    })),
+  );
+}

@@ -1,0 +1,168 @@
+import type {
+  InviteRecord,
+  InviteStatus,
+  MemberRole,
+  MembershipRecord,
+  RoomRecord,
+  RoomRepository,
+  RoomType,
+} from "../domain/ports/room-repository.js";
+import type { Prisma } from "./database.js";
+import { isUniqueViolation } from "./prisma-errors.js";
+
+type Row<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+const toRoom = (r: Row<RoomRecord, "type">): RoomRecord => ({ ...r, type: r.type as RoomType });
+const toMember = (m: Row<MembershipRecord, "role">): MembershipRecord => ({ ...m, role: m.role as MemberRole });
+const toInvite = (i: Row<InviteRecord, "status"> & { respondedAt?: Date | null }): InviteRecord => ({
+  id: i.id,
+  roomId: i.roomId,
+  inviterId: i.inviterId,
+  inviteeId: i.inviteeId,
+  status: i.status as InviteStatus,
+  createdAt: i.createdAt,
+});
+
+export class PrismaRoomRepository implements RoomRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  async ensureDirect(a: string, b: string) {
+    const directKey = [a, b].sort().join(":");
+    let created = false;
+    let room = await this.prisma.room.findUnique({ where: { directKey } });
+    if (!room) {
+      try {
+        room = await this.prisma.room.create({ data: { type: "direct", directKey, createdById: a } });
+        created = true;
+      } catch (err) {
+        // Both users opened the chat at once: the other request created it.
+        if (!isUniqueViolation(err)) throw err;
+        room = await this.prisma.room.findUniqueOrThrow({ where: { directKey } });
+      }
+    }
+    await this.prisma.membership.createMany({
+      data: [a, b].map((userId) => ({ roomId: room.id, userId, role: "member" })),
+      skipDuplicates: true,
+    });
+    return { room: toRoom(room), created };
+  }
+
+  async createGroup(ownerId: string, name: string) {
+    const room = await this.prisma.room.create({
+      data: { type: "group", name, createdById: ownerId, members: { create: { userId: ownerId, role: "owner" } } },
+    });
+    return toRoom(room);
+  }
+
+  async find(roomId: string) {
+    const room = await this.prisma.room.findUnique({ where: { id: roomId } });
+    return room ? toRoom(room) : null;
+  }
+
+  async findMany(roomIds: string[]) {
+    if (!roomIds.length) return [];
+    return (await this.prisma.room.findMany({ where: { id: { in: roomIds } } })).map(toRoom);
+  }
+
+  async membership(roomId: string, userId: string) {
+    const m = await this.prisma.membership.findUnique({ where: { roomId_userId: { roomId, userId } } });
+    return m ? toMember(m) : null;
+  }
+
+  async members(roomId: string) {
+    return (await this.prisma.membership.findMany({ where: { roomId }, orderBy: { joinedAt: "asc" } })).map(toMember);
+  }
+
+  async memberIds(roomId: string) {
+    return (await this.prisma.membership.findMany({ where: { roomId }, select: { userId: true } })).map((m) => m.userId);
+  }
+
+  async roomsOf(userId: string) {
+    const rows = await this.prisma.membership.findMany({ where: { userId }, include: { room: true } });
+    return rows.map(({ room, ...membership }) => ({ room: toRoom(room), membership: toMember(membership) }));
+  }
+
+  async memberCounts(roomIds: string[]) {
+    if (!roomIds.length) return new Map<string, number>();
+    const rows = await this.prisma.membership.groupBy({ by: ["roomId"], where: { roomId: { in: roomIds } }, _count: { _all: true } });
+    return new Map(rows.map((r) => [r.roomId, r._count._all]));
+  }
+
+  async directPeers(roomIds: string[], userId: string) {
+    if (!roomIds.length) return new Map<string, string>();
+    const rows = await this.prisma.membership.findMany({
+      where: { roomId: { in: roomIds }, userId: { not: userId }, room: { type: "direct" } },
+      select: { roomId: true, userId: true },
+    });
+    return new Map(rows.map((r) => [r.roomId, r.userId]));
+  }
+
+  async roomPeers(userId: string) {
+    const rows = await this.prisma.$queryRaw<{ userId: string }[]>`
+      SELECT DISTINCT peer."userId"::text AS "userId"
+      FROM "Membership" mine JOIN "Membership" peer ON peer."roomId" = mine."roomId"
+      WHERE mine."userId" = ${userId}::uuid AND peer."userId" <> ${userId}::uuid`;
+    return rows.map((r) => r.userId);
+  }
+
+  async removeMember(roomId: string, userId: string) {
+    const { count } = await this.prisma.membership.deleteMany({ where: { roomId, userId } });
+    return count > 0;
+  }
+
+  async advanceRead(roomId: string, userId: string, seq: number) {
+    // GREATEST in one statement: concurrent receipts from two devices can never move it back.
+    const rows = await this.prisma.$queryRaw<{ lastReadSeq: number }[]>`
+      UPDATE "Membership" SET "lastReadSeq" = GREATEST("lastReadSeq", ${seq}::int)
+      WHERE "roomId" = ${roomId}::uuid AND "userId" = ${userId}::uuid
+      RETURNING "lastReadSeq"`;
+    return rows[0]?.lastReadSeq ?? null;
+  }
+
+  async setMuted(roomId: string, userId: string, muted: boolean) {
+    const { count } = await this.prisma.membership.updateMany({ where: { roomId, userId }, data: { muted } });
+    return count > 0;
+  }
+
+  async createInvites(roomId: string, inviterId: string, inviteeIds: string[]) {
+    return this.prisma.$transaction(async (tx) => {
+      // Serialise invites into one room so two inviters cannot create twin pending invites.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`invites:${roomId}`}, 0))`;
+      const members = new Set(
+        (await tx.membership.findMany({ where: { roomId, userId: { in: inviteeIds } }, select: { userId: true } })).map((m) => m.userId),
+      );
+      const pending = new Map(
+        (await tx.invite.findMany({ where: { roomId, inviteeId: { in: inviteeIds }, status: "pending" } })).map((i) => [i.inviteeId, i]),
+      );
+      const out: { invite: InviteRecord; created: boolean }[] = [];
+      for (const inviteeId of inviteeIds) {
+        if (members.has(inviteeId)) continue;
+        const existing = pending.get(inviteeId);
+        if (existing) out.push({ invite: toInvite(existing), created: false });
+        else out.push({ invite: toInvite(await tx.invite.create({ data: { roomId, inviterId, inviteeId } })), created: true });
+      }
+      return out;
+    });
+  }
+
+  async findInvite(id: string) {
+    const i = await this.prisma.invite.findUnique({ where: { id } });
+    return i ? toInvite(i) : null;
+  }
+
+  async pendingInvites(userId: string) {
+    return (await this.prisma.invite.findMany({ where: { inviteeId: userId, status: "pending" }, orderBy: { createdAt: "desc" } })).map(toInvite);
+  }
+
+  async answerInvite(id: string, status: "accepted" | "declined", now: Date) {
+    const row = await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.invite.updateMany({ where: { id, status: "pending" }, data: { status, respondedAt: now } });
+      if (count === 0) return null;
+      const invite = await tx.invite.findUniqueOrThrow({ where: { id } });
+      if (status === "accepted") {
+        await tx.membership.createMany({ data: [{ roomId: invite.roomId, userId: invite.inviteeId, role: "member" }], skipDuplicates: true });
+      }
+      return invite;
+    });
+    return row ? toInvite(row) : null;
+  }
+}
