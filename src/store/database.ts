@@ -45,8 +45,10 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
     release = await lockfile.lock(dataDir, {
       lockfilePath: path.join(dataDir, "embedded-db.lock"),
       realpath: false,
-      stale: 15_000,
-      update: 5_000,
+      // PGlite's first start (initdb in WASM) blocks the event loop for seconds, and the lock's
+      // refresh timer with it: the stale window must outlast that, or the lock reads as abandoned.
+      stale: 60_000,
+      update: 10_000,
       onCompromised: (err) => log.error({ err }, "embedded database lock lost"),
     });
   } catch (err) {
@@ -67,7 +69,9 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
     close: async () => {
       await prisma.$disconnect();
       await db.close();
-      await release();
+      await release().catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ERELEASED") throw err;
+      });
     },
   };
 }
