@@ -1,6 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { MessageDeps } from "./domain/messages.js";
@@ -50,6 +52,9 @@ export interface RunningNode {
   /** Ends the process's connections at once, as a crash would (tests). */
   kill(): Promise<void>;
 }
+
+// The browser client's build output (web/), the same path from src/ under tsx and from dist/.
+const WEB_DIST = fileURLToPath(new URL("../web/dist", import.meta.url));
 
 // Events older than this are trimmed; a cursor from before the trim point gets 410.
 const EVENT_RETENTION_MS = 3 * 86_400_000;
@@ -120,6 +125,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     log,
     metrics,
     readiness,
+    staticDir: existsSync(WEB_DIST) ? WEB_DIST : undefined,
     extraRoutes: [
       (kit) => registerRoomRoutes(kit, deps),
       (kit) => registerMessageRoutes(kit, deps),

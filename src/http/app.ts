@@ -32,6 +32,8 @@ export interface AppOptions {
   log: Logger;
   metrics: Metrics;
   readiness: Readiness[];
+  /** The built browser client, served at `/` when present. */
+  staticDir?: string;
   /** Routers of later features register here, against the same kit. */
   extraRoutes?: ((kit: RouteKit) => void)[];
 }
@@ -81,6 +83,10 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   api.get("/openapi.json", (_req, res) => void res.json(openapi));
   api.use((req, res) => sendProblem(res, "NOT_FOUND", `no route ${req.method} ${req.baseUrl}${req.path}`));
   app.use("/api", api);
+
+  if (opts.staticDir) {
+    app.use(express.static(opts.staticDir, { index: "index.html", maxAge: "1h" }));
+  }
 
   app.use(problemHandler(opts.log));
   return app;
