@@ -37,6 +37,7 @@ const schema = z.object({
   RATE_LIMIT_USER_PER_SECOND: optional(int(50, 1_000_000)),
   RATE_LIMIT_SOCKET_SENDS: optional(int(100, 1_000_000)),
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
+  PRESENCE_TTL_MS: optional(int(1_000, 600_000)),
 });
 
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
     socketSendBurst: number;
   };
   shutdownGraceMs: number;
+  /** A socket whose node stopped heartbeating is dropped after this long (a crashed node's users go offline). */
+  presenceTtlMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -99,5 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       socketSendBurst: e.RATE_LIMIT_SOCKET_SENDS ?? 200,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 8_000,
+    // 45 s: three missed 15 s heartbeats, so a crashed node's users go offline within a minute.
+    presenceTtlMs: e.PRESENCE_TTL_MS ?? 45_000,
   };
 }

@@ -7,6 +7,8 @@ import { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { MessageDeps } from "./domain/messages.js";
 import { EventsFeed } from "./domain/events-feed.js";
+import { PresenceFanout, socketConnected, socketDisconnected } from "./domain/presence.js";
+import type { PresenceTracker } from "./domain/ports/presence-tracker.js";
 import type { FeedWaker } from "./domain/ports/feed-log.js";
 import type { MailTransport } from "./domain/ports/mail-transport.js";
 import type { MessageStore } from "./domain/ports/message-store.js";
@@ -18,6 +20,7 @@ import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { createSocketServer, startRealtime } from "./realtime/server.js";
 import { Inflight } from "./realtime/inflight.js";
+import * as presenceEvents from "./realtime/presence.js";
 import { SocketBroadcaster } from "./realtime/socket-broadcaster.js";
 import { BcryptHasher } from "./security/bcrypt-hasher.js";
 import { JwtAccessTokens } from "./security/jwt-access-tokens.js";
@@ -26,7 +29,8 @@ import { openDatabase } from "./store/database.js";
 import { InProcessWaker, RedisWaker } from "./store/feed-wakers.js";
 import { FileBlobStorage } from "./store/file-blob-storage.js";
 import { LogMailTransport } from "./store/mail-transports.js";
-import { OfflinePresence } from "./store/offline-presence.js";
+import { MemoryPresenceTracker } from "./store/memory-presence.js";
+import { RedisPresenceTracker } from "./store/redis-presence.js";
 import { PgMessageStore } from "./store/pg-message-store.js";
 import { PrismaFeedLog } from "./store/prisma-feed-log.js";
 import { PrismaRoomRepository } from "./store/prisma-rooms.js";
@@ -77,7 +81,12 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const messages: MessageStore = new PgMessageStore(db.prisma);
 
   const io = createSocketServer({ redis: redisPubSub });
-  const presence = new OfflinePresence();
+  const presence: PresenceTracker = config.redisUrl
+    ? new RedisPresenceTracker(redisClient(config.redisUrl, log, "presence"), {
+        log: log.child({ component: "presence" }),
+        ttlMs: config.presenceTtlMs,
+      })
+    : new MemoryPresenceTracker();
   const broadcaster = new SocketBroadcaster(io);
   const rooms = new PrismaRoomRepository(db.prisma);
   const users = new PrismaUserRepository(db.prisma);
@@ -118,6 +127,11 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     perUser: createRateLimiter({ keyPrefix: "user", points: config.rateLimits.userRequestsPerSecond, durationSeconds: 1 }),
   };
 
+  const presenceDeps = {
+    presenceTracker: presence,
+    presenceFanout: new PresenceFanout({ ...deps, presenceTracker: presence, onError: (err, what) => log.error({ err }, what) }),
+  };
+
   const readiness: Readiness[] = [{ name: "database", check: () => db.ping() }];
   if (redis) readiness.push({ name: "redis", check: async () => void (await redis.ping()) });
 
@@ -141,6 +155,11 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     log: log.child({ component: "realtime" }),
     metrics,
     socketSends: createRateLimiter({ keyPrefix: "socket-send", points: config.rateLimits.socketSendBurst, durationSeconds: 1 }),
+    onConnect: (socket) => {
+      presenceEvents.register(socket, { ...presenceDeps, log, inflight });
+      void socketConnected(presenceDeps, socket.data.userId, socket.id);
+    },
+    onDisconnect: (socket) => void socketDisconnected(presenceDeps, socket.data.userId, socket.id),
     isOnline: async (ids) => new Set([...(await presence.statusOf(ids))].filter(([, p]) => p.status !== "offline").map(([id]) => id)),
   });
 
@@ -153,6 +172,9 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   log.info({ port, database: db.kind, redis: Boolean(redis) }, "listening");
 
   const closeClients = async () => {
+    // Disconnects of the node's own sockets publish their offline changes before the stores close.
+    await presenceDeps.presenceFanout.idle();
+    await presence.close();
     clearInterval(trimFeed);
     await feed.close().catch((err) => log.warn({ err }, "feed close failed"));
     await waker.close();
@@ -173,7 +195,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
       await feed.close();
       // Handlers already running finish and ack before their sockets are closed.
       await Promise.race([inflight.idle(), closed]);
-      io.disconnectSockets(true);
+      io.local.disconnectSockets(true);
       io.close();
       await closed;
       clearTimeout(grace);
@@ -183,8 +205,10 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
 
   const kill = async () => {
     stopping ??= (async () => {
+      // As a crash: this node's sockets stay registered until they expire (other nodes sweep them).
+      presence.abandon();
       server.closeAllConnections();
-      io.disconnectSockets(true);
+      io.local.disconnectSockets(true);
       io.close();
       await closeClients().catch(() => {});
     })();

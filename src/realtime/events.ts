@@ -28,6 +28,8 @@ export interface ClientToServerEvents {
   "receipt:read": (payload: { roomId: string; seq: number }, ack: Ack<{ lastReadSeq: number }>) => void;
   typing: (payload: { roomId: string; isTyping: boolean }, ack: Ack) => void;
   sync: (payload: { rooms: Record<string, number> }, ack: Ack<{ rooms: Record<string, MessagePage> }>) => void;
+  /** This device is away (idle) or back; the user is away while every connected device says away. */
+  "presence:set": (payload: { status: "online" | "away" }, ack: Ack<{ status: "online" | "away" | "offline" }>) => void;
 }
 
 export interface ServerToClientEvents {
