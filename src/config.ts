@@ -38,6 +38,7 @@ const schema = z.object({
   RATE_LIMIT_SOCKET_SENDS: optional(int(100, 1_000_000)),
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
   PRESENCE_TTL_MS: optional(int(1_000, 600_000)),
+  TRUST_PROXY: optional(z.string().max(500)),
 });
 
 export interface Config {
@@ -65,6 +66,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** A socket whose node stopped heartbeating is dropped after this long (a crashed node's users go offline). */
   presenceTtlMs: number;
+  /** Express "trust proxy": which hops may set X-Forwarded-For (per-IP rate limits read it). */
+  trustProxy: string;
 }
 
 export class ConfigError extends Error {}
@@ -104,5 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 8_000,
     // 45 s: three missed 15 s heartbeats, so a crashed node's users go offline within a minute.
     presenceTtlMs: e.PRESENCE_TTL_MS ?? 45_000,
+    // Only a proxy on this host by default: trusting private ranges would let any client on
+    // such a network pick its own address and slip past per-IP limits.
+    trustProxy: e.TRUST_PROXY ?? "loopback",
   };
 }

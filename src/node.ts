@@ -135,10 +135,14 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const readiness: Readiness[] = [{ name: "database", check: () => db.ping() }];
   if (redis) readiness.push({ name: "redis", check: async () => void (await redis.ping()) });
 
+  // Running HTTP handlers and socket acks: a drain waits for them before closing the stores.
+  const inflight = new Inflight();
   const app = createApp(deps, {
+    inflight,
     log,
     metrics,
     readiness,
+    trustProxy: config.trustProxy,
     staticDir: existsSync(WEB_DIST) ? WEB_DIST : undefined,
     extraRoutes: [
       (kit) => registerRoomRoutes(kit, deps),
@@ -148,7 +152,6 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
-  const inflight = new Inflight();
   startRealtime(io, server, {
     ...deps,
     inflight,
@@ -198,6 +201,8 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
       io.local.disconnectSockets(true);
       io.close();
       await closed;
+      // A handler whose client already left still runs; it must not meet a closed pool.
+      await Promise.race([inflight.idle(), new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref())]);
       clearTimeout(grace);
       await closeClients();
       log.info("stopped");

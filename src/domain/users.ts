@@ -10,6 +10,9 @@ export interface UserRecord {
   createdAt: Date;
 }
 
+/** What views need: never the password hash. */
+export type UserProfile = Omit<UserRecord, "passwordHash">;
+
 export interface UserView {
   id: string;
   email?: string;
@@ -25,7 +28,7 @@ export function avatarUrl(avatarKey: string | null): string | null {
 }
 
 /** Other users never see an email address; only the owner's own view carries it. */
-export function viewUser(user: UserRecord, viewerId: string | null): UserView {
+export function viewUser(user: UserProfile, viewerId: string | null): UserView {
   const view: UserView = {
     id: user.id,
     displayName: user.displayName,

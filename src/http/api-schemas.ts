@@ -25,7 +25,7 @@ export const PageQuery = z.object({
   cursor: Id.optional(),
 });
 
-export const Email = z.email({ error: "must be an email address" }).max(254);
+export const Email = z.string().trim().pipe(z.email({ error: "must be an email address" }).max(254));
 export const Password = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
 export const DisplayName = z.string().trim().min(1).max(DISPLAY_NAME_MAX);
 export const StatusMessage = z.string().max(STATUS_MESSAGE_MAX);

@@ -32,6 +32,8 @@ export interface AppOptions {
   log: Logger;
   metrics: Metrics;
   readiness: Readiness[];
+  trustProxy: string;
+  inflight?: RouteKit["inflight"];
   /** The built browser client, served at `/` when present. */
   staticDir?: string;
   /** Routers of later features register here, against the same kit. */
@@ -43,7 +45,7 @@ const READY_TIMEOUT_MS = 2_000;
 export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback, linklocal, uniquelocal");
+  app.set("trust proxy", opts.trustProxy);
   app.use(requestLog(opts.log, opts.metrics));
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
@@ -70,7 +72,7 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   registry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   const api = Router();
   api.use(express.json({ limit: "1mb" }));
-  const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(deps) };
+  const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(deps), inflight: opts.inflight };
   registerAuthRoutes(kit, deps);
   registerUserRoutes(kit, deps);
   registerSocialRoutes(kit, deps);
@@ -88,6 +90,7 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
     app.use(express.static(opts.staticDir, { index: "index.html", maxAge: "1h" }));
   }
 
+  app.use((req, res) => sendProblem(res, "NOT_FOUND", `no route ${req.method} ${req.path}`));
   app.use(problemHandler(opts.log));
   return app;
 }

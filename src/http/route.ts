@@ -42,6 +42,8 @@ export interface RouteKit {
   registry: OpenAPIRegistry;
   /** Verifies the access token and applies the per-user rate limit. */
   authenticate: RequestHandler;
+  /** Counts running handlers, so a draining node closes its stores only after they finish. */
+  inflight?: { track<T>(work: Promise<T>): Promise<T> };
 }
 
 const toOpenApiPath = (p: string) => `/api${p.replace(/:([A-Za-z]+)/g, "{$1}")}`;
@@ -94,7 +96,8 @@ export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodTy
     const params = spec.params ? parseInput(spec.params, req.params, "path") : req.params;
     const query = spec.query ? parseInput(spec.query, req.query, "query") : req.query;
     const body = spec.body ? parseInput(spec.body, req.body ?? {}, "body") : req.body;
-    const reply = await handler({ params, query, body, auth: res.locals.auth, req, res } as never);
+    const work = handler({ params, query, body, auth: res.locals.auth, req, res } as never);
+    const reply = await (kit.inflight ? kit.inflight.track(work) : work);
     if (!reply) return;
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (reply.body === undefined) res.status(reply.status).end();

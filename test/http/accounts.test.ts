@@ -39,6 +39,13 @@ for (const backend of BACKENDS) {
         expect(me.body.user).to.deep.equal(res.body.user);
       });
 
+      it("signs up with surrounding spaces around the email, stored trimmed", async () => {
+        const email = freshEmail();
+        const res = await signup({ email: `  ${email} `, password: "long enough", displayName: "Spaces" });
+        expect(res.status).to.equal(201);
+        expect(res.body.user.email).to.equal(email.toLowerCase());
+      });
+
       it("stores the email in lower case and trims the display name", async () => {
         const email = freshEmail();
         const res = await signup({ email: email.toUpperCase(), password: PASSWORD, displayName: "  Grace  " });
@@ -144,6 +151,8 @@ for (const backend of BACKENDS) {
         expectProblem(await api.post("/api/auth/login", { email: u.email, password: "abc" }), "UNAUTHORIZED");
         expectProblem(await api.post("/api/auth/login", { email: u.email, password: "" }), "UNAUTHORIZED");
         expectProblem(await api.post("/api/auth/login", { email: "not-even-an-email", password: "abc" }), "UNAUTHORIZED");
+        expectProblem(await api.post("/api/auth/login", { email: u.email, password: "x".repeat(5_000) }), "UNAUTHORIZED");
+        expectProblem(await api.post("/api/auth/login", { email: `${"e".repeat(300)}@example.test`, password: "abc" }), "UNAUTHORIZED");
       });
 
       it("compares the whole password, beyond bcrypt's 72-byte input limit", async () => {
@@ -165,6 +174,8 @@ for (const backend of BACKENDS) {
       it("answers an unknown API route with a 404 problem", async () => {
         expectProblem(await api.get("/api/no-such-route"), "NOT_FOUND");
         expectProblem(await api.request("DELETE", "/api/auth/signup"), "NOT_FOUND");
+        // Outside /api too: no framework HTML page.
+        expectProblem(await api.get("/no-such-page"), "NOT_FOUND");
       });
 
       it("answers a protected route without a token with a 401 problem", async () => {

@@ -13,7 +13,7 @@ type Layer = { route?: { path: string; methods: Record<string, boolean> }; handl
 
 /** Every (method, path) the base routers register under /api, read from Express's own routing table. */
 function registeredApiRoutes(deps: TestNode["deps"]): string[] {
-  const app = createApp(deps, { log: pino({ level: "silent" }), metrics: createMetrics(), readiness: [] });
+  const app = createApp(deps, { log: pino({ level: "silent" }), metrics: createMetrics(), readiness: [], trustProxy: "loopback" });
   const routes: string[] = [];
   for (const layer of (app as unknown as { router: Router & { stack: Layer[] } }).router.stack) {
     for (const inner of layer.handle.stack ?? []) {

@@ -97,6 +97,8 @@ for (const backend of BACKENDS) {
         for (const body of [{ email: "other@example.test" }, { emailVerified: true }, { id: randomUUID() }, { displayName: "Sneaky", avatarUrl: "/x" }]) {
           expectProblem(await patchMe(u, body), "VALIDATION");
         }
+        // The refused key is named, not the whole body.
+        expect((await patchMe(u, { displayName: "Ok", avatarUrl: "/x" })).body.errors).to.deep.equal([{ path: "avatarUrl", message: "is not a known field" }]);
         const after = (await api.get("/api/me", u.accessToken)).body.user;
         expect(after).to.include({ id: u.id, email: u.email, displayName: "Strict", emailVerified: false, avatarUrl: null });
       });

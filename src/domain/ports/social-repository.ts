@@ -1,4 +1,4 @@
-import type { UserRecord } from "../users.js";
+import type { UserProfile, UserRecord } from "../users.js";
 import type { Page } from "./user-repository.js";
 
 export type FriendRequestStatus = "pending" | "accepted" | "declined";
@@ -21,8 +21,8 @@ export interface FriendRepository {
   listPending(userId: string): Promise<{ incoming: FriendRequestRecord[]; outgoing: FriendRequestRecord[] }>;
   /** Moves a pending request on; accepting also creates the friendship, in the same transaction. Null if it was no longer pending. */
   respond(id: string, status: "accepted" | "declined", now: Date): Promise<FriendRequestRecord | null>;
-  /** Friends with their user records, in one query. */
-  listFriends(userId: string): Promise<UserRecord[]>;
+  /** Friends' profiles, in one query. */
+  listFriends(userId: string): Promise<UserProfile[]>;
   /** True when a friendship existed and was removed. */
   removeFriend(userId: string, friendId: string): Promise<boolean>;
 }
