@@ -78,7 +78,8 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const redis = config.redisUrl ? redisClient(config.redisUrl, log, "cmd") : undefined;
   const redisPubSub = config.redisUrl ? { pub: redisClient(config.redisUrl, log, "pub"), sub: redisClient(config.redisUrl, log, "sub") } : undefined;
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
-  const messages: MessageStore = new PgMessageStore(db.prisma);
+  // One connection on PGlite: batches in flight there would only queue.
+  const messages: MessageStore = new PgMessageStore(db.prisma, { maxInFlight: db.kind === "embedded" ? 1 : 4 });
 
   const io = createSocketServer({ redis: redisPubSub });
   const presence: PresenceTracker = config.redisUrl

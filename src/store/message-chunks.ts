@@ -15,12 +15,14 @@ import type { MessageDraft } from "../domain/ports/message-store.js";
  * - maxCount = 100. In a busy room the count cap is what closes chunks, so chunks are "full": any
  *   window of 50 consecutive seqs then touches at most 2 chunks (3 across a day boundary).
  * - maxBytes = 32 KiB of element JSON. A typical element is 150–300 bytes, so the count cap binds
- *   first (~15–30 KiB per chunk); the byte cap only stops long messages (4,000 characters can be
- *   ~12 KB of UTF-8) from making multi-hundred-kilobyte documents. Appending rewrites the chunk's
- *   array (PostgreSQL jsonb and MongoDB documents alike), so these caps bound the cost of one
- *   append to rewriting ~16 KB on average; measured in bench/message-store.ts (the group commit
- *   writes each open chunk once per batch, so a busy room pays it once per batch, not per message).
- * A single message larger than maxBytes still gets a chunk of its own.
+ *   first (~15–30 KiB per chunk); the byte cap stops long messages (4,000 characters can be ~12 KB
+ *   of UTF-8) from making documents that are slow to rewrite and to read.
+ * Why not bigger: a chunk is rewritten whole when it changes. MongoDB rewrites the document on every
+ * append (~16 KB on average with these caps); PostgreSQL keeps the open chunk as rows and writes
+ * the chunk once when it closes (see pg-message-store.ts), but an edit or delete still rewrites a
+ * closed chunk and a page read decompresses 1–3 of them. Why not smaller: more chunks per page.
+ * A single message larger than maxBytes still gets a chunk of its own. `bytes` is exact for
+ * appends and approximate after edits (caps only decide where appends go).
  */
 export interface ChunkLimits {
   bucketMs: number;

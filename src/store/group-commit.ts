@@ -1,0 +1,92 @@
+// Group commit: many concurrent callers, few transactions. Submissions queue up; up to
+// `maxInFlight` commits run at once, each taking everything queued (up to `maxBatch`) that does
+// not belong to a lane (e.g. a room) an in-flight commit already holds. So:
+// - under light load a submission commits at once, alone (no timer, no added latency);
+// - under heavy load batches grow by themselves, and one commit (one fsync) acknowledges many;
+// - two commits of this process never touch the same lane, so they never wait on each other's
+//   row locks and really run in parallel; a lane's items commit in submission order.
+// Each submission resolves only after the commit that holds it has finished. A failed commit is
+// retried as two halves, in order, recursively: what can commit does, and a failing item ends
+// up alone and fails with its own error (log2(batch) extra commits, not one per item).
+
+export interface GroupCommitOptions {
+  maxInFlight: number;
+  maxBatch: number;
+}
+
+interface Queued<T, R> {
+  item: T;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommit<T, R> {
+  private queue: Queued<T, R>[] = [];
+  private readonly busy = new Set<string>();
+  private inFlight = 0;
+  private scheduled = false;
+  private idle: (() => void)[] = [];
+
+  /** `commit` stores a batch atomically and returns one result per item, in order, or throws. */
+  constructor(
+    private readonly commit: (items: T[]) => Promise<R[]>,
+    private readonly laneOf: (item: T) => string,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  submit(item: T): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // After this turn's I/O callbacks, so submissions that arrive together share a batch.
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
+    });
+  }
+
+  /** Resolves once nothing is queued or in flight. */
+  drained(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((done) => this.idle.push(done));
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const batch: Queued<T, R>[] = [];
+      const rest: Queued<T, R>[] = [];
+      for (const q of this.queue) {
+        if (batch.length < this.options.maxBatch && !this.busy.has(this.laneOf(q.item))) batch.push(q);
+        else rest.push(q);
+      }
+      if (batch.length === 0) break;
+      this.queue = rest;
+      const lanes = new Set(batch.map((q) => this.laneOf(q.item)));
+      for (const lane of lanes) this.busy.add(lane);
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        for (const lane of lanes) this.busy.delete(lane);
+        this.pump();
+      });
+    }
+    if (this.inFlight === 0 && this.queue.length === 0 && !this.scheduled) for (const done of this.idle.splice(0)) done();
+  }
+
+  private async run(batch: Queued<T, R>[]): Promise<void> {
+    let results: R[];
+    try {
+      results = await this.commit(batch.map((q) => q.item));
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+      const half = Math.ceil(batch.length / 2);
+      await this.run(batch.slice(0, half));
+      await this.run(batch.slice(half));
+      return;
+    }
+    batch.forEach((q, i) => q.resolve(results[i]!));
+  }
+}
