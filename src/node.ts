@@ -13,11 +13,13 @@ import type { FeedWaker } from "./domain/ports/feed-log.js";
 import type { MailTransport } from "./domain/ports/mail-transport.js";
 import type { MessageStore } from "./domain/ports/message-store.js";
 import { createApp, type HttpDeps, type Readiness } from "./http/app.js";
+import type { RouteKit } from "./http/route.js";
 import { registerEventRoutes } from "./http/routes/events.js";
 import { registerMessageRoutes } from "./http/routes/messages.js";
 import { registerRoomRoutes } from "./http/routes/rooms.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import type { ChatSocket } from "./realtime/deps.js";
 import { createSocketServer, startRealtime } from "./realtime/server.js";
 import { Inflight } from "./realtime/inflight.js";
 import * as presenceEvents from "./realtime/presence.js";
@@ -136,6 +138,14 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const readiness: Readiness[] = [{ name: "database", check: () => db.ping() }];
   if (redis) readiness.push({ name: "redis", check: async () => void (await redis.ping()) });
 
+  // Feature modules add their routers and socket handler groups here.
+  const routes: ((kit: RouteKit) => void)[] = [
+    (kit) => registerRoomRoutes(kit, deps),
+    (kit) => registerMessageRoutes(kit, deps),
+    (kit) => registerEventRoutes(kit, { feed, metrics }),
+  ];
+  const socketGroups: ((socket: ChatSocket) => void)[] = [];
+
   // Running HTTP handlers and socket acks: a drain waits for them before closing the stores.
   const inflight = new Inflight();
   const app = createApp(deps, {
@@ -145,11 +155,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     readiness,
     trustProxy: config.trustProxy,
     staticDir: existsSync(WEB_DIST) ? WEB_DIST : undefined,
-    extraRoutes: [
-      (kit) => registerRoomRoutes(kit, deps),
-      (kit) => registerMessageRoutes(kit, deps),
-      (kit) => registerEventRoutes(kit, { feed, metrics }),
-    ],
+    extraRoutes: routes,
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -158,6 +164,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     inflight,
     log: log.child({ component: "realtime" }),
     metrics,
+    extraGroups: socketGroups,
     socketSends: createRateLimiter({ keyPrefix: "socket-send", points: config.rateLimits.socketSendBurst, durationSeconds: 1 }),
     onConnect: (socket) => {
       presenceEvents.register(socket, { ...presenceDeps, log, inflight });

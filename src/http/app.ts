@@ -1,4 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import path from "node:path";
 import express, { Router, type Express } from "express";
 import type { AccountDeps } from "../domain/accounts.js";
 import type { FollowDeps } from "../domain/follows.js";
@@ -87,7 +88,16 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   app.use("/api", api);
 
   if (opts.staticDir) {
-    app.use(express.static(opts.staticDir, { index: "index.html", maxAge: "1h" }));
+    // Hashed asset names never change content: cache them for good. index.html names the current
+    // assets, so it must be revalidated, or a redeploy leaves browsers on deleted files.
+    app.use(
+      express.static(opts.staticDir, {
+        index: "index.html",
+        setHeaders: (res, file) => {
+          res.setHeader("Cache-Control", file.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache");
+        },
+      }),
+    );
   }
 
   app.use((req, res) => sendProblem(res, "NOT_FOUND", `no route ${req.method} ${req.path}`));

@@ -35,7 +35,14 @@ export function createSocketServer(opts: { redis?: { pub: Redis; sub: Redis } })
 export function startRealtime(
   io: ChatServer,
   server: http.Server,
-  deps: RealtimeDeps & { tokens: AccessTokens; metrics: Metrics; onConnect?: (s: ChatSocket) => void; onDisconnect?: (s: ChatSocket) => void },
+  deps: RealtimeDeps & {
+    tokens: AccessTokens;
+    metrics: Metrics;
+    /** Handler groups of further features (each registers its events on the socket). */
+    extraGroups?: ((socket: ChatSocket) => void)[];
+    onConnect?: (s: ChatSocket) => void;
+    onDisconnect?: (s: ChatSocket) => void;
+  },
 ) {
   io.use((socket, next) => {
     try {
@@ -54,6 +61,7 @@ export function startRealtime(
     // function returns, so a client that sees `connect` can emit at once.
     void socket.join(userChannel(socket.data.userId));
     for (const group of groups) group.register(socket, deps);
+    for (const register of deps.extraGroups ?? []) register(socket);
     deps.metrics.socketsConnected.inc();
     deps.onConnect?.(socket);
     socket.on("disconnect", () => {

@@ -1,0 +1,164 @@
+/**
+ * The HTTP side of the wire contract: JSON in, JSON or problem+json out, bearer tokens with
+ * transparent refresh (once per 401, serialised across tabs), and typed helpers per route.
+ */
+import { accessTokenFresh, getSession, reloadSession, setSession, updateTokens } from "./session.js";
+import type { AuthReply, FeedEvent, Friend, FriendRequest, Invite, Message, Room, RoomMember, User } from "./types.js";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An RFC 9457 problem (or a network failure, code "NETWORK"). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly errors: FieldError[] = [],
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+interface RequestOptions {
+  body?: unknown;
+  /** false: no Authorization header, no refresh (sign-in routes). */
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let problem: { code?: string; detail?: string; title?: string; errors?: FieldError[] } = {};
+  try {
+    problem = (await res.json()) as typeof problem;
+  } catch {
+    // not JSON (a proxy's error page): keep the status
+  }
+  const retryAfter = Number(res.headers.get("retry-after"));
+  return new ApiError(
+    res.status,
+    problem.code ?? (res.status >= 500 ? "UNAVAILABLE" : "HTTP_" + res.status),
+    problem.detail || problem.title || `HTTP ${res.status}`,
+    Array.isArray(problem.errors) ? problem.errors : [],
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  );
+}
+
+async function send(method: string, path: string, token: string | null, opts: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(opts.body);
+  }
+  try {
+    return await fetch(path, { method, headers, body, signal: opts.signal, cache: "no-store" });
+  } catch (err) {
+    if ((err as Error).name === "AbortError") throw err;
+    throw new ApiError(0, "NETWORK", "The server cannot be reached.");
+  }
+}
+
+let refreshing: Promise<string | null> | null = null;
+
+/**
+ * Trades the refresh token for a new pair. One refresh at a time per tab, and across tabs
+ * under a Web Lock: inside it, storage is read again, and a token another tab already rotated
+ * is used as it is rather than presenting the spent one (which would revoke the login).
+ * Resolves with the new access token, or null when the login is over (signed out here).
+ */
+export function refreshTokens(staleAccessToken?: string): Promise<string | null> {
+  refreshing ??= (async () => {
+    const run = async (): Promise<string | null> => {
+      const session = reloadSession();
+      if (!session) return null;
+      if (staleAccessToken && session.accessToken !== staleAccessToken && accessTokenFresh(session.accessToken)) {
+        return session.accessToken; // another tab refreshed meanwhile
+      }
+      const res = await send("POST", "/api/auth/refresh", null, { body: { refreshToken: session.refreshToken } });
+      if (res.ok) {
+        const pair = (await res.json()) as { accessToken: string; refreshToken: string };
+        updateTokens(pair.accessToken, pair.refreshToken);
+        return pair.accessToken;
+      }
+      if (res.status === 401 || res.status === 400) {
+        setSession(null);
+        return null;
+      }
+      throw await toError(res);
+    };
+    const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+    return locks ? locks.request("chat.refresh", run) : run();
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+/** A token good for a while yet (refreshed first when close to expiry). */
+export async function freshAccessToken(): Promise<string | null> {
+  const session = getSession();
+  if (!session) return null;
+  if (accessTokenFresh(session.accessToken)) return session.accessToken;
+  return refreshTokens(session.accessToken);
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const authed = opts.auth !== false;
+  let token = authed ? await freshAccessToken() : null;
+  if (authed && !token) throw new ApiError(401, "UNAUTHORIZED", "Signed out.");
+  let res = await send(method, path, token, opts);
+  if (authed && res.status === 401) {
+    token = await refreshTokens(token ?? undefined);
+    if (!token) throw new ApiError(401, "UNAUTHORIZED", "Your session has ended. Please sign in again.");
+    res = await send(method, path, token, opts);
+  }
+  if (!res.ok) throw await toError(res);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  signup: (body: { email: string; password: string; displayName: string }) => request<AuthReply>("POST", "/api/auth/signup", { body, auth: false }),
+  login: (body: { email: string; password: string }) => request<AuthReply>("POST", "/api/auth/login", { body, auth: false }),
+  async logout(): Promise<void> {
+    const session = getSession();
+    setSession(null);
+    if (session) await request("POST", "/api/auth/logout", { body: { refreshToken: session.refreshToken }, auth: false }).catch(() => {});
+  },
+  me: () => request<{ user: User }>("GET", "/api/me"),
+  user: (id: string) => request<{ user: User }>("GET", `/api/users/${enc(id)}`),
+  searchUsers: (q: string) => request<{ users: User[]; nextCursor: string | null }>("GET", `/api/users?q=${enc(q)}&limit=20`),
+
+  friends: () => request<{ friends: Friend[] }>("GET", "/api/friends"),
+  friendRequests: () => request<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>("GET", "/api/friends/requests"),
+  requestFriend: (userId: string) => request<{ request: FriendRequest }>("POST", "/api/friends/requests", { body: { userId } }),
+  answerFriend: (id: string, verb: "accept" | "decline") => request<{ request: FriendRequest }>("POST", `/api/friends/requests/${enc(id)}/${verb}`),
+  removeFriend: (userId: string) => request<void>("DELETE", `/api/friends/${enc(userId)}`),
+
+  rooms: () => request<{ rooms: Room[] }>("GET", "/api/rooms"),
+  room: (id: string) => request<{ room: Room; members: RoomMember[] }>("GET", `/api/rooms/${enc(id)}`),
+  createGroup: (name: string, memberIds: string[]) => request<{ room: Room }>("POST", "/api/rooms", { body: { type: "group", name, memberIds } }),
+  openDirect: (userId: string) => request<{ room: Room }>("POST", "/api/rooms", { body: { type: "direct", userId } }),
+  inviteToRoom: (roomId: string, userIds: string[]) => request<{ invites: Invite[] }>("POST", `/api/rooms/${enc(roomId)}/invites`, { body: { userIds } }),
+  invites: () => request<{ invites: Invite[] }>("GET", "/api/invites"),
+  answerInvite: (id: string, verb: "accept" | "decline") => request<{ invite: Invite; room?: Room }>("POST", `/api/invites/${enc(id)}/${verb}`),
+  leaveRoom: (roomId: string) => request<void>("POST", `/api/rooms/${enc(roomId)}/leave`),
+
+  messagesBefore: (roomId: string, before: number | null, limit = 50) =>
+    request<{ messages: Message[]; hasMore: boolean }>("GET", `/api/rooms/${enc(roomId)}/messages?limit=${limit}${before ? `&before=${before}` : ""}`),
+  messagesAfter: (roomId: string, after: number, limit = 100) =>
+    request<{ messages: Message[]; hasMore: boolean }>("GET", `/api/rooms/${enc(roomId)}/messages?after=${after}&limit=${limit}`),
+  sendMessage: (roomId: string, clientMsgId: string, text: string) => request<{ message: Message }>("POST", `/api/rooms/${enc(roomId)}/messages`, { body: { clientMsgId, text } }),
+  markRead: (roomId: string, seq: number) => request<{ lastReadSeq: number }>("POST", `/api/rooms/${enc(roomId)}/read`, { body: { seq } }),
+
+  events: (cursor: string | null, signal?: AbortSignal) =>
+    request<{ events: FeedEvent[]; cursor: string }>("GET", cursor ? `/api/events?cursor=${enc(cursor)}&timeout=25` : "/api/events", { signal }),
+};

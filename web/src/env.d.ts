@@ -1,0 +1,2 @@
+// Vite bundles CSS imported from TypeScript (main.ts imports styles.css).
+declare module "*.css";
