@@ -1,0 +1,181 @@
+// CPU/RSS sampling from /proc and the per-step table of bench/chat.ts.
+
+import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { merge, newHist, percentile } from "./chat-hist.js";
+import type { StepResult } from "./chat-worker.js";
+
+const TICK_MS = 10; // CLK_TCK = 100 on Linux
+const PAGE = 4096;
+
+function statFields(pid: number | string): string[] | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return s.slice(s.lastIndexOf(")") + 2).split(" "); // [0] is field 3 (state)
+  } catch {
+    return null;
+  }
+}
+
+/** utime+stime in ms and RSS in bytes of one process. */
+function proc(pid: number): { cpuMs: number; sysMs: number; rss: number } {
+  const f = statFields(pid);
+  if (!f) return { cpuMs: NaN, sysMs: NaN, rss: NaN };
+  return { cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS, sysMs: Number(f[12]) * TICK_MS, rss: Number(f[21]) * PAGE };
+}
+
+/**
+ * CPU ms of PostgreSQL working for us: the backends connected to `db` plus the shared background
+ * processes (walwriter, checkpointer…); backends of other databases (others' runs) are left out.
+ */
+function postgresCpuMs(db: string): number {
+  let ms = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let title: string;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
+      title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
+    } catch {
+      continue;
+    }
+    // "postgres: 15/main: <user> <db> <host>(<port>) <state>" for a backend.
+    const parts = title.split(/\s+/);
+    const backend = title.startsWith("postgres:") && parts.length > 4 && /\(\d+\)$/.test(parts[4] ?? "");
+    if (backend && parts[3] !== db) continue;
+    const f = statFields(pid);
+    if (f) ms += (Number(f[11]) + Number(f[12])) * TICK_MS;
+  }
+  return ms;
+}
+
+export function machine(): { busy: number; total: number } {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - cpu[3]! - cpu[4]!, total };
+}
+
+export interface Sample {
+  at: number;
+  server: { cpuMs: number; sysMs: number; rss: number };
+  pgMs: number;
+  genMs: number;
+  machine: { busy: number; total: number };
+}
+
+export function sample(serverPid: number, db: string): Sample {
+  const u = process.cpuUsage();
+  return { at: performance.now(), server: proc(serverPid), pgMs: postgresCpuMs(db), genMs: (u.user + u.system) / 1000, machine: machine() };
+}
+
+export interface Usage {
+  serverCpu: number; // % of one core
+  serverSys: number; // of which in the kernel
+  serverRssMb: number;
+  pgCpu: number;
+  genCpu: number;
+  machineBusy: number; // % of all cores
+  other: number; // % of one core used by processes not ours (others' tests, builds…)
+}
+
+export function usage(a: Sample, b: Sample): Usage {
+  const ms = b.at - a.at;
+  const pct = (x: number) => (100 * x) / ms;
+  const machineBusy = (100 * (b.machine.busy - a.machine.busy)) / Math.max(1, b.machine.total - a.machine.total);
+  const u = {
+    serverCpu: pct(b.server.cpuMs - a.server.cpuMs),
+    serverSys: pct(b.server.sysMs - a.server.sysMs),
+    serverRssMb: b.server.rss / 2 ** 20,
+    pgCpu: pct(b.pgMs - a.pgMs),
+    genCpu: pct(b.genMs - a.genMs),
+    machineBusy,
+  };
+  return { ...u, other: Math.max(0, machineBusy * availableParallelism() - u.serverCpu - u.pgCpu - u.genCpu) };
+}
+
+export function combine(parts: StepResult[]): StepResult {
+  const out: StepResult = {
+    sentInWindow: 0, ackOk: 0, ackFailed: 0, ackTimeouts: 0, errorCodes: {}, acksDuringWindow: 0, expectedDeliveries: 0,
+    delivered: 0, skippedSends: 0, ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
+  };
+  for (const p of parts) {
+    for (const k of ["sentInWindow", "ackOk", "ackFailed", "ackTimeouts", "acksDuringWindow", "expectedDeliveries", "delivered", "skippedSends"] as const) out[k] += p[k];
+    for (const [code, n] of Object.entries(p.errorCodes)) out.errorCodes[code] = (out.errorCodes[code] ?? 0) + n;
+    merge(out.ackHist, p.ackHist);
+    merge(out.deliveryHist, p.deliveryHist);
+    out.loopDelayP99Ms = Math.max(out.loopDelayP99Ms, p.loopDelayP99Ms);
+  }
+  return out;
+}
+
+export interface Row {
+  target: string;
+  scenario: string;
+  offered: number;
+  seconds: number;
+  r: StepResult;
+  u: Usage;
+  /** Messages the server stored in the window (its chat_messages_sent_total), or null (bare: = acks). */
+  stored: number | null;
+}
+
+/** chat_messages_sent_total from the app's /metrics (null if unreachable). */
+export async function storedCounter(url: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const m = /^chat_messages_sent_total\s+(\S+)/m.exec(text);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export const errorsOf = (r: StepResult) => r.ackFailed + r.ackTimeouts;
+export const ackP99 = (r: StepResult) => percentile(r.ackHist, 99);
+
+const COLS: [string, number][] = [
+  ["target", 6], ["scenario", 8], ["offered/s", 9], ["sent/s", 7], ["acked/s", 7], ["stored/s", 8], ["errors", 6], ["ack p50", 8],
+  ["ack p99", 8], ["dlv p50", 8], ["dlv p99", 8], ["dlv/s", 7], ["missing", 7], ["srv cpu", 7], ["ms/msg", 6], ["srv rss", 7],
+  ["pg cpu", 6], ["ms/msg", 6], ["gen cpu", 7], ["other", 6], ["gen lag", 7],
+];
+
+const fmtMs = (x: number) => (Number.isNaN(x) ? "-" : x === Infinity ? ">60s" : x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : `${(x / 1000).toFixed(1)}s`);
+
+export function header(): string {
+  return [
+    COLS.map(([n, w]) => n.padStart(w)).join(" "),
+    COLS.map(([, w]) => "-".repeat(w)).join(" "),
+  ].join("\n");
+}
+
+export function line(row: Row): string {
+  const { r, u, seconds } = row;
+  const stored = (row.stored ?? r.acksDuringWindow) / seconds; // msgs/s the server committed in the window
+  const perMsg = (cpuPct: number) => (stored > 0 ? ((cpuPct * 10) / stored).toFixed(2) : "-"); // CPU ms per stored message
+  const cells = [
+    row.target, row.scenario, String(row.offered), (r.sentInWindow / seconds).toFixed(0), (r.acksDuringWindow / seconds).toFixed(0),
+    stored.toFixed(0), String(errorsOf(r)), fmtMs(percentile(r.ackHist, 50)), fmtMs(percentile(r.ackHist, 99)),
+    fmtMs(percentile(r.deliveryHist, 50)), fmtMs(percentile(r.deliveryHist, 99)), (r.delivered / seconds).toFixed(0),
+    String(Math.max(0, r.expectedDeliveries - r.delivered)), `${u.serverCpu.toFixed(0)}%`, perMsg(u.serverCpu), `${u.serverRssMb.toFixed(0)}M`,
+    `${u.pgCpu.toFixed(0)}%`, perMsg(u.pgCpu), `${u.genCpu.toFixed(0)}%`, `${u.other.toFixed(0)}%`, fmtMs(r.loopDelayP99Ms),
+  ];
+  let s = cells.map((c, i) => c.padStart(COLS[i]![1])).join(" ");
+  const extras: string[] = [];
+  if (Object.keys(r.errorCodes).length) extras.push(`codes ${JSON.stringify(r.errorCodes)}`);
+  if (r.ackTimeouts) extras.push(`${r.ackTimeouts} ack timeouts`);
+  if (r.skippedSends) extras.push(`generator dropped ${r.skippedSends} late sends`);
+  if (extras.length) s += `  (${extras.join("; ")})`;
+  return s;
+}
+
+export const LEGEND = [
+  "offered/s: target send rate; sent/s: sends made in the measured window; acked/s: ok acks that arrived in the window;",
+  "stored/s: messages the server stored in the window (its chat_messages_sent_total; bare: its acks).",
+  "errors: non-ok acks + ack timeouts of window sends. ack: emit -> ack. dlv: send timestamp -> message:new at each",
+  "member socket, the sender's own echo included; dlv/s: such deliveries per second; missing: expected deliveries",
+  "(ok-acked window sends x room size) that did not arrive. cpu: % of one core over the window (srv = the server",
+  "child; pg = postgres backends of the bench database + background writers; gen = this generator, both threads);",
+  "ms/msg: that CPU in ms per stored message (robust to a busy machine: 1000 / srv ms/msg = msgs/s one core could carry);",
+  "other: one-core % used by processes that are not ours (the machine is shared; the run's two cores = 200%);",
+  "gen lag: worst generator thread's event-loop delay p99 (ms). Latencies in ms.",
+].join("\n");

@@ -1,0 +1,214 @@
+// One load-generator thread of bench/chat.ts: holds a share of the sockets, sends open-loop at a
+// fixed rate, and measures ack latency (emit -> ack) and delivery latency (the send timestamp
+// carried in the message text -> message:new at every joined member, the sender's own echo included).
+// Driven by messages from the main thread; see WorkerCmd / WorkerReply.
+
+import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { parentPort, threadId } from "node:worker_threads";
+import { io, type Socket } from "socket.io-client";
+import { newHist, record, type Hist } from "./chat-hist.js";
+
+export interface Member {
+  token: string;
+  roomId: string;
+  send: boolean;
+  roomSize: number;
+}
+
+export interface StepSpec {
+  /** Messages/s per sending socket. */
+  ratePerSender: number;
+  /** Epoch ms (shared by every thread): sending starts; the measured window follows the warm-up. */
+  startAt: number;
+  warmupMs: number;
+  measureMs: number;
+  ackTimeoutMs: number;
+}
+
+export type WorkerCmd =
+  | { cmd: "connect"; url: string; members: Member[]; concurrency: number }
+  | { cmd: "step"; spec: StepSpec }
+  | { cmd: "collect" }
+  | { cmd: "close" };
+
+export interface StepResult {
+  sentInWindow: number;
+  ackOk: number; // of sends made in the window
+  ackFailed: number; // non-ok acks of sends made in the window
+  ackTimeouts: number;
+  errorCodes: Record<string, number>;
+  acksDuringWindow: number; // ok acks that arrived inside the window, whenever sent
+  expectedDeliveries: number; // ok-acked window sends x room size (sender echo included)
+  delivered: number; // message:new received for window sends (at this thread's sockets)
+  skippedSends: number; // generator fell > 100 ms behind its schedule and dropped the backlog
+  ackHist: Hist;
+  deliveryHist: Hist;
+  loopDelayP99Ms: number;
+}
+
+export type WorkerReply =
+  | { type: "connected"; sockets: number; failed: number; firstError?: string }
+  | { type: "drained"; outstanding: number }
+  | { type: "result"; result: StepResult }
+  | { type: "closed" };
+
+const port = parentPort!;
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const reply = (r: WorkerReply) => port.postMessage(r);
+const PAD = "the quick brown fox jumps over the lazy dog";
+const runId = `${randomUUID().slice(0, 8)}-${threadId}`;
+
+interface Sender {
+  socket: Socket;
+  roomId: string;
+  roomSize: number;
+}
+
+let sockets: Socket[] = [];
+let senders: Sender[] = [];
+let win = { from: Infinity, to: -Infinity };
+let res: StepResult = emptyResult();
+let outstanding = 0;
+let msgCounter = 0;
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+
+function emptyResult(): StepResult {
+  return {
+    sentInWindow: 0, ackOk: 0, ackFailed: 0, ackTimeouts: 0, errorCodes: {}, acksDuringWindow: 0,
+    expectedDeliveries: 0, delivered: 0, skippedSends: 0, ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
+  };
+}
+
+function onMessage(m: { text?: unknown }) {
+  if (typeof m?.text !== "string") return;
+  const t = parseFloat(m.text);
+  if (t >= win.from && t < win.to) {
+    res.delivered++;
+    record(res.deliveryHist, now() - t);
+  }
+}
+
+function connectOne(url: string, m: Member): Promise<Socket> {
+  const socket = io(url, { auth: { token: m.token }, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 20_000 });
+  return new Promise<Socket>((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("connect_error", (err) => {
+      socket.close();
+      reject(err);
+    });
+  }).then(async (s) => {
+    const ack = await s.timeout(20_000).emitWithAck("room:join", { roomId: m.roomId });
+    if (!ack?.ok) throw new Error(`room:join: ${JSON.stringify(ack?.error ?? ack)}`);
+    s.on("message:new", onMessage);
+    return s;
+  });
+}
+
+async function connect(url: string, members: Member[], concurrency: number) {
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, members.length) }, async () => {
+      while (next < members.length) {
+        const m = members[next++]!;
+        try {
+          const s = await connectOne(url, m);
+          sockets.push(s);
+          if (m.send) senders.push({ socket: s, roomId: m.roomId, roomSize: m.roomSize });
+        } catch (err) {
+          failed++;
+          firstError ??= String((err as Error)?.message ?? err);
+        }
+      }
+    }),
+  );
+  // Round-robin over a shuffled order spreads each instant's sends over the rooms.
+  for (let i = senders.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [senders[i], senders[j]] = [senders[j]!, senders[i]!];
+  }
+  reply({ type: "connected", sockets: sockets.length, failed, ...(firstError ? { firstError } : {}) });
+}
+
+function sendOne(s: Sender, ackTimeoutMs: number) {
+  const t = now();
+  const inWin = t >= win.from && t < win.to;
+  if (inWin) res.sentInWindow++;
+  outstanding++;
+  const payload = { roomId: s.roomId, clientMsgId: `${runId}-${msgCounter++}`, text: `${t.toFixed(3)}|${PAD}` };
+  s.socket.timeout(ackTimeoutMs).emit("message:send", payload, (err: unknown, ack: { ok?: boolean; error?: { code?: string } }) => {
+    outstanding--;
+    const at = now();
+    if (!err && ack?.ok && at >= win.from && at < win.to) res.acksDuringWindow++;
+    if (!inWin) return;
+    if (err) {
+      res.ackTimeouts++;
+    } else if (!ack?.ok) {
+      res.ackFailed++;
+      const code = ack?.error?.code ?? "?";
+      res.errorCodes[code] = (res.errorCodes[code] ?? 0) + 1;
+    } else {
+      res.ackOk++;
+      res.expectedDeliveries += s.roomSize;
+      record(res.ackHist, at - t);
+    }
+  });
+}
+
+async function step(spec: StepSpec) {
+  res = emptyResult();
+  win = { from: spec.startAt + spec.warmupMs, to: spec.startAt + spec.warmupMs + spec.measureMs };
+  const rate = spec.ratePerSender * senders.length; // this thread's msgs/s
+  const maxBurst = Math.max(1, Math.ceil(rate * 0.1));
+  await sleep(spec.startAt - now());
+  let sent = 0;
+  let idx = 0;
+  let loopReset = false;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const t = now();
+      if (!loopReset && t >= win.from) {
+        loopDelay.reset();
+        loopReset = true;
+      }
+      if (t >= win.to || !senders.length) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      let due = Math.floor((rate * (t - spec.startAt)) / 1000) - sent;
+      if (due > maxBurst) {
+        if (t >= win.from) res.skippedSends += due - maxBurst;
+        sent += due - maxBurst;
+        due = maxBurst;
+      }
+      for (let k = 0; k < due; k++) sendOne(senders[idx++ % senders.length]!, spec.ackTimeoutMs);
+      sent += Math.max(0, due);
+    }, 1);
+  });
+  res.loopDelayP99Ms = loopDelay.percentile(99) / 1e6;
+  const deadline = now() + spec.ackTimeoutMs + 1_000;
+  while (outstanding > 0 && now() < deadline) await sleep(10);
+  reply({ type: "drained", outstanding });
+}
+
+async function close() {
+  for (const s of sockets) {
+    s.removeAllListeners();
+    s.close();
+  }
+  sockets = [];
+  senders = [];
+  reply({ type: "closed" });
+}
+
+loopDelay.enable();
+port.on("message", (c: WorkerCmd) => {
+  if (c.cmd === "connect") void connect(c.url, c.members, c.concurrency);
+  else if (c.cmd === "step") void step(c.spec);
+  else if (c.cmd === "collect") reply({ type: "result", result: res });
+  else if (c.cmd === "close") void close();
+});
