@@ -28,7 +28,9 @@ import { BcryptHasher } from "./security/bcrypt-hasher.js";
 import { JwtAccessTokens } from "./security/jwt-access-tokens.js";
 import { resolveJwtSecret } from "./security/jwt-secret.js";
 import { openDatabase } from "./store/database.js";
-import { InProcessWaker, RedisWaker } from "./store/feed-wakers.js";
+import { withMemberCache } from "./store/cached-rooms.js";
+import { LocalBus, RedisBus, type ClusterBus } from "./store/cluster-bus.js";
+import { BusWaker } from "./store/feed-wakers.js";
 import { FileBlobStorage } from "./store/file-blob-storage.js";
 import { LogMailTransport } from "./store/mail-transports.js";
 import { MemoryPresenceTracker } from "./store/memory-presence.js";
@@ -91,11 +93,14 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
       })
     : new MemoryPresenceTracker();
   const broadcaster = new SocketBroadcaster(io);
-  const rooms = new PrismaRoomRepository(db.prisma);
+  // Node-to-node notices (feed wake-ups, membership changes): one Redis subscription per node.
+  const bus: ClusterBus = config.redisUrl
+    ? new RedisBus(redis!, redisClient(config.redisUrl, log, "bus"), log.child({ component: "bus" }))
+    : new LocalBus();
+  const roomStore = new PrismaRoomRepository(db.prisma, (err, what) => log.error({ err }, what));
+  const rooms = withMemberCache(roomStore, bus);
   const users = new PrismaUserRepository(db.prisma);
-  const waker: FeedWaker = config.redisUrl
-    ? new RedisWaker(redis!, redisClient(config.redisUrl, log, "feed-sub"), log.child({ component: "feed" }))
-    : new InProcessWaker();
+  const waker: FeedWaker = new BusWaker(bus);
   const feed = new EventsFeed({
     feedLog: new PrismaFeedLog(db.prisma),
     waker,
@@ -189,6 +194,8 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     clearInterval(trimFeed);
     await feed.close().catch((err) => log.warn({ err }, "feed close failed"));
     await waker.close();
+    await roomStore.flush().catch((err) => log.warn({ err }, "read cursor flush failed"));
+    await bus.close();
     await messages.close();
     await db.close();
     for (const client of [redis, redisPubSub?.pub, redisPubSub?.sub]) {

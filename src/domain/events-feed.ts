@@ -6,7 +6,7 @@ import { Gone, Invalid, RateLimited } from "./errors.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
 import type { FeedEventDraft, FeedEventType, FeedPublisher } from "./ports/feed.js";
 import type { FeedLog, FeedWaker, StoredFeedEvent } from "./ports/feed-log.js";
-import { renderRooms, type RoomViewDeps } from "./room-views.js";
+import { renderPairs, type RoomViewDeps } from "./room-views.js";
 
 export interface FeedEvent {
   id: string;
@@ -24,7 +24,7 @@ export interface FeedDeps extends RoomViewDeps {
 
 // room.updated is batched: a burst of messages costs one write per member per window, and the
 // window is short enough that a room list feels live.
-export const ROOM_UPDATE_WINDOW_MS = 100;
+export const ROOM_UPDATE_WINDOW_MS = 250;
 // A response carries every pending event up to this many after coalescing (PROTOCOL: >= 100).
 export const POLL_EVENTS_MAX = 500;
 const POLL_READ_ROWS = 2_000;
@@ -85,29 +85,22 @@ export class EventsFeed implements FeedPublisher {
     }
   }
 
-  /** Live copies for connected sockets; polls render their own from the log. */
+  /** Live copies for connected sockets (one render for the whole batch); polls render their own from the log. */
   private async emitRoomUpdates(stored: { userId: string; event: StoredFeedEvent }[]) {
-    const byUser = new Map<string, StoredFeedEvent[]>();
-    for (const { userId, event } of stored) byUser.set(userId, [...(byUser.get(userId) ?? []), event]);
-    await Promise.all(
-      [...byUser].map(async ([userId, events]) => {
-        for (const event of await this.render(userId, events)) this.deps.broadcaster.toUsers([userId], "event", event);
-      }),
-    );
+    for (const { userId, event } of await this.render(stored)) this.deps.broadcaster.toUsers([userId], "event", event);
   }
 
-  /** Turns log rows into wire events; room.updated gets the room's current view (dropped if no longer a member). */
-  private async render(userId: string, events: StoredFeedEvent[]): Promise<FeedEvent[]> {
-    const roomIds = [...new Set(events.filter((e) => e.type === "room.updated" && e.roomId).map((e) => e.roomId!))];
-    const views = new Map<string, unknown>();
-    if (roomIds.length) {
-      const mine = (await this.deps.rooms.roomsOf(userId)).filter((r) => roomIds.includes(r.room.id));
-      for (const view of await renderRooms(this.deps, userId, mine)) views.set(view.id, view);
-    }
-    return events.flatMap((e) => {
-      if (e.type !== "room.updated") return [toWire(e, e.data ?? {})];
-      const room = e.roomId ? views.get(e.roomId) : undefined;
-      return room ? [toWire(e, { room })] : [];
+  /**
+   * Turns log rows into wire events, for one or many users in a constant number of queries;
+   * room.updated gets the room's current view (dropped if the user is no longer a member).
+   */
+  private async render(rows: { userId: string; event: StoredFeedEvent }[]): Promise<{ userId: string; event: FeedEvent }[]> {
+    const pairs = rows.filter((r) => r.event.type === "room.updated" && r.event.roomId).map((r) => ({ userId: r.userId, roomId: r.event.roomId! }));
+    const views = new Map((await renderPairs(this.deps, pairs)).map((p) => [`${p.userId} ${p.view.id}`, p.view]));
+    return rows.flatMap(({ userId, event }) => {
+      if (event.type !== "room.updated") return [{ userId, event: toWire(event, event.data ?? {}) }];
+      const room = views.get(`${userId} ${event.roomId}`);
+      return room ? [{ userId, event: toWire(event, { room }) }] : [];
     });
   }
 
@@ -172,7 +165,8 @@ export class EventsFeed implements FeedPublisher {
     const capped = kept.slice(0, POLL_EVENTS_MAX);
     // Every row up to the last kept event's seq is delivered (or superseded by a later one).
     const upto = kept.length > capped.length ? capped.at(-1)!.seq : events.at(-1)!.seq;
-    return { events: await this.render(userId, capped), cursor: encodeCursor(upto) };
+    const rendered = await this.render(capped.map((event) => ({ userId, event })));
+    return { events: rendered.map((r) => r.event), cursor: encodeCursor(upto) };
   }
 
   trim(before: Date): Promise<number> {

@@ -22,23 +22,26 @@ export interface RoomViewDeps {
   messages: MessageStore;
 }
 
+interface Entry {
+  room: RoomRecord;
+  membership: MembershipRecord;
+}
+
 /**
- * Renders many rooms for one viewer in a constant number of queries (heads, member counts,
- * direct peers, their names), whatever the number of rooms.
+ * Renders rooms for any number of viewers in a constant number of queries (heads, member counts,
+ * direct rooms' members, their names), whatever the number of rooms or viewers. The feed renders
+ * a whole batch of room.updated events with one call.
  */
-export async function renderRooms(deps: RoomViewDeps, viewerId: string, entries: { room: RoomRecord; membership: MembershipRecord }[]): Promise<RoomView[]> {
-  const ids = entries.map((e) => e.room.id);
-  const directIds = entries.filter((e) => e.room.type === "direct").map((e) => e.room.id);
-  const [heads, counts, peers] = await Promise.all([
-    deps.messages.heads(ids),
-    deps.rooms.memberCounts(ids),
-    deps.rooms.directPeers(directIds, viewerId),
-  ]);
-  const peerUsers = new Map((await deps.users.findManyByIds([...new Set(peers.values())])).map((u) => [u.id, u]));
+export async function renderEntries(deps: RoomViewDeps, entries: Entry[]): Promise<RoomView[]> {
+  const ids = [...new Set(entries.map((e) => e.room.id))];
+  const directIds = [...new Set(entries.filter((e) => e.room.type === "direct").map((e) => e.room.id))];
+  const [heads, counts, directMembers] = await Promise.all([deps.messages.heads(ids), deps.rooms.memberCounts(ids), deps.rooms.directMembers(directIds)]);
+  const peerIds = [...new Set([...directMembers.values()].flat())];
+  const names = new Map((await deps.users.findManyByIds(peerIds)).map((u) => [u.id, u.displayName]));
   return entries.map(({ room, membership }) => {
     const head = heads.get(room.id) ?? { lastSeq: 0, lastMessage: null };
-    const peer = peers.get(room.id);
-    const name = room.type === "direct" ? (peer ? (peerUsers.get(peer)?.displayName ?? "Unknown") : "Only you") : (room.name ?? "");
+    const peer = directMembers.get(room.id)?.find((id) => id !== membership.userId);
+    const name = room.type === "direct" ? (peer ? (names.get(peer) ?? "Unknown") : "Only you") : (room.name ?? "");
     return {
       id: room.id,
       type: room.type,
@@ -53,6 +56,23 @@ export async function renderRooms(deps: RoomViewDeps, viewerId: string, entries:
   });
 }
 
+/** One viewer's rooms. */
+export function renderRooms(deps: RoomViewDeps, _viewerId: string, entries: Entry[]): Promise<RoomView[]> {
+  return renderEntries(deps, entries);
+}
+
+/** Views for (viewer, room) pairs; pairs whose viewer is no longer a member are left out. */
+export async function renderPairs(deps: RoomViewDeps, pairs: { userId: string; roomId: string }[]): Promise<{ userId: string; view: RoomView }[]> {
+  const memberships = await deps.rooms.membershipsFor(pairs);
+  const rooms = new Map((await deps.rooms.findMany([...new Set(memberships.map((m) => m.roomId))])).map((r) => [r.id, r]));
+  const entries = memberships.flatMap((membership) => {
+    const room = rooms.get(membership.roomId);
+    return room ? [{ room, membership }] : [];
+  });
+  const views = await renderEntries(deps, entries);
+  return views.map((view, i) => ({ userId: entries[i]!.membership.userId, view }));
+}
+
 /** Most recent activity first: the last message's time, or the room's creation for empty rooms. */
 export function byActivity(a: RoomView, b: RoomView): number {
   const at = (r: RoomView) => r.lastMessage?.createdAt ?? r.createdAt;
@@ -60,7 +80,5 @@ export function byActivity(a: RoomView, b: RoomView): number {
 }
 
 export async function renderRoomFor(deps: RoomViewDeps, viewerId: string, roomId: string): Promise<RoomView | null> {
-  const [room, membership] = await Promise.all([deps.rooms.find(roomId), deps.rooms.membership(roomId, viewerId)]);
-  if (!room || !membership) return null;
-  return (await renderRooms(deps, viewerId, [{ room, membership }]))[0] ?? null;
+  return (await renderPairs(deps, [{ userId: viewerId, roomId }]))[0]?.view ?? null;
 }

@@ -2,7 +2,6 @@ import { Forbidden, Invalid, NotFound } from "./errors.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
-import type { MembershipRecord } from "./ports/room-repository.js";
 import { byActivity, renderRoomFor, renderRooms, type RoomView, type RoomViewDeps } from "./room-views.js";
 import { viewUser, type UserView } from "./users.js";
 
@@ -16,9 +15,8 @@ export const ROOM_NAME_MAX = 100;
 export const GROUP_INVITES_MAX = 100;
 
 /** Every room use case starts here: non-members are refused before anything is read. */
-export async function requireMember(deps: Pick<RoomDeps, "rooms">, roomId: string, userId: string): Promise<MembershipRecord> {
-  const membership = await deps.rooms.membership(roomId, userId);
-  if (membership) return membership;
+export async function requireMember(deps: Pick<RoomDeps, "rooms">, roomId: string, userId: string): Promise<void> {
+  if (await deps.rooms.isMember(roomId, userId)) return;
   if (!(await deps.rooms.find(roomId))) throw new NotFound("no such room");
   throw new Forbidden("not a member of this room");
 }
@@ -74,8 +72,9 @@ export async function leaveRoom(deps: RoomDeps, userId: string, roomId: string):
 }
 
 export async function removeMember(deps: RoomDeps, ownerId: string, roomId: string, memberId: string): Promise<void> {
-  const mine = await requireMember(deps, roomId, ownerId);
-  if (mine.role !== "owner") throw new Forbidden("only the room's owner can remove members");
+  await requireMember(deps, roomId, ownerId);
+  const mine = await deps.rooms.membership(roomId, ownerId);
+  if (mine?.role !== "owner") throw new Forbidden("only the room's owner can remove members");
   if (memberId === ownerId) throw new Invalid("the owner leaves with POST /leave", [{ path: "userId", message: "is yourself" }]);
   if (!(await deps.rooms.membership(roomId, memberId))) throw new NotFound("not a member of this room");
   await removeFromRoom(deps, roomId, memberId);
@@ -83,14 +82,15 @@ export async function removeMember(deps: RoomDeps, ownerId: string, roomId: stri
 
 /** The read cursor only moves forward, and never past the room's last message. */
 export async function markRead(deps: RoomDeps, userId: string, roomId: string, seq: number): Promise<number> {
-  const membership = await requireMember(deps, roomId, userId);
+  await requireMember(deps, roomId, userId);
   const lastSeq = (await deps.messages.heads([roomId])).get(roomId)?.lastSeq ?? 0;
-  const target = Math.min(seq, lastSeq);
-  if (target <= membership.lastReadSeq) return membership.lastReadSeq;
-  const lastReadSeq = (await deps.rooms.advanceRead(roomId, userId, target)) ?? membership.lastReadSeq;
-  deps.broadcaster.toRoom(roomId, "receipt:updated", { roomId, userId, lastReadSeq });
-  await deps.feed.roomChanged(roomId, [userId]);
-  return lastReadSeq;
+  const result = await deps.rooms.advanceRead(roomId, userId, Math.min(seq, lastSeq));
+  if (!result) throw new Forbidden("not a member of this room");
+  if (result.moved) {
+    deps.broadcaster.toRoom(roomId, "receipt:updated", { roomId, userId, lastReadSeq: result.lastReadSeq });
+    await deps.feed.roomChanged(roomId, [userId]);
+  }
+  return result.lastReadSeq;
 }
 
 export async function setMuted(deps: RoomDeps, userId: string, roomId: string, muted: boolean): Promise<boolean> {

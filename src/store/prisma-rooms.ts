@@ -22,8 +22,18 @@ const toInvite = (i: Row<InviteRecord, "status"> & { respondedAt?: Date | null }
   createdAt: i.createdAt,
 });
 
+// Senders' cursors are written behind in one statement per window (rows locked in key order).
+const READ_BATCH_MS = 100;
+
 export class PrismaRoomRepository implements RoomRepository {
-  constructor(private readonly prisma: Prisma) {}
+  private pendingReads = new Map<string, number>();
+  private readTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly prisma: Prisma,
+    private readonly onError: (err: unknown, what: string) => void = () => {},
+  ) {}
 
   async ensureDirect(a: string, b: string) {
     const directKey = [a, b].sort().join(":");
@@ -87,13 +97,25 @@ export class PrismaRoomRepository implements RoomRepository {
     return new Map(rows.map((r) => [r.roomId, r._count._all]));
   }
 
-  async directPeers(roomIds: string[], userId: string) {
-    if (!roomIds.length) return new Map<string, string>();
-    const rows = await this.prisma.membership.findMany({
-      where: { roomId: { in: roomIds }, userId: { not: userId }, room: { type: "direct" } },
-      select: { roomId: true, userId: true },
-    });
-    return new Map(rows.map((r) => [r.roomId, r.userId]));
+  async isMember(roomId: string, userId: string) {
+    return (await this.prisma.membership.count({ where: { roomId, userId } })) > 0;
+  }
+
+  async membershipsFor(pairs: { roomId: string; userId: string }[]) {
+    if (!pairs.length) return [];
+    const rows = await this.prisma.$queryRaw<Row<MembershipRecord, "role">[]>`
+      SELECT m."roomId"::text AS "roomId", m."userId"::text AS "userId", m.role, m."lastReadSeq", m.muted, m."joinedAt"
+      FROM "Membership" m JOIN unnest(${pairs.map((p) => p.roomId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]) AS t(r, u)
+        ON m."roomId" = t.r AND m."userId" = t.u`;
+    return rows.map(toMember);
+  }
+
+  async directMembers(roomIds: string[]) {
+    const out = new Map<string, string[]>();
+    if (!roomIds.length) return out;
+    const rows = await this.prisma.membership.findMany({ where: { roomId: { in: roomIds } }, select: { roomId: true, userId: true } });
+    for (const r of rows) out.set(r.roomId, [...(out.get(r.roomId) ?? []), r.userId]);
+    return out;
   }
 
   async roomPeers(userId: string) {
@@ -110,12 +132,43 @@ export class PrismaRoomRepository implements RoomRepository {
   }
 
   async advanceRead(roomId: string, userId: string, seq: number) {
-    // GREATEST in one statement: concurrent receipts from two devices can never move it back.
-    const rows = await this.prisma.$queryRaw<{ lastReadSeq: number }[]>`
-      UPDATE "Membership" SET "lastReadSeq" = GREATEST("lastReadSeq", ${seq}::int)
-      WHERE "roomId" = ${roomId}::uuid AND "userId" = ${userId}::uuid
+    // A conditional update: concurrent receipts from two devices can never move it back.
+    const moved = await this.prisma.$queryRaw<{ lastReadSeq: number }[]>`
+      UPDATE "Membership" SET "lastReadSeq" = ${seq}::int
+      WHERE "roomId" = ${roomId}::uuid AND "userId" = ${userId}::uuid AND "lastReadSeq" < ${seq}::int
       RETURNING "lastReadSeq"`;
-    return rows[0]?.lastReadSeq ?? null;
+    if (moved[0]) return { lastReadSeq: moved[0].lastReadSeq, moved: true };
+    const current = await this.membership(roomId, userId);
+    return current ? { lastReadSeq: current.lastReadSeq, moved: false } : null;
+  }
+
+  advanceReadLater(roomId: string, userId: string, seq: number) {
+    const key = `${roomId} ${userId}`;
+    this.pendingReads.set(key, Math.max(seq, this.pendingReads.get(key) ?? 0));
+    this.readTimer ??= setTimeout(() => {
+      this.readTimer = undefined;
+      this.flushing = this.flushing.then(() => this.writeReads()).catch((err) => this.onError(err, "read cursor batch"));
+    }, READ_BATCH_MS);
+  }
+
+  async flush() {
+    if (this.readTimer) {
+      clearTimeout(this.readTimer);
+      this.readTimer = undefined;
+      this.flushing = this.flushing.then(() => this.writeReads());
+    }
+    await this.flushing;
+  }
+
+  private async writeReads() {
+    const batch = this.pendingReads;
+    this.pendingReads = new Map();
+    if (!batch.size) return;
+    const keys = [...batch.keys()].sort();
+    await this.prisma.$executeRaw`
+      UPDATE "Membership" m SET "lastReadSeq" = t.s
+      FROM unnest(${keys.map((k) => k.split(" ")[0])}::uuid[], ${keys.map((k) => k.split(" ")[1])}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)
+      WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s`;
   }
 
   async setMuted(roomId: string, userId: string, muted: boolean) {

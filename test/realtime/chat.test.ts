@@ -193,6 +193,24 @@ describe("live chat across two nodes", function () {
     expect(leaked).to.have.length(0);
   });
 
+  it("a member removed through one node can no longer send through the other (membership caches are invalidated)", async () => {
+    const [owner, guest] = await Promise.all([signUp(apiA, "Owner"), signUp(apiA, "Guest")]);
+    const roomId = await groupWith(apiA, owner, [guest]);
+    const guestOnB = await connect(b, guest);
+    // Fills node B's member cache for the room.
+    expect((await emitAck(guestOnB, "message:send", { roomId, clientMsgId: "before", text: "still in" })).ok).to.equal(true);
+    expect((await apiA.delete(`/api/rooms/${roomId}/members/${guest.id}`, owner.accessToken)).status).to.equal(204);
+    const after = await emitAck(guestOnB, "message:send", { roomId, clientMsgId: "after", text: "kicked" });
+    expect(after.ok).to.equal(false);
+    expect(after.error.code).to.equal("FORBIDDEN");
+    // And a new member added through A can send through B at once.
+    const late = await signUp(apiA, "Late");
+    const invite = await apiA.post(`/api/rooms/${roomId}/invites`, { userIds: [late.id] }, owner.accessToken);
+    await apiA.post(`/api/invites/${invite.body.invites[0].id}/accept`, undefined, late.accessToken);
+    const lateOnB = await connect(b, late);
+    expect((await emitAck(lateOnB, "message:send", { roomId, clientMsgId: "hello", text: "hi" })).ok).to.equal(true);
+  });
+
   it("answers malformed payloads with error acks and keeps the connection", async () => {
     const [alice, bob] = await Promise.all([signUp(apiA, "Alice"), signUp(apiA, "Bob")]);
     const roomId = (await apiA.post("/api/rooms", { type: "direct", userId: bob.id }, alice.accessToken)).body.room.id;

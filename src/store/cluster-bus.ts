@@ -1,0 +1,92 @@
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Logger } from "../logger.js";
+
+/**
+ * Node-to-node notices that name ids (users to wake, rooms whose members changed). Fire and
+ * forget: a lost notice only delays something that also has a timeout or an expiry.
+ */
+export interface ClusterBus {
+  /** Delivered to this node's handlers at once and to every other node through Redis. */
+  publish(channel: string, ids: string[]): void;
+  subscribe(channel: string, handler: (ids: string[]) => void): void;
+  close(): Promise<void>;
+}
+
+class Handlers {
+  private byChannel = new Map<string, ((ids: string[]) => void)[]>();
+
+  add(channel: string, handler: (ids: string[]) => void) {
+    this.byChannel.set(channel, [...(this.byChannel.get(channel) ?? []), handler]);
+  }
+
+  fire(channel: string, ids: string[]) {
+    for (const handler of this.byChannel.get(channel) ?? []) handler(ids);
+  }
+
+  channels() {
+    return [...this.byChannel.keys()];
+  }
+}
+
+export class LocalBus implements ClusterBus {
+  private handlers = new Handlers();
+
+  publish(channel: string, ids: string[]) {
+    if (ids.length) this.handlers.fire(channel, ids);
+  }
+
+  subscribe(channel: string, handler: (ids: string[]) => void) {
+    this.handlers.add(channel, handler);
+  }
+
+  async close() {}
+}
+
+const PREFIX = "chat:bus:";
+const ID = /^[0-9A-Za-z:_-]{1,80}$/;
+
+/**
+ * One subscriber connection per node for every channel. Each message carries the publishing
+ * instance's id (random per process: NODE_ID may be shared or default to one value) so a node
+ * does not handle its own notices twice. Peer input is untrusted: anything malformed is dropped.
+ */
+export class RedisBus implements ClusterBus {
+  private handlers = new Handlers();
+  private readonly nodeId = randomUUID();
+
+  constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly log: Logger,
+  ) {
+    sub.on("message", (channel: string, payload: string) => {
+      if (!channel.startsWith(PREFIX)) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(payload);
+      } catch {
+        return;
+      }
+      if (!Array.isArray(parsed) || parsed.length !== 2 || parsed[0] === this.nodeId || !Array.isArray(parsed[1])) return;
+      const ids = (parsed[1] as unknown[]).filter((id): id is string => typeof id === "string" && ID.test(id));
+      if (ids.length) this.handlers.fire(channel.slice(PREFIX.length), ids);
+    });
+  }
+
+  publish(channel: string, ids: string[]) {
+    if (!ids.length) return;
+    this.handlers.fire(channel, ids);
+    this.pub.publish(PREFIX + channel, JSON.stringify([this.nodeId, ids])).catch((err) => this.log.warn({ err: err.message, channel }, "bus publish failed"));
+  }
+
+  subscribe(channel: string, handler: (ids: string[]) => void) {
+    const first = !this.handlers.channels().includes(channel);
+    this.handlers.add(channel, handler);
+    if (first) void this.sub.subscribe(PREFIX + channel).catch((err) => this.log.error({ err, channel }, "bus subscribe failed"));
+  }
+
+  async close() {
+    await this.sub.quit().catch(() => this.sub.disconnect());
+  }
+}
