@@ -1,7 +1,9 @@
 // The baseline for bench/chat.ts: a bare Socket.IO server, no auth and no storage. It speaks just
 // enough of the chat protocol for the same generator: `room:join` joins the room and acks;
 // `message:send` numbers the message, broadcasts `message:new` to the room (the sender's socket
-// included, as the real server does) and acks `{ ok, message }`.
+// included, as the real server does) and acks `{ ok, message }`; `receipt:read` moves the socket's
+// read cursor in the room (never backwards, never past the last message) and, when it moved,
+// broadcasts `receipt:updated` to the room, as the real server does.
 //   node --import tsx bench/bare-server.ts   (PORT, HOST; prints {"msg":"listening","port":N})
 
 import http from "node:http";
@@ -10,6 +12,8 @@ import { Server } from "socket.io";
 
 const io = new Server({ path: "/socket.io", serveClient: false, transports: ["polling", "websocket"], cors: { origin: true } });
 const seqs = new Map<string, number>();
+/** Per room: socket id -> last read seq. */
+const reads = new Map<string, Map<string, number>>();
 
 type Ack = (reply: object) => void;
 
@@ -30,6 +34,19 @@ io.on("connection", (socket) => {
     };
     io.to(roomId).emit("message:new", message);
     ack?.({ ok: true, message });
+  });
+  socket.on("receipt:read", (payload: { roomId?: unknown; seq?: unknown }, ack?: Ack) => {
+    const { roomId, seq } = payload ?? {};
+    if (typeof roomId !== "string" || typeof seq !== "number") return ack?.({ ok: false, error: { code: "VALIDATION", message: "payload" } });
+    let room = reads.get(roomId);
+    if (!room) reads.set(roomId, (room = new Map()));
+    const before = room.get(socket.id) ?? 0;
+    const lastReadSeq = Math.max(before, Math.min(seq, seqs.get(roomId) ?? 0));
+    if (lastReadSeq > before) {
+      room.set(socket.id, lastReadSeq);
+      io.to(roomId).emit("receipt:updated", { roomId, userId: socket.id, lastReadSeq });
+    }
+    ack?.({ ok: true, lastReadSeq });
   });
 });
 

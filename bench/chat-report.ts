@@ -96,10 +96,13 @@ export function usage(a: Sample, b: Sample): Usage {
 export function combine(parts: StepResult[]): StepResult {
   const out: StepResult = {
     sentInWindow: 0, ackOk: 0, ackFailed: 0, ackTimeouts: 0, errorCodes: {}, acksDuringWindow: 0, expectedDeliveries: 0,
-    delivered: 0, skippedSends: 0, ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
+    delivered: 0, skippedSends: 0, receiptsOk: 0, receiptsFailed: 0, receiptUpdates: 0, ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
   };
   for (const p of parts) {
-    for (const k of ["sentInWindow", "ackOk", "ackFailed", "ackTimeouts", "acksDuringWindow", "expectedDeliveries", "delivered", "skippedSends"] as const) out[k] += p[k];
+    for (const k of [
+      "sentInWindow", "ackOk", "ackFailed", "ackTimeouts", "acksDuringWindow", "expectedDeliveries", "delivered", "skippedSends",
+      "receiptsOk", "receiptsFailed", "receiptUpdates",
+    ] as const) out[k] += p[k];
     for (const [code, n] of Object.entries(p.errorCodes)) out.errorCodes[code] = (out.errorCodes[code] ?? 0) + n;
     merge(out.ackHist, p.ackHist);
     merge(out.deliveryHist, p.deliveryHist);

@@ -1,7 +1,8 @@
 // One load-generator thread of bench/chat.ts: holds a share of the sockets, sends open-loop at a
 // fixed rate, and measures ack latency (emit -> ack) and delivery latency (the send timestamp
 // carried in the message text -> message:new at every joined member, the sender's own echo included).
-// Driven by messages from the main thread; see WorkerCmd / WorkerReply.
+// Driven by messages from the main thread; see WorkerCmd / WorkerReply. Also drives the lean tool of
+// the scale-out runner (artillery/runner.ts), which turns on `receipts`.
 
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
@@ -24,6 +25,11 @@ export interface StepSpec {
   warmupMs: number;
   measureMs: number;
   ackTimeoutMs: number;
+  /**
+   * Read receipts: with each send, the sender first marks its room read up to the newest seq its
+   * socket has seen (`receipt:read`), as a client that shows the room would. Off unless set.
+   */
+  receipts?: boolean;
 }
 
 export type WorkerCmd =
@@ -42,6 +48,9 @@ export interface StepResult {
   expectedDeliveries: number; // ok-acked window sends x room size (sender echo included)
   delivered: number; // message:new received for window sends (at this thread's sockets)
   skippedSends: number; // generator fell > 100 ms behind its schedule and dropped the backlog
+  receiptsOk: number; // ok receipt:read acks of window sends (receipts on)
+  receiptsFailed: number; // non-ok or timed-out receipt:read of window sends
+  receiptUpdates: number; // receipt:updated received in the window
   ackHist: Hist;
   deliveryHist: Hist;
   loopDelayP99Ms: number;
@@ -77,7 +86,8 @@ const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 function emptyResult(): StepResult {
   return {
     sentInWindow: 0, ackOk: 0, ackFailed: 0, ackTimeouts: 0, errorCodes: {}, acksDuringWindow: 0,
-    expectedDeliveries: 0, delivered: 0, skippedSends: 0, ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
+    expectedDeliveries: 0, delivered: 0, skippedSends: 0, receiptsOk: 0, receiptsFailed: 0, receiptUpdates: 0,
+    ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
   };
 }
 
@@ -88,6 +98,14 @@ function onMessage(m: { text?: unknown }) {
     res.delivered++;
     record(res.deliveryHist, now() - t);
   }
+}
+
+/** Per socket: the newest seq it has received (for read receipts). */
+const lastSeen = new WeakMap<Socket, number>();
+
+function onReceipt() {
+  const t = now();
+  if (t >= win.from && t < win.to) res.receiptUpdates++;
 }
 
 function connectOne(url: string, m: Member): Promise<Socket> {
@@ -101,7 +119,11 @@ function connectOne(url: string, m: Member): Promise<Socket> {
   }).then(async (s) => {
     const ack = await s.timeout(20_000).emitWithAck("room:join", { roomId: m.roomId });
     if (!ack?.ok) throw new Error(`room:join: ${JSON.stringify(ack?.error ?? ack)}`);
-    s.on("message:new", onMessage);
+    s.on("message:new", (msg: { text?: unknown; seq?: unknown }) => {
+      onMessage(msg);
+      if (typeof msg?.seq === "number" && msg.seq > (lastSeen.get(s) ?? 0)) lastSeen.set(s, msg.seq);
+    });
+    s.on("receipt:updated", onReceipt);
     return s;
   });
 }
@@ -133,10 +155,21 @@ async function connect(url: string, members: Member[], concurrency: number) {
   reply({ type: "connected", sockets: sockets.length, failed, ...(firstError ? { firstError } : {}) });
 }
 
-function sendOne(s: Sender, ackTimeoutMs: number) {
+function sendReceipt(s: Sender, inWin: boolean, ackTimeoutMs: number) {
+  const seq = lastSeen.get(s.socket) ?? 0;
+  if (seq <= 0) return;
+  s.socket.timeout(ackTimeoutMs).emit("receipt:read", { roomId: s.roomId, seq }, (err: unknown, ack: { ok?: boolean }) => {
+    if (!inWin) return;
+    if (!err && ack?.ok) res.receiptsOk++;
+    else res.receiptsFailed++;
+  });
+}
+
+function sendOne(s: Sender, ackTimeoutMs: number, receipts: boolean) {
   const t = now();
   const inWin = t >= win.from && t < win.to;
   if (inWin) res.sentInWindow++;
+  if (receipts) sendReceipt(s, inWin, ackTimeoutMs);
   outstanding++;
   const payload = { roomId: s.roomId, clientMsgId: `${runId}-${msgCounter++}`, text: `${t.toFixed(3)}|${PAD}` };
   s.socket.timeout(ackTimeoutMs).emit("message:send", payload, (err: unknown, ack: { ok?: boolean; error?: { code?: string } }) => {
@@ -185,7 +218,7 @@ async function step(spec: StepSpec) {
         sent += due - maxBurst;
         due = maxBurst;
       }
-      for (let k = 0; k < due; k++) sendOne(senders[idx++ % senders.length]!, spec.ackTimeoutMs);
+      for (let k = 0; k < due; k++) sendOne(senders[idx++ % senders.length]!, spec.ackTimeoutMs, spec.receipts === true);
       sent += Math.max(0, due);
     }, 1);
   });

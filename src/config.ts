@@ -16,6 +16,13 @@ const url = (...protocols: string[]) =>
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
 
+// A comma-separated list of URLs with one of the given schemes (ICE server URLs have no "//").
+const urlList = (...schemes: string[]) =>
+  z
+    .string()
+    .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
+    .refine((list) => list.every((u) => schemes.some((s) => u.startsWith(s)) && u.length <= 500), `must be comma-separated ${schemes.join(" or ")} URLs`);
+
 const schema = z.object({
   PORT: optional(int(0, 65535)),
   HOST: optional(z.string()),
@@ -39,7 +46,22 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
   PRESENCE_TTL_MS: optional(int(1_000, 600_000)),
   TRUST_PROXY: optional(z.string().max(500)),
-});
+  ATTACHMENT_MAX_BYTES: optional(int(1024, 1024 ** 3)),
+  TRACK_MAX_BYTES: optional(int(1024, 1024 ** 3)),
+  TRANSCODE_CONCURRENCY: optional(int(1, 16)),
+  TRANSCODE_LEASE_MS: optional(int(1_000, 3_600_000)),
+  STUN_URLS: optional(urlList("stun:", "stuns:")),
+  TURN_URLS: optional(urlList("turn:", "turns:")),
+  TURN_SECRET: optional(z.string().min(16, "must be at least 16 characters")),
+  TURN_TTL_SECONDS: optional(int(60, 7 * 86_400)),
+  VAPID_PUBLIC_KEY: optional(z.string()),
+  VAPID_PRIVATE_KEY: optional(z.string()),
+  VAPID_SUBJECT: optional(url("mailto:", "https:")),
+  PUSH_COALESCE_MS: optional(int(0, 600_000)),
+  PUSH_ALLOW_HTTP: optional(z.enum(["true", "false"])),
+})
+  .refine((e) => !e.TURN_URLS || e.TURN_SECRET, { path: ["TURN_SECRET"], message: "is required with TURN_URLS (coturn's static-auth-secret)" })
+  .refine((e) => !e.VAPID_PUBLIC_KEY === !e.VAPID_PRIVATE_KEY, { path: ["VAPID_PRIVATE_KEY"], message: "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together" });
 
 export interface Config {
   port: number;
@@ -68,6 +90,19 @@ export interface Config {
   presenceTtlMs: number;
   /** Express "trust proxy": which hops may set X-Forwarded-For (per-IP rate limits read it). */
   trustProxy: string;
+  /** Files and music (docs/media.md): upload limits and the transcode worker. */
+  media: { attachmentMaxBytes: number; trackMaxBytes: number; transcodeConcurrency: number; transcodeLeaseMs: number };
+  /** WebRTC: STUN servers, TURN servers with coturn's REST-style shared secret, and how long a TURN credential lives. */
+  ice: { stunUrls: string[]; turnUrls: string[]; turnSecret: string | undefined; ttlSeconds: number };
+  push: {
+    /** Both or neither; absent: generated once into DATA_DIR. */
+    vapidKeys: { publicKey: string; privateKey: string } | undefined;
+    vapidSubject: string;
+    /** Messages for one offline user in one room within this window become one push. */
+    coalesceMs: number;
+    /** Accept http:// subscription endpoints (tests, a local push-service stand-in). */
+    allowHttpEndpoints: boolean;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -110,5 +145,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Only a proxy on this host by default: trusting private ranges would let any client on
     // such a network pick its own address and slip past per-IP limits.
     trustProxy: e.TRUST_PROXY ?? "loopback",
+    media: {
+      // Uploads are buffered in memory before they are checked and stored: these bound that.
+      attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,
+      trackMaxBytes: e.TRACK_MAX_BYTES ?? 50 * 1024 * 1024,
+      // One ffmpeg per node by default: it takes a core while it runs, chat traffic needs the other.
+      transcodeConcurrency: e.TRANSCODE_CONCURRENCY ?? 1,
+      // Renewed every third of it; a crashed node's transcode is resumed elsewhere after it.
+      transcodeLeaseMs: e.TRANSCODE_LEASE_MS ?? 30_000,
+    },
+    ice: {
+      stunUrls: e.STUN_URLS ?? [],
+      turnUrls: e.TURN_URLS ?? [],
+      turnSecret: e.TURN_SECRET,
+      // A day: long enough for any call (coturn checks it at allocation and refresh), short
+      // enough that a leaked credential soon stops working.
+      ttlSeconds: e.TURN_TTL_SECONDS ?? 86_400,
+    },
+    push: {
+      vapidKeys: e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY } : undefined,
+      // Push services contact this address about misbehaving senders; default: the mail sender's.
+      vapidSubject: e.VAPID_SUBJECT ?? `mailto:${/<([^>]+)>/.exec(e.MAIL_FROM ?? "")?.[1] ?? e.MAIL_FROM ?? "no-reply@localhost"}`,
+      // 2 s: a burst of messages becomes one notification, and the first still arrives promptly.
+      coalesceMs: e.PUSH_COALESCE_MS ?? 2_000,
+      allowHttpEndpoints: e.PUSH_ALLOW_HTTP === "true",
+    },
   };
 }

@@ -17,10 +17,28 @@ import type { RouteKit } from "./http/route.js";
 import { registerEventRoutes } from "./http/routes/events.js";
 import { registerMessageRoutes } from "./http/routes/messages.js";
 import { registerRoomRoutes } from "./http/routes/rooms.js";
+import { registerSearchRoutes } from "./http/routes/search.js";
+import { SearchIndexFeeder } from "./domain/search-index-feeder.js";
+import { PgMessageSearch } from "./store/pg-message-search.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import type { ChatSocket } from "./realtime/deps.js";
 import { createSocketServer, startRealtime } from "./realtime/server.js";
+import { wireMedia } from "./media/wiring.js";
+import { announceExpiries, type CallDeps } from "./domain/calls.js";
+import type { CallRegistry } from "./domain/ports/call-registry.js";
+import { PushNotifier } from "./domain/push-notifier.js";
+import { registerCallRoutes } from "./http/routes/calls.js";
+import { registerPushRoutes } from "./http/routes/push.js";
+import { SocketCallRelay } from "./realtime/call-relay.js";
+import * as callEvents from "./realtime/calls.js";
+import { ConfiguredIceServers } from "./security/turn-credentials.js";
+import { resolveVapidKeys } from "./security/vapid-keys.js";
+import { MemoryCallRegistry } from "./store/memory-call-registry.js";
+import { PrismaPushSubscriptionRepository } from "./store/prisma-push-subscriptions.js";
+import { MemoryPushCoalescer, RedisPushCoalescer } from "./store/push-coalescers.js";
+import { RedisCallRegistry } from "./store/redis-call-registry.js";
+import { WebPushSender } from "./store/web-push-sender.js";
 import { Inflight } from "./realtime/inflight.js";
 import * as presenceEvents from "./realtime/presence.js";
 import { SocketBroadcaster } from "./realtime/socket-broadcaster.js";
@@ -84,6 +102,9 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
   // One connection on PGlite: batches in flight there would only queue.
   const messages: MessageStore = new PgMessageStore(db.prisma, { maxInFlight: db.kind === "embedded" ? 1 : 4 });
+  // Search is fed after the fact, in batches, off the send path (docs/search.md).
+  const search = new PgMessageSearch(db.prisma);
+  const searchFeeder = new SearchIndexFeeder(search, { onError: (err, what) => log.warn({ err }, what) });
 
   const io = createSocketServer({ redis: redisPubSub });
   const presence: PresenceTracker = config.redisUrl
@@ -100,6 +121,24 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const roomStore = new PrismaRoomRepository(db.prisma, (err, what) => log.error({ err }, what));
   const rooms = withMemberCache(roomStore, bus);
   const users = new PrismaUserRepository(db.prisma);
+  // Call participants expire with the same ttl as presence: a crashed node's callers drop out.
+  const calls: CallRegistry = config.redisUrl
+    ? new RedisCallRegistry(redisClient(config.redisUrl, log, "calls"), { log: log.child({ component: "calls" }), ttlMs: config.presenceTtlMs })
+    : new MemoryCallRegistry();
+  const callDeps: CallDeps = { rooms, broadcaster, calls, callRelay: new SocketCallRelay(io) };
+  announceExpiries(callDeps);
+  const pushSubscriptions = new PrismaPushSubscriptionRepository(db.prisma);
+  const pushSender = new WebPushSender(await resolveVapidKeys(config.push.vapidKeys, config.dataDir), config.push.vapidSubject);
+  const push = new PushNotifier({
+    rooms,
+    users,
+    presence,
+    pushSubscriptions,
+    pushSender,
+    pushCoalescer: redis ? new RedisPushCoalescer(redis, config.push.coalesceMs) : new MemoryPushCoalescer(),
+    windowMs: config.push.coalesceMs,
+    onError: (err, what) => log.warn({ err }, what),
+  });
   const waker: FeedWaker = new BusWaker(bus);
   const feed = new EventsFeed({
     feedLog: new PrismaFeedLog(db.prisma),
@@ -130,10 +169,18 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     presence,
     feed,
     broadcaster,
-    onMessageStored: () => metrics.messagesSent.inc(),
+    onMessageStored: (message) => {
+      metrics.messagesSent.inc();
+      push.messageStored(message);
+      searchFeeder.put(message);
+    },
+    onMessageChanged: (message) => searchFeeder.put(message),
     authPerIp: createRateLimiter({ keyPrefix: "auth-ip", points: config.rateLimits.authPerMinutePerIp, durationSeconds: 60, redis }),
     perUser: createRateLimiter({ keyPrefix: "user", points: config.rateLimits.userRequestsPerSecond, durationSeconds: 1 }),
   };
+  // Files and music: attachments, tracks with their transcode worker, plays, playlists, player.
+  const media = wireMedia({ config, db, redis, blobs: deps.blobs, rooms, broadcaster, log: log.child({ component: "media" }) });
+  deps.attachments = media.attachments;
 
   const presenceDeps = {
     presenceTracker: presence,
@@ -147,9 +194,16 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const routes: ((kit: RouteKit) => void)[] = [
     (kit) => registerRoomRoutes(kit, deps),
     (kit) => registerMessageRoutes(kit, deps),
+    (kit) => registerSearchRoutes(kit, { ...deps, search }),
     (kit) => registerEventRoutes(kit, { feed, metrics }),
+    ...media.routes,
+    (kit) => registerCallRoutes(kit, { ...callDeps, iceServers: new ConfiguredIceServers(config.ice) }),
+    (kit) => registerPushRoutes(kit, { pushSubscriptions, pushSender, allowHttpEndpoints: config.push.allowHttpEndpoints }),
   ];
-  const socketGroups: ((socket: ChatSocket) => void)[] = [];
+  const socketGroups: ((socket: ChatSocket) => void)[] = [
+    (socket) => callEvents.register(socket, { ...callDeps, log: log.child({ component: "calls" }), inflight }),
+    (socket) => media.registerSocket(socket, { log: log.child({ component: "media" }), inflight }),
+  ];
 
   // Running HTTP handlers and socket acks: a drain waits for them before closing the stores.
   const inflight = new Inflight();
@@ -190,12 +244,18 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const closeClients = async () => {
     // Disconnects of the node's own sockets publish their offline changes before the stores close.
     await presenceDeps.presenceFanout.idle();
+    // Pending pushes go out while presence and the database are still open.
+    await push.close();
+    await calls.close();
     await presence.close();
     clearInterval(trimFeed);
     await feed.close().catch((err) => log.warn({ err }, "feed close failed"));
     await waker.close();
     await roomStore.flush().catch((err) => log.warn({ err }, "read cursor flush failed"));
     await bus.close();
+    // Running transcodes go back to the queue (or, after kill, stay claimed) before the pool closes.
+    await media.close();
+    await searchFeeder.close();
     await messages.close();
     await db.close();
     for (const client of [redis, redisPubSub?.pub, redisPubSub?.sub]) {
@@ -227,6 +287,9 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     stopping ??= (async () => {
       // As a crash: this node's sockets stay registered until they expire (other nodes sweep them).
       presence.abandon();
+      media.abandon();
+      calls.abandon();
+      push.abandon();
       server.closeAllConnections();
       io.local.disconnectSockets(true);
       io.close();

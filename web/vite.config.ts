@@ -16,5 +16,11 @@ export default defineConfig({
     target: "es2022",
     sourcemap: true,
     reportCompressedSize: true,
+    rolldownOptions: {
+      // The service worker is a second entry with a fixed name at the root: its URL is its
+      // identity and its scope (/sw.js controls /), so it cannot carry a content hash.
+      input: { main: `${root}index.html`, sw: `${root}src/sw.ts` },
+      output: { entryFileNames: (chunk) => (chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js") },
+    },
   },
 });

@@ -127,6 +127,8 @@ export class EventsFeed implements FeedPublisher {
     try {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
+        // The client is gone (or the node drains): answer without another read.
+        if (signal.aborted || this.closed) return { events: [], cursor };
         // Subscribed before reading: an event committed after this read still wakes us.
         woken = false;
         const result = await this.readAfter(userId, after, cursor);

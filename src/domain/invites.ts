@@ -25,11 +25,10 @@ async function invite(deps: RoomDeps, inviterId: string, roomId: string, userIds
   const found = await deps.users.findManyByIds(ids);
   if (found.length !== ids.length) throw new NotFound("some invited users do not exist");
   const results = await deps.rooms.createInvites(roomId, inviterId, ids);
-  for (const { invite, created } of results) {
-    if (!created) continue;
-    const room = await roomPreview(deps, invite);
-    await deps.feed.publish(invite.inviteeId, { type: "invite.created", data: { invite: viewInvite(invite), room } });
-  }
+  const fresh = results.filter((r) => r.created).map((r) => r.invite);
+  // Every invitee sees the same preview: render it once.
+  const room = fresh[0] ? await roomPreview(deps, fresh[0]) : null;
+  await Promise.all(fresh.map((invite) => deps.feed.publish(invite.inviteeId, { type: "invite.created", data: { invite: viewInvite(invite), room } })));
   return results.map((r) => viewInvite(r.invite));
 }
 

@@ -16,6 +16,8 @@ export interface MessageDeps extends RoomDeps {
   attachments?: AttachmentResolver;
   /** Called once per newly stored message (metrics, push, search indexing). */
   onMessageStored?: (message: Message) => void;
+  /** Called after each edit and delete with the message as it now is (search indexing). */
+  onMessageChanged?: (message: Message) => void;
 }
 
 function checkText(text: string, allowEmpty: boolean) {
@@ -84,6 +86,7 @@ export async function editMessage(deps: MessageDeps, userId: string, input: { ro
   const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
   const edited = await deps.messages.edit(input.roomId, seq, input.text, new Date());
   if (!edited) throw new NotFound("no such message in this room");
+  deps.onMessageChanged?.(edited);
   deps.broadcaster.toRoom(input.roomId, "message:updated", edited);
   await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));
   return edited;
@@ -93,6 +96,7 @@ export async function deleteMessage(deps: MessageDeps, userId: string, input: { 
   const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
   const deleted = await deps.messages.delete(input.roomId, seq, new Date());
   if (!deleted) throw new NotFound("no such message in this room");
+  deps.onMessageChanged?.(deleted);
   deps.broadcaster.toRoom(input.roomId, "message:updated", deleted);
   await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));
   return deleted;

@@ -6,6 +6,8 @@
 import type { Message } from "../domain/message.js";
 import type { MessagePage } from "../domain/ports/message-store.js";
 import type { RoomView } from "../domain/room-views.js";
+import type { PlayerView } from "../domain/ports/player-state.js";
+import type { CallSignal, SignalKind } from "../domain/ports/call-relay.js";
 
 export interface AckError {
   ok: false;
@@ -30,6 +32,13 @@ export interface ClientToServerEvents {
   sync: (payload: { rooms: Record<string, number> }, ack: Ack<{ rooms: Record<string, MessagePage> }>) => void;
   /** This device is away (idle) or back; the user is away while every connected device says away. */
   "presence:set": (payload: { status: "online" | "away" }, ack: Ack<{ status: "online" | "away" | "offline" }>) => void;
+  "call:join": (payload: { roomId: string }, ack: Ack<{ participants: string[] }>) => void;
+  "call:leave": (payload: { roomId: string }, ack: Ack) => void;
+  "call:signal": (payload: { roomId: string; toUserId: string; kind: SignalKind; data: unknown }, ack: Ack) => void;
+  /** Sets the room's shared player (trackId null stops it); every joined socket gets player:updated. */
+  "player:set": (payload: { roomId: string; trackId: string | null; positionMs: number; playing: boolean }, ack: Ack<{ player: PlayerView }>) => void;
+  /** The room's player now (null when never set), e.g. after joining. */
+  "player:get": (payload: { roomId: string }, ack: Ack<{ player: PlayerView | null }>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -39,6 +48,9 @@ export interface ServerToClientEvents {
   typing: (payload: { roomId: string; userId: string; isTyping: boolean }) => void;
   "presence:updated": (payload: { userId: string; status: string; lastSeenAt: string | null }) => void;
   event: (event: { id: string; type: string; at: string; data: unknown }) => void;
+  "call:updated": (payload: { roomId: string; participants: string[] }) => void;
+  "call:signal": (payload: CallSignal) => void;
+  "player:updated": (payload: PlayerView) => void;
 }
 
 export type InterServerEvents = Record<string, never>;

@@ -54,12 +54,17 @@ const ID = /^[0-9A-Za-z:_-]{1,80}$/;
 export class RedisBus implements ClusterBus {
   private handlers = new Handlers();
   private readonly nodeId = randomUUID();
+  private readonly ready: Promise<void>;
 
   constructor(
     private readonly pub: Redis,
     private readonly sub: Redis,
     private readonly log: Logger,
   ) {
+    this.ready = new Promise((resolve) => {
+      if (sub.status === "ready") resolve();
+      else sub.once("ready", () => resolve());
+    });
     sub.on("message", (channel: string, payload: string) => {
       if (!channel.startsWith(PREFIX)) return;
       let parsed: unknown;
@@ -83,8 +88,15 @@ export class RedisBus implements ClusterBus {
   subscribe(channel: string, handler: (ids: string[]) => void) {
     const first = !this.handlers.channels().includes(channel);
     this.handlers.add(channel, handler);
-    if (first) void this.sub.subscribe(PREFIX + channel).catch((err) => this.log.error({ err, channel }, "bus subscribe failed"));
+    // Only once the connection is ready: a SUBSCRIBE sent between connect and ready (after one
+    // queued before connect) breaks ioredis' subscriber connection, and then nothing arrives.
+    if (first) {
+      void this.ready
+        .then(() => this.sub.subscribe(PREFIX + channel))
+        .catch((err) => this.log.error({ err, channel }, "bus subscribe failed"));
+    }
   }
+
 
   async close() {
     await this.sub.quit().catch(() => this.sub.disconnect());

@@ -30,11 +30,11 @@ export class FileBlobStorage implements BlobStorage {
     await fs.rename(tmp, file);
   }
 
-  async open(key: string) {
+  async open(key: string, range?: { start: number; end: number }) {
     const file = this.resolve(key);
     try {
       const stat = await fs.stat(file);
-      return { stream: createReadStream(file), size: stat.size };
+      return { stream: createReadStream(file, range), size: stat.size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw err;

@@ -186,14 +186,17 @@ export class PrismaRoomRepository implements RoomRepository {
       const pending = new Map(
         (await tx.invite.findMany({ where: { roomId, inviteeId: { in: inviteeIds }, status: "pending" } })).map((i) => [i.inviteeId, i]),
       );
-      const out: { invite: InviteRecord; created: boolean }[] = [];
-      for (const inviteeId of inviteeIds) {
-        if (members.has(inviteeId)) continue;
+      const fresh = inviteeIds.filter((id) => !members.has(id) && !pending.has(id));
+      // One statement for all new invites: a 100-member group must not be 100 round trips in one transaction.
+      const created = new Map(
+        (await tx.invite.createManyAndReturn({ data: fresh.map((inviteeId) => ({ roomId, inviterId, inviteeId })) })).map((i) => [i.inviteeId, i]),
+      );
+      return inviteeIds.flatMap((inviteeId) => {
         const existing = pending.get(inviteeId);
-        if (existing) out.push({ invite: toInvite(existing), created: false });
-        else out.push({ invite: toInvite(await tx.invite.create({ data: { roomId, inviterId, inviteeId } })), created: true });
-      }
-      return out;
+        if (existing) return [{ invite: toInvite(existing), created: false }];
+        const made = created.get(inviteeId);
+        return made ? [{ invite: toInvite(made), created: true }] : [];
+      });
     });
   }
 

@@ -28,6 +28,10 @@ export interface ChatDeps {
   conn: Connection;
   outbox: Outbox;
   onBack: () => void;
+  /** Buttons of other features for the room's header (the call button). */
+  headerActions?: (roomId: string) => HTMLElement[];
+  /** Controls of other features beside the composer (attach a file); `sent` shows an acked message. */
+  composerActions?: (roomId: string, sent: (message: Message) => void) => HTMLElement[];
 }
 
 export class ChatView {
@@ -92,11 +96,14 @@ export class ChatView {
     back.addEventListener("click", () => deps.onBack());
     this.inviteButton.addEventListener("click", () => this.openInviteDialog());
     this.scroller.append(this.historyStatus, this.list.el);
-    this.composer.append(this.editBanner, el("div", { class: "composer-row" }, this.input, this.sendButton));
+    this.composer.append(
+      this.editBanner,
+      el("div", { class: "composer-row" }, ...(deps.composerActions?.(roomId, (m) => this.onSent(m)) ?? []), this.input, this.sendButton),
+    );
     this.root = el(
       "section",
       { class: "chat", "aria-labelledby": "chat-title" },
-      el("header", { class: "chat-head" }, back, el("div", { class: "chat-heading" }, this.title, this.subtitle), this.inviteButton),
+      el("header", { class: "chat-head" }, back, el("div", { class: "chat-heading" }, this.title, this.subtitle), ...(deps.headerActions?.(roomId) ?? []), this.inviteButton),
       this.scroller,
       this.jump,
       this.typingLine,

@@ -6,11 +6,15 @@
 import "./styles.css";
 import { api, ApiError } from "./api.js";
 import { renderAuth } from "./auth.js";
+import { CallController } from "./call.js";
 import { ChatView } from "./chat.js";
 import { el, setText } from "./dom.js";
 import { FeedPoller } from "./feed.js";
 import { FriendsView } from "./friends.js";
+import { attachButton } from "./files.js";
+import { MusicController } from "./music.js";
 import { Outbox } from "./outbox.js";
+import { disablePush, pushToggle, registerServiceWorker } from "./push.js";
 import { RoomsView } from "./rooms.js";
 import { getSession, onSessionChange, updateUser, type Session } from "./session.js";
 import { Connection } from "./socket.js";
@@ -38,6 +42,8 @@ class App {
   private readonly feed: FeedPoller;
   private readonly rooms: RoomsView;
   private readonly friends: FriendsView;
+  private readonly calls: CallController;
+  private readonly music: MusicController;
   private chat: ChatView | null = null;
   private readonly cleanups: (() => void)[] = [];
   private feedTimer = 0;
@@ -64,9 +70,13 @@ class App {
     );
     this.rooms = new RoomsView(this.store);
     this.friends = new FriendsView(this.store);
+    this.calls = new CallController(this.conn, this.store);
+    this.music = new MusicController(this.conn);
+    void registerServiceWorker();
 
     const signOut = el("button", { type: "button", class: "link" }, "Sign out");
-    signOut.addEventListener("click", () => void api.logout());
+    // This browser's push subscription ends with the login (another user may sign in here next).
+    signOut.addEventListener("click", () => void disablePush().catch(() => {}).finally(() => api.logout()));
     const me = el("span", { class: "me" }, session.user.displayName);
     this.cleanups.push(this.store.on("users", () => setText(me, this.store.me.displayName)));
 
@@ -74,8 +84,10 @@ class App {
       "div",
       { class: "app" },
       el("a", { href: "#main", class: "skip" }, "Skip to content"),
-      el("header", { class: "topbar" }, el("h1", { class: "brand" }, "Chat"), this.connBadge, el("span", { class: "spacer" }), me, signOut),
+      el("header", { class: "topbar" }, el("h1", { class: "brand" }, "Chat"), this.connBadge, el("span", { class: "spacer" }), pushToggle(), me, signOut),
       el("div", { class: "layout" }, el("aside", { class: "sidebar", "aria-label": "Chats and friends" }, el("nav", { class: "tabs", "aria-label": "Sections" }, this.chatsTab, this.friendsTab), this.sidePanel), this.main),
+      this.calls.panel,
+      this.music.panel,
     );
     root.replaceChildren(this.shell);
 
@@ -123,6 +135,7 @@ class App {
     for (const c of this.cleanups) c();
     clearTimeout(this.feedTimer);
     this.feed.stop();
+    void this.calls.hangUp();
     this.chat?.destroy();
     this.rooms.destroy();
     this.friends.destroy();
@@ -216,7 +229,14 @@ class App {
       this.chat = null;
     }
     if (roomId && !this.chat) {
-      this.chat = new ChatView(roomId, { store: this.store, conn: this.conn, outbox: this.outbox, onBack: () => (location.hash = "#/") });
+      this.chat = new ChatView(roomId, {
+        store: this.store,
+        conn: this.conn,
+        outbox: this.outbox,
+        onBack: () => (location.hash = "#/"),
+        headerActions: (id) => [this.music.button(id), this.calls.button(id)],
+        composerActions: (id, sent) => [attachButton(this.conn, id, sent)],
+      });
       this.main.replaceChildren(this.chat.root);
       void this.chat.open();
     } else if (!this.chat) this.main.replaceChildren(this.placeholder);

@@ -5,6 +5,7 @@
  * so a new message or receipt touches only the rows that changed.
  */
 import { avatar, clockTime, el, fullTime, replaceChildren, setText } from "./dom.js";
+import { attachmentsView } from "./files.js";
 import type { PendingMessage } from "./outbox.js";
 import type { Store } from "./store.js";
 import type { Message } from "./types.js";
@@ -113,7 +114,7 @@ export class MessageList {
     else {
       // User text goes in as a text node, never as HTML.
       bubble.append(el("span", { class: "text" }, m ? m.text : p!.text));
-      if (m?.type === "file" && m.attachments.length) bubble.append(el("span", { class: "files" }, m.attachments.map((a) => `📎 ${a.name}`).join(", ")));
+      if (m?.type === "file" && m.attachments.length) bubble.append(attachmentsView(m.attachments));
       if (m?.editedAt) bubble.append(el("span", { class: "edited", title: `edited ${fullTime(m.editedAt)}` }, " (edited)"));
     }
 

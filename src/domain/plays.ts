@@ -1,0 +1,29 @@
+import { Invalid } from "./errors.js";
+import type { ChartPeriod, PlayCounter } from "./ports/play-counter.js";
+import type { TrackRepository } from "./ports/track-repository.js";
+import { requireReadyTrack, viewTrack, type TrackView } from "./tracks.js";
+
+export interface PlayDeps {
+  tracks: TrackRepository;
+  plays: PlayCounter;
+}
+
+export const CHART_LIMIT_MAX = 100;
+
+/** A listener started a track. Repeats within the window are accepted and not counted. */
+export async function recordPlay(deps: PlayDeps, userId: string, trackId: string): Promise<boolean> {
+  await requireReadyTrack(deps, trackId);
+  return deps.plays.record(userId, trackId, new Date());
+}
+
+export async function charts(deps: PlayDeps, period: ChartPeriod, limit: number): Promise<{ tracks: { track: TrackView; plays: number }[] }> {
+  if (limit < 1 || limit > CHART_LIMIT_MAX) throw new Invalid(`limit must be 1..${CHART_LIMIT_MAX}`, [{ path: "limit", message: "out of range" }]);
+  const top = await deps.plays.top(period, limit, new Date());
+  const byId = new Map((await deps.tracks.findMany(top.map((t) => t.trackId))).map((t) => [t.id, t]));
+  return {
+    tracks: top.flatMap(({ trackId, plays }) => {
+      const track = byId.get(trackId);
+      return track ? [{ track: viewTrack(track), plays }] : [];
+    }),
+  };
+}

@@ -1,0 +1,18 @@
+import type { AttachmentRecord, AttachmentRepository } from "../domain/ports/attachment-repository.js";
+import type { Prisma } from "./database.js";
+
+export class PrismaAttachmentRepository implements AttachmentRepository {
+  constructor(private readonly prisma: Prisma) {}
+
+  create(record: Omit<AttachmentRecord, "createdAt">): Promise<AttachmentRecord> {
+    return this.prisma.attachment.create({ data: record });
+  }
+
+  find(id: string): Promise<AttachmentRecord | null> {
+    return this.prisma.attachment.findUnique({ where: { id } });
+  }
+
+  findMany(ids: string[]): Promise<AttachmentRecord[]> {
+    return ids.length ? this.prisma.attachment.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
+  }
+}

@@ -1,0 +1,300 @@
+import type { Redis } from "ioredis";
+import { participantsOf, type CallChange, type CallEntry, type CallJoin, type CallRegistry } from "../domain/ports/call-registry.js";
+import type { Logger } from "../logger.js";
+
+/*
+ * Call participants shared by every node, in Redis (the pattern of redis-presence.ts). Keys:
+ *
+ *   chat:call:room:<roomId>   HASH   "<userId> <connectionId>" -> joinedAt (epoch ms)
+ *   chat:call:expiry          ZSET   "<roomId> <userId> <connectionId>" scored by expiry (epoch ms)
+ *
+ * Join, leave and sweep are Lua scripts, so the participant cap and "did this user just arrive
+ * or leave" are decided atomically even when people join through different nodes at once.
+ * Liveness: each node refreshes its own entries every heartbeat (ttl / 3) and sweeps expired
+ * entries every min(5 s, ttl / 4); a script runs alone, so exactly one node removes an expired
+ * entry and reports the change (a crashed node's participants drop out ~ttl after it died). A
+ * node whose entries were swept while it stalled, or lost in a Redis restart, registers them
+ * again at its next heartbeat.
+ */
+
+const PREFIX = "chat:call:";
+const EXPIRY_KEY = `${PREFIX}expiry`;
+const roomKey = (roomId: string) => `${PREFIX}room:${roomId}`;
+const field = (userId: string, connectionId: string) => `${userId} ${connectionId}`;
+const member = (roomId: string, userId: string, connectionId: string) => `${roomId} ${userId} ${connectionId}`;
+
+const SWEEP_BATCH = 200;
+const HEARTBEAT_BATCH = 500;
+
+const LUA_HELPERS = `
+local function userOf(f)
+  local sp = string.find(f, ' ', 1, true)
+  if not sp then return f end
+  return string.sub(f, 1, sp - 1)
+end
+local function hasUser(key, user)
+  for _, f in ipairs(redis.call('HKEYS', key)) do
+    if userOf(f) == user then return true end
+  end
+  return false
+end
+local function userCount(key)
+  local seen, n = {}, 0
+  for _, f in ipairs(redis.call('HKEYS', key)) do
+    local u = userOf(f)
+    if not seen[u] then seen[u] = true; n = n + 1 end
+  end
+  return n
+end
+`;
+
+// KEYS: room hash, expiry zset. ARGV: field, member, expiresAt, now, max, userId.
+// Returns {joined (0/1), changed (0/1), hash as a flat list}.
+const JOIN = `${LUA_HELPERS}
+local present = hasUser(KEYS[1], ARGV[6])
+if not present and userCount(KEYS[1]) >= tonumber(ARGV[5]) then
+  return {0, 0, redis.call('HGETALL', KEYS[1])}
+end
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return {1, present and 0 or 1, redis.call('HGETALL', KEYS[1])}
+`;
+
+// KEYS: room hash, expiry zset. ARGV: field, member, userId. Returns {changed, hash}.
+const LEAVE = `${LUA_HELPERS}
+redis.call('ZREM', KEYS[2], ARGV[2])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {0, {}} end
+if hasUser(KEYS[1], ARGV[3]) then return {0, {}} end
+return {1, redis.call('HGETALL', KEYS[1])}
+`;
+
+// KEYS: expiry zset. ARGV: members... Refreshes those still registered; returns the missing ones.
+const HEARTBEAT = `
+local missing = {}
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
+  else
+    missing[#missing + 1] = ARGV[i]
+  end
+end
+return missing
+`;
+
+// KEYS: expiry zset. ARGV: now, batch, key prefix.
+// Returns {entries removed, then per room whose participants changed: roomId, hash}.
+const SWEEP = `${LUA_HELPERS}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local changed, order = {}, {}
+for _, entry in ipairs(due) do
+  redis.call('ZREM', KEYS[1], entry)
+  local sp = string.find(entry, ' ', 1, true)
+  if sp then
+    local room = string.sub(entry, 1, sp - 1)
+    local f = string.sub(entry, sp + 1)
+    local key = ARGV[3] .. 'room:' .. room
+    if redis.call('HDEL', key, f) == 1 and not hasUser(key, userOf(f)) and not changed[room] then
+      changed[room] = true
+      order[#order + 1] = room
+    end
+  end
+end
+local out = {#due}
+for _, room in ipairs(order) do
+  out[#out + 1] = room
+  out[#out + 1] = redis.call('HGETALL', ARGV[3] .. 'room:' .. room)
+end
+return out
+`;
+
+type Arg = string | number;
+interface CallCommands {
+  callJoin(k1: string, k2: string, ...argv: Arg[]): Promise<unknown>;
+  callLeave(k1: string, k2: string, ...argv: Arg[]): Promise<unknown>;
+  callHeartbeat(k1: string, ...argv: Arg[]): Promise<unknown>;
+  callSweep(k1: string, ...argv: Arg[]): Promise<unknown>;
+}
+
+class CallReplyError extends Error {
+  constructor(what: string, reply: unknown) {
+    super(`unexpected call registry reply from Redis (${what}): ${JSON.stringify(reply)?.slice(0, 200)}`);
+  }
+}
+
+/** A room hash as HGETALL returns it (flat field, value list); malformed fields are skipped. */
+function parseEntries(flat: unknown, what: string): CallEntry[] {
+  if (!Array.isArray(flat) || flat.length % 2 || !flat.every((v) => typeof v === "string")) throw new CallReplyError(what, flat);
+  const out: CallEntry[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const [userId, connectionId] = (flat[i] as string).split(" ");
+    const joinedAt = Number(flat[i + 1]);
+    if (userId && connectionId && Number.isFinite(joinedAt)) out.push({ userId, connectionId, joinedAt });
+  }
+  return out;
+}
+
+export interface RedisCallRegistryOptions {
+  log: Logger;
+  /** An entry not refreshed for this long is gone (its node crashed). */
+  ttlMs: number;
+  now?: () => number;
+}
+
+/** The shared registry; owns `redis` (a connection of its own, so a crash can drop it alone). */
+export class RedisCallRegistry implements CallRegistry {
+  private readonly redis: Redis & CallCommands;
+  private readonly log: Logger;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  /** This node's connections: connectionId -> { userId, rooms }, for the heartbeat and leaveAll. */
+  private readonly local = new Map<string, { userId: string; rooms: Map<string, number> }>();
+  private readonly listeners: ((change: CallChange) => void)[] = [];
+  private readonly timers: NodeJS.Timeout[];
+  private heartbeating = false;
+  private sweeping = false;
+  private stopped = false;
+
+  constructor(redis: Redis, opts: RedisCallRegistryOptions) {
+    this.log = opts.log;
+    this.ttlMs = opts.ttlMs;
+    this.now = opts.now ?? Date.now;
+    redis.defineCommand("callJoin", { numberOfKeys: 2, lua: JOIN });
+    redis.defineCommand("callLeave", { numberOfKeys: 2, lua: LEAVE });
+    redis.defineCommand("callHeartbeat", { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand("callSweep", { numberOfKeys: 1, lua: SWEEP });
+    this.redis = redis as Redis & CallCommands;
+    const heartbeatMs = Math.max(10, Math.round(this.ttlMs / 3));
+    const sweepMs = Math.max(10, Math.min(5_000, Math.round(this.ttlMs / 4)));
+    this.timers = [setInterval(() => void this.heartbeat(), heartbeatMs).unref(), setInterval(() => void this.sweep(), sweepMs).unref()];
+  }
+
+  async join(roomId: string, userId: string, connectionId: string, maxParticipants: number): Promise<CallJoin> {
+    if (this.stopped) return { joined: false, participants: [] };
+    const now = this.now();
+    // Registered locally first: a disconnect racing this join then removes what the join adds.
+    const mine = this.localEntry(userId, connectionId);
+    const hadRoom = mine.rooms.has(roomId);
+    if (!hadRoom) mine.rooms.set(roomId, now);
+    try {
+      const reply = await this.redis.callJoin(roomKey(roomId), EXPIRY_KEY, field(userId, connectionId), member(roomId, userId, connectionId), now + this.ttlMs, now, maxParticipants, userId);
+      if (!Array.isArray(reply) || reply.length !== 3) throw new CallReplyError("join", reply);
+      const participants = participantsOf(parseEntries(reply[2], "join"));
+      if (reply[0] !== 1) {
+        if (!hadRoom) mine.rooms.delete(roomId);
+        return { joined: false, participants };
+      }
+      return { joined: true, participants, changed: reply[1] === 1 };
+    } catch (err) {
+      if (!hadRoom) mine.rooms.delete(roomId);
+      throw err;
+    }
+  }
+
+  async leave(roomId: string, userId: string, connectionId: string): Promise<CallChange | null> {
+    if (this.stopped) return null;
+    const mine = this.local.get(connectionId);
+    mine?.rooms.delete(roomId);
+    if (mine && !mine.rooms.size) this.local.delete(connectionId);
+    const reply = await this.redis.callLeave(roomKey(roomId), EXPIRY_KEY, field(userId, connectionId), member(roomId, userId, connectionId), userId);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new CallReplyError("leave", reply);
+    return reply[0] === 1 ? { roomId, participants: participantsOf(parseEntries(reply[1], "leave")) } : null;
+  }
+
+  async leaveAll(userId: string, connectionId: string): Promise<CallChange[]> {
+    const rooms = [...(this.local.get(connectionId)?.rooms.keys() ?? [])];
+    const changes = await Promise.all(rooms.map((roomId) => this.leave(roomId, userId, connectionId)));
+    return changes.filter((c): c is CallChange => c !== null);
+  }
+
+  async entries(roomId: string): Promise<CallEntry[]> {
+    return parseEntries(await this.redis.hgetall(roomKey(roomId)).then((h) => Object.entries(h).flat()), "entries");
+  }
+
+  onChange(listener: (change: CallChange) => void) {
+    this.listeners.push(listener);
+  }
+
+  async close() {
+    this.stop();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  abandon() {
+    this.stop();
+    this.redis.disconnect();
+  }
+
+  private stop() {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.local.clear();
+  }
+
+  private localEntry(userId: string, connectionId: string) {
+    let mine = this.local.get(connectionId);
+    if (!mine) this.local.set(connectionId, (mine = { userId, rooms: new Map() }));
+    return mine;
+  }
+
+  private emit(change: CallChange) {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.log.error({ err }, "call listener failed");
+      }
+    }
+  }
+
+  /** Refreshes this node's entries; registers again any that were swept or lost meanwhile. */
+  private async heartbeat() {
+    if (this.heartbeating || this.stopped || !this.local.size) return;
+    this.heartbeating = true;
+    try {
+      const now = this.now();
+      const members = [...this.local].flatMap(([connectionId, { userId, rooms }]) => [...rooms.keys()].map((roomId) => member(roomId, userId, connectionId)));
+      const batches: Promise<unknown>[] = [];
+      for (let i = 0; i < members.length; i += HEARTBEAT_BATCH) batches.push(this.redis.callHeartbeat(EXPIRY_KEY, now + this.ttlMs, ...members.slice(i, i + HEARTBEAT_BATCH)));
+      const replies = await Promise.all(batches);
+      for (const reply of replies) {
+        if (!Array.isArray(reply)) throw new CallReplyError("heartbeat", reply);
+        for (const entry of reply) {
+          const [roomId, userId, connectionId] = String(entry).split(" ");
+          const mine = connectionId ? this.local.get(connectionId) : undefined;
+          if (this.stopped || !roomId || !connectionId || !mine || mine.userId !== userId || !mine.rooms.has(roomId)) continue;
+          this.log.info({ roomId, userId, connectionId }, "calls: entry registered again after it was lost");
+          // No cap here: the connection was admitted before; its entry only went missing.
+          const uid = mine.userId;
+          const again = await this.redis.callJoin(roomKey(roomId), EXPIRY_KEY, field(uid, connectionId), member(roomId, uid, connectionId), this.now() + this.ttlMs, mine.rooms.get(roomId)!, Number.MAX_SAFE_INTEGER, uid);
+          if (Array.isArray(again) && again[1] === 1) this.emit({ roomId, participants: participantsOf(parseEntries(again[2], "heartbeat join")) });
+        }
+      }
+    } catch (err) {
+      if (!this.stopped) this.log.warn({ err }, "calls heartbeat failed");
+    } finally {
+      this.heartbeating = false;
+    }
+  }
+
+  /** Removes expired entries (of crashed nodes) and reports the calls they changed. */
+  private async sweep() {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    try {
+      for (;;) {
+        const reply = await this.redis.callSweep(EXPIRY_KEY, this.now(), SWEEP_BATCH, PREFIX);
+        if (!Array.isArray(reply) || typeof reply[0] !== "number" || reply.length % 2 !== 1) throw new CallReplyError("sweep", reply);
+        for (let i = 1; i < reply.length; i += 2) {
+          const roomId = reply[i];
+          if (typeof roomId !== "string") throw new CallReplyError("sweep", reply);
+          this.emit({ roomId, participants: participantsOf(parseEntries(reply[i + 1], "sweep")) });
+        }
+        if (reply[0] < SWEEP_BATCH || this.stopped) break;
+      }
+    } catch (err) {
+      if (!this.stopped) this.log.warn({ err }, "calls sweep failed");
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}
