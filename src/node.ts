@@ -162,7 +162,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     loginFailures: createRateLimiter({ keyPrefix: "login-fail", points: config.rateLimits.loginFailuresPer15Minutes, durationSeconds: 15 * 60, redis }),
     refreshTtlMs: config.refreshTokenTtlDays * 86_400_000,
     blobs: new FileBlobStorage(path.join(config.dataDir, "blobs")),
-    friends: new PrismaFriendRepository(db.prisma),
+    friends: new PrismaFriendRepository(db.prisma, db.sql),
     follows: new PrismaFollowRepository(db.prisma),
     rooms,
     messages,

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import lockfile from "proper-lockfile";
 import type { Logger } from "../logger.js";
@@ -10,8 +11,17 @@ import { applyPgliteMigrations, applyPostgresMigrations } from "./migrate.js";
 
 export type Prisma = InstanceType<typeof PrismaClient>;
 
+/**
+ * Plain parameterised SQL for the few hottest reads, where Prisma's query layer costs several
+ * times the query itself (GET /api/friends: 0.68 ms of CPU through Prisma, 0.23 ms through pg).
+ */
+export interface SqlReader {
+  query<T>(text: string, params: unknown[]): Promise<T[]>;
+}
+
 export interface Database {
   prisma: Prisma;
+  sql: SqlReader;
   kind: "postgres" | "embedded";
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -27,11 +37,17 @@ export async function openDatabase(
   if (opts.databaseUrl) {
     await applyPostgresMigrations(opts.databaseUrl, log);
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: opts.databaseUrl, max: opts.poolSize }) });
+    // A small pool of its own: the hot reads never wait behind Prisma's transactions.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(2, Math.ceil(opts.poolSize / 4)) });
     return {
       prisma,
+      sql: { query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[] },
       kind: "postgres",
       ping: async () => void (await prisma.$queryRaw`SELECT 1`),
-      close: () => prisma.$disconnect(),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
     };
   }
   return openEmbedded(opts.dataDir, log);
@@ -64,6 +80,8 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {
     prisma,
+    // Through Prisma here: PGlite is one connection, and a query beside Prisma's could land inside its transaction.
+    sql: { query: <T>(text: string, params: unknown[]) => prisma.$queryRawUnsafe<T[]>(text, ...params) },
     kind: "embedded",
     ping: async () => void (await db.query("SELECT 1")),
     close: async () => {
