@@ -2,7 +2,7 @@
 // chunk model's limits, the stored element shape, and validation of what may be stored.
 
 import { Invalid } from "../domain/errors.js";
-import { messageId, type AttachmentRef, type Message, type MessageType } from "../domain/message.js";
+import { messageId, type AttachmentRef, type Message } from "../domain/message.js";
 import type { MessageDraft } from "../domain/ports/message-store.js";
 
 /**
@@ -46,17 +46,7 @@ export interface ChunkSummary {
 }
 
 /** A message as stored inside a chunk: `id` and `roomId` are implied by the chunk. */
-export interface StoredMessage {
-  seq: number;
-  senderId: string;
-  type: MessageType;
-  text: string;
-  attachments: AttachmentRef[];
-  clientMsgId: string | null;
-  createdAt: string;
-  editedAt?: string;
-  deletedAt?: string;
-}
+export type StoredMessage = Omit<Message, "id" | "roomId">;
 
 export function bucketOf(now: Date, limits: ChunkLimits): Date {
   const ms = now.getTime();
