@@ -5,6 +5,7 @@
  */
 import { api } from "./api.js";
 import { avatar, el, replaceChildren, setText, shortTime } from "./dom.js";
+import { MessageSearch } from "./search.js";
 import type { Store } from "./store.js";
 import type { Room } from "./types.js";
 
@@ -25,15 +26,11 @@ export class RoomsView {
       toggle.setAttribute("aria-expanded", String(open));
       if (open) this.renderNewGroup();
     });
-    this.root = el(
-      "section",
-      { class: "rooms-view" },
-      this.invitesBox,
-      el("div", { class: "list-head" }, el("h2", {}, "Chats"), toggle),
-      this.newGroup,
-      this.list,
-      this.empty,
-    );
+    // While a message search is active its results take the room list's place.
+    const body = el("div", { class: "rooms-body" }, this.invitesBox, el("div", { class: "list-head" }, el("h2", {}, "Chats"), toggle), this.newGroup, this.list, this.empty);
+    const search = new MessageSearch((active) => (body.hidden = active));
+    this.cleanups.push(() => search.destroy());
+    this.root = el("section", { class: "rooms-view" }, search.root, search.panel, body);
     this.newGroup.addEventListener("submit", (e) => {
       e.preventDefault();
       void this.createGroup(toggle);
