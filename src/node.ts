@@ -88,7 +88,8 @@ const EVENT_TRIM_EVERY_MS = 10 * 60_000;
 
 function redisClient(url: string, log: Logger, role: string): Redis {
   // Commands queue while Redis restarts and go out when it is back; nothing durable lives there.
-  const client = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, connectionName: `chat-${role}` });
+  // Auto-pipelining: commands issued in one tick (broadcasts, presence, rate limits) share a write.
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: true, connectionName: `chat-${role}` });
   client.on("error", (err) => log.warn({ role, err: err.message }, "redis error"));
   return client;
 }

@@ -11,6 +11,11 @@ const SendPayload = z.strictObject({
   attachmentIds: z.array(z.string().min(1).max(64)).max(10).optional(),
 });
 
+// Built once per module, not per socket: each schema instance costs kilobytes of heap.
+const EditPayload = z.strictObject({ roomId: RoomId, messageId: MessageId, text: MessageText });
+const DeletePayload = z.strictObject({ roomId: RoomId, messageId: MessageId });
+const SyncPayload = z.strictObject({ rooms: z.record(RoomId, Seq) });
+
 /** message:send / edit / delete and sync: the same use cases as the HTTP routes. */
 export function register(socket: ChatSocket, deps: RealtimeDeps) {
   const userId = socket.data.userId;
@@ -26,14 +31,14 @@ export function register(socket: ChatSocket, deps: RealtimeDeps) {
 
   socket.on(
     "message:edit",
-    acked(socket, deps, "message:edit", z.strictObject({ roomId: RoomId, messageId: MessageId, text: MessageText }), async (input) => ({
+    acked(socket, deps, "message:edit", EditPayload, async (input) => ({
       message: await editMessage(deps, userId, input),
     })),
   );
 
   socket.on(
     "message:delete",
-    acked(socket, deps, "message:delete", z.strictObject({ roomId: RoomId, messageId: MessageId }), async (input) => {
+    acked(socket, deps, "message:delete", DeletePayload, async (input) => {
       await deleteMessage(deps, userId, input);
       return {};
     }),
@@ -41,7 +46,7 @@ export function register(socket: ChatSocket, deps: RealtimeDeps) {
 
   socket.on(
     "sync",
-    acked(socket, deps, "sync", z.strictObject({ rooms: z.record(RoomId, Seq) }), async ({ rooms }) => ({
+    acked(socket, deps, "sync", SyncPayload, async ({ rooms }) => ({
       rooms: await syncRooms(deps, userId, rooms),
     })),
   );

@@ -8,11 +8,14 @@ import type { ChatSocket, RealtimeDeps } from "./deps.js";
  * user's resulting status across all their devices (away only when every one says away).
  * Connect and disconnect are reported by the server's onConnect/onDisconnect hooks (node.ts).
  */
+// Built once per module, not per socket: each schema instance costs kilobytes of heap.
+const PresencePayload = z.strictObject({ status: z.enum(["online", "away"]) });
+
 export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight"> & PresenceDeps) {
   const userId = socket.data.userId;
   socket.on(
     "presence:set",
-    acked(socket, deps, "presence:set", z.strictObject({ status: z.enum(["online", "away"]) }), async ({ status }) => ({
+    acked(socket, deps, "presence:set", PresencePayload, async ({ status }) => ({
       status: await setAway(deps, userId, socket.id, status === "away"),
     })),
   );

@@ -9,13 +9,16 @@ import { RoomId, RoomPayload, Seq } from "../protocol/fields.js";
 
 const MISSED_LIMIT = 100;
 
+// Built once per module, not per socket: each schema instance costs kilobytes of heap.
+const JoinPayload = z.strictObject({ roomId: RoomId, afterSeq: Seq.optional() });
+
 /** room:join / room:leave: which rooms' live traffic this socket receives. */
 export function register(socket: ChatSocket, deps: RealtimeDeps) {
   const userId = socket.data.userId;
 
   socket.on(
     "room:join",
-    acked(socket, deps, "room:join", z.strictObject({ roomId: RoomId, afterSeq: Seq.optional() }), async ({ roomId, afterSeq }) => {
+    acked(socket, deps, "room:join", JoinPayload, async ({ roomId, afterSeq }) => {
       await requireMember(deps, roomId, userId);
       // Join before reading: a message committed meanwhile is then either in `missed` or
       // broadcast to this socket (or both; clients drop duplicates by seq).

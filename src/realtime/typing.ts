@@ -8,13 +8,16 @@ import { RoomId } from "../protocol/fields.js";
 // keep the indicator lit, and "stopped" always passes so it goes out without delay.
 const TYPING_THROTTLE_MS = 2_000;
 
+// Built once per module, not per socket: each schema instance costs kilobytes of heap.
+const TypingPayload = z.strictObject({ roomId: RoomId, isTyping: z.boolean() });
+
 export function register(socket: ChatSocket, deps: RealtimeDeps) {
   const userId = socket.data.userId;
   const lastSent = new Map<string, number>();
 
   socket.on(
     "typing",
-    acked(socket, deps, "typing", z.strictObject({ roomId: RoomId, isTyping: z.boolean() }), async ({ roomId, isTyping }) => {
+    acked(socket, deps, "typing", TypingPayload, async ({ roomId, isTyping }) => {
       await requireMember(deps, roomId, userId);
       const now = Date.now();
       if (isTyping && now - (lastSent.get(roomId) ?? 0) < TYPING_THROTTLE_MS) return {};
