@@ -11,7 +11,7 @@ import { startTestCluster, type TestNode } from "../helpers/nodes.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
-const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+import { SHOTS } from "../helpers/screenshots.js";
 const UI_TIMEOUT_MS = 20_000;
 
 describe("calls and notifications in Chromium (two users on two nodes)", function () {

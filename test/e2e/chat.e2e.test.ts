@@ -15,7 +15,7 @@ import { startTestCluster, type TestNode } from "../helpers/nodes.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
-const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+import { SHOTS } from "../helpers/screenshots.js";
 const WIDE = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const UI_TIMEOUT_MS = 10_000;

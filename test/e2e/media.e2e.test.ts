@@ -17,7 +17,7 @@ import { groupWith } from "../helpers/rooms.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
-const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+import { SHOTS } from "../helpers/screenshots.js";
 
 describe("web client: files and music (Chromium, two users on two nodes)", function () {
   this.timeout(120_000);

@@ -13,7 +13,7 @@ import { startTestNode, type TestNode } from "../helpers/nodes.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
-const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
+import { SHOTS } from "../helpers/screenshots.js";
 const UI_TIMEOUT_MS = 10_000;
 const ROOM_NAME = "Search club";
 
