@@ -209,6 +209,8 @@ export class ChatView {
   // ---- live events (routed here by main.ts for this room) ----
 
   onMessage(message: Message): void {
+    // A sender has read what they sent: the server moves their cursor without a receipt event.
+    this.setMemberRead(message.senderId, message.seq);
     this.addMessages([message]);
     if (message.senderId === this.deps.store.me.id) this.deps.outbox.delivered(message);
   }
