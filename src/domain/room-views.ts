@@ -56,11 +56,6 @@ export async function renderEntries(deps: RoomViewDeps, entries: Entry[]): Promi
   });
 }
 
-/** One viewer's rooms. */
-export function renderRooms(deps: RoomViewDeps, _viewerId: string, entries: Entry[]): Promise<RoomView[]> {
-  return renderEntries(deps, entries);
-}
-
 /** Views for (viewer, room) pairs; pairs whose viewer is no longer a member are left out. */
 export async function renderPairs(deps: RoomViewDeps, pairs: { userId: string; roomId: string }[]): Promise<{ userId: string; view: RoomView }[]> {
   const memberships = await deps.rooms.membershipsFor(pairs);

@@ -2,7 +2,7 @@ import { Forbidden, Invalid, NotFound } from "./errors.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
-import { byActivity, renderRoomFor, renderRooms, type RoomView, type RoomViewDeps } from "./room-views.js";
+import { byActivity, renderEntries, renderRoomFor, type RoomView, type RoomViewDeps } from "./room-views.js";
 import { viewUser, type UserView } from "./users.js";
 
 export interface RoomDeps extends RoomViewDeps {
@@ -36,7 +36,7 @@ export async function createDirectRoom(deps: RoomDeps, userId: string, otherId: 
 }
 
 export async function listRooms(deps: RoomDeps, userId: string): Promise<RoomView[]> {
-  return (await renderRooms(deps, userId, await deps.rooms.roomsOf(userId))).sort(byActivity);
+  return (await renderEntries(deps, await deps.rooms.roomsOf(userId))).sort(byActivity);
 }
 
 export interface MemberView {
