@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { participantsOf, type CallChange, type CallEntry, type CallJoin, type CallRegistry } from "../domain/ports/call-registry.js";
 import type { Logger } from "../logger.js";
+import { HEARTBEAT_BATCH, HEARTBEAT_LUA } from "./redis-expiry-heartbeat.js";
 
 /*
  * Call participants shared by every node, in Redis (the pattern of redis-presence.ts). Keys:
@@ -24,7 +25,6 @@ const field = (userId: string, connectionId: string) => `${userId} ${connectionI
 const member = (roomId: string, userId: string, connectionId: string) => `${roomId} ${userId} ${connectionId}`;
 
 const SWEEP_BATCH = 200;
-const HEARTBEAT_BATCH = 500;
 
 const LUA_HELPERS = `
 local function userOf(f)
@@ -66,19 +66,6 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {0, {}} end
 if hasUser(KEYS[1], ARGV[3]) then return {0, {}} end
 return {1, redis.call('HGETALL', KEYS[1])}
-`;
-
-// KEYS: expiry zset. ARGV: members... Refreshes those still registered; returns the missing ones.
-const HEARTBEAT = `
-local missing = {}
-for i = 2, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
-  else
-    missing[#missing + 1] = ARGV[i]
-  end
-end
-return missing
 `;
 
 // KEYS: expiry zset. ARGV: now, batch, key prefix.
@@ -160,7 +147,7 @@ export class RedisCallRegistry implements CallRegistry {
     this.now = opts.now ?? Date.now;
     redis.defineCommand("callJoin", { numberOfKeys: 2, lua: JOIN });
     redis.defineCommand("callLeave", { numberOfKeys: 2, lua: LEAVE });
-    redis.defineCommand("callHeartbeat", { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand("callHeartbeat", { numberOfKeys: 1, lua: HEARTBEAT_LUA });
     redis.defineCommand("callSweep", { numberOfKeys: 1, lua: SWEEP });
     this.redis = redis as Redis & CallCommands;
     const heartbeatMs = Math.max(10, Math.round(this.ttlMs / 3));

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Presence, PresenceStatus } from "../domain/ports/presence.js";
 import type { PresenceChange, PresenceTracker } from "../domain/ports/presence-tracker.js";
 import type { Logger } from "../logger.js";
+import { HEARTBEAT_BATCH, HEARTBEAT_LUA } from "./redis-expiry-heartbeat.js";
 
 /*
  * Presence shared by every node, in Redis. Keys (all under "chat:presence:"):
@@ -36,7 +37,6 @@ const member = (userId: string, socketId: string) => `${userId} ${socketId}`;
 
 const SEEN_TTL_SECONDS = 365 * 86_400;
 const SWEEP_BATCH = 200;
-const HEARTBEAT_BATCH = 500;
 const STATUS_BATCH = 500;
 
 const LUA_HELPERS = `
@@ -77,19 +77,6 @@ const SET_STATE = `${LUA_HELPERS}
 local before = status(KEYS[1])
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return {before, status(KEYS[1]), seen(KEYS[2])}
-`;
-
-// KEYS: expiry zset. ARGV: expiresAt, members... Returns the members no longer registered.
-const HEARTBEAT = `
-local missing = {}
-for i = 2, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
-  else
-    missing[#missing + 1] = ARGV[i]
-  end
-end
-return missing
 `;
 
 // KEYS: expiry zset. ARGV: now, ttl, batch size, key prefix, seen ttl (s).
@@ -223,7 +210,7 @@ export class RedisPresenceTracker implements PresenceTracker {
     redis.defineCommand("presenceAdd", { numberOfKeys: 3, lua: ADD });
     redis.defineCommand("presenceRemove", { numberOfKeys: 3, lua: REMOVE });
     redis.defineCommand("presenceSetState", { numberOfKeys: 2, lua: SET_STATE });
-    redis.defineCommand("presenceHeartbeat", { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand("presenceHeartbeat", { numberOfKeys: 1, lua: HEARTBEAT_LUA });
     redis.defineCommand("presenceSweep", { numberOfKeys: 1, lua: SWEEP });
     redis.defineCommand("presenceStatus", { lua: STATUS });
     this.redis = redis as Redis & PresenceCommands;
