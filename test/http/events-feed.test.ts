@@ -101,6 +101,38 @@ describe("long-poll event feed across two nodes", function () {
     expect(updates[0]!.data.room.unreadCount).to.equal(5);
   });
 
+  it("a busy room gets at most one room.updated a second: a change soon after an update waits and merges into the next", async () => {
+    const [alice, bob] = await Promise.all([signUp(apiA, "Alice"), signUp(apiA, "Bob")]);
+    const roomId = (await apiA.post("/api/rooms", { type: "direct", userId: bob.id }, alice.accessToken)).body.room.id;
+    const socket = await connectSocket(b.url, bob.accessToken);
+    try {
+      type RoomEvent = { type: string; data: { room?: { id: string; lastMessage: { text: string } | null } } };
+      const textOf = (e: RoomEvent) => (e.type === "room.updated" && e.data.room?.id === roomId ? e.data.room?.lastMessage?.text : undefined);
+      const seen: string[] = [];
+      socket.on("event", (e) => {
+        // (The room's creation may have its own update, with no message yet.)
+        const text = textOf(e as RoomEvent);
+        if (text) seen.push(text);
+      });
+      const send = (text: string) => apiA.post(`/api/rooms/${roomId}/messages`, { clientMsgId: text, text }, alice.accessToken);
+      const shown = (text: string) => nextEvent(socket, "event", (e: RoomEvent) => textOf(e) === text);
+      // A quiet room: its update comes within a window.
+      const first = shown("one");
+      await send("one");
+      await first;
+      // Right after that update: "two" would have its own update one window (250 ms) later
+      // without the one-second floor; "three", sent after that window, takes its place.
+      const third = shown("three");
+      await send("two");
+      await new Promise((r) => setTimeout(r, 300));
+      await send("three");
+      await third;
+      expect(seen).to.deep.equal(["one", "three"]);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
   it("gives each invitee of a new group exactly one invite.created and no room.updated until they join", async () => {
     const [owner, g1, g2] = await Promise.all([signUp(apiA, "Owner"), signUp(apiA, "G1"), signUp(apiA, "G2")]);
     const cursors = await Promise.all([g1, g2].map((g) => nowCursor(apiA, g)));
