@@ -43,6 +43,7 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_FAILURES: optional(int(5, 1_000_000)),
   RATE_LIMIT_USER_PER_SECOND: optional(int(50, 1_000_000)),
   RATE_LIMIT_SOCKET_SENDS: optional(int(100, 1_000_000)),
+  SOCKET_HANDLERS_MAX: optional(int(100, 1_000_000)),
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
   PRESENCE_TTL_MS: optional(int(1_000, 600_000)),
   TRUST_PROXY: optional(z.string().max(500)),
@@ -84,6 +85,8 @@ export interface Config {
     loginFailuresPer15Minutes: number;
     userRequestsPerSecond: number;
     socketSendBurst: number;
+    /** Chat socket handlers running at once per node; past it, UNAVAILABLE (load shedding). */
+    socketHandlersMax: number;
   };
   shutdownGraceMs: number;
   /** A socket whose node stopped heartbeating is dropped after this long (a crashed node's users go offline). */
@@ -138,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginFailuresPer15Minutes: e.RATE_LIMIT_LOGIN_FAILURES ?? 10,
       userRequestsPerSecond: e.RATE_LIMIT_USER_PER_SECOND ?? 100,
       socketSendBurst: e.RATE_LIMIT_SOCKET_SENDS ?? 200,
+      // About a second of work at what one node carries (docs/performance.md): a longer queue
+      // only adds waiting, then memory.
+      socketHandlersMax: e.SOCKET_HANDLERS_MAX ?? 2_000,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 8_000,
     // 45 s: three missed 15 s heartbeats, so a crashed node's users go offline within a minute.

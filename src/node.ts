@@ -39,6 +39,7 @@ import { PrismaPushSubscriptionRepository } from "./store/prisma-push-subscripti
 import { MemoryPushCoalescer, RedisPushCoalescer } from "./store/push-coalescers.js";
 import { RedisCallRegistry } from "./store/redis-call-registry.js";
 import { WebPushSender } from "./store/web-push-sender.js";
+import { AckBudget } from "./realtime/ack-budget.js";
 import { Inflight } from "./realtime/inflight.js";
 import * as presenceEvents from "./realtime/presence.js";
 import { SocketBroadcaster } from "./realtime/socket-broadcaster.js";
@@ -225,6 +226,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     log: log.child({ component: "realtime" }),
     metrics,
     extraGroups: socketGroups,
+    ackBudget: new AckBudget(config.rateLimits.socketHandlersMax),
     socketSends: createRateLimiter({ keyPrefix: "socket-send", points: config.rateLimits.socketSendBurst, durationSeconds: 1 }),
     onConnect: (socket) => {
       presenceEvents.register(socket, { ...presenceDeps, log, inflight });

@@ -2,6 +2,7 @@ import type { Socket } from "socket.io";
 import type { z } from "zod";
 import { DomainError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
+import type { AckBudget } from "./ack-budget.js";
 import type { Inflight } from "./inflight.js";
 
 type Reply = ({ ok: true } & object) | { ok: false; error: { code: string; message: string } };
@@ -16,7 +17,7 @@ function issuesText(error: z.ZodError): string {
  */
 export function acked<S extends z.ZodType>(
   socket: Socket,
-  deps: { log: Logger; inflight: Inflight },
+  deps: { log: Logger; inflight: Inflight; ackBudget?: AckBudget },
   event: string,
   schema: S,
   run: (input: z.output<S>) => Promise<object>,
@@ -38,7 +39,12 @@ export function acked<S extends z.ZodType>(
       reply({ ok: false, error: { code: "VALIDATION", message: issuesText(parsed.error) } });
       return;
     }
-    void deps.inflight.track(run(parsed.data)).then(
+    const budget = deps.ackBudget;
+    if (budget && !budget.tryEnter()) {
+      reply({ ok: false, error: { code: "UNAVAILABLE", message: "the server is busy: retry shortly" } });
+      return;
+    }
+    void deps.inflight.track(run(parsed.data)).finally(() => budget?.leave()).then(
       (result) => reply({ ok: true, ...result }),
       (err: unknown) => {
         if (err instanceof DomainError) {
