@@ -29,6 +29,8 @@
 // clientMsgId'd message stored and answers created=false (no duplicate, but the caller will not
 // broadcast it), and a message without clientMsgId (system) may be stored twice.
 
+import DataLoader from "dataloader";
+
 import type { Message } from "../domain/message.js";
 import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../domain/ports/message-store.js";
 import type { Prisma } from "./database.js";
@@ -85,6 +87,7 @@ export class PgMessageStore implements MessageStore {
   private readonly headCache = new MessageHeadCache();
 
   private readonly runAlone: RunStatement;
+  private readonly headLoader = new DataLoader<string, RoomHead>((ids) => this.readHeads(ids), { cache: false, maxBatchSize: 1_000 });
 
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
     this.limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
@@ -281,18 +284,20 @@ export class PgMessageStore implements MessageStore {
     return m ? toMessage(roomId, m) : null;
   }
 
+  /** Every caller's rooms of one tick in one query (receipts and room lists ask for a few each, often). */
   async heads(roomIds: string[]): Promise<Map<string, RoomHead>> {
-    const out = new Map<string, RoomHead>();
-    for (const id of roomIds) {
-      checkRoomId(id);
-      out.set(id, { lastSeq: 0, lastMessage: null });
-    }
-    if (roomIds.length === 0) return out;
+    for (const id of roomIds) checkRoomId(id);
+    const ids = [...new Set(roomIds)];
+    const heads = await Promise.all(ids.map((id) => this.headLoader.load(id)));
+    return new Map(ids.map((id, i) => [id, heads[i]!]));
+  }
+
+  private async readHeads(roomIds: readonly string[]): Promise<RoomHead[]> {
     const rows = await this.prisma.$queryRaw<{ roomId: string; lastSeq: number; lastMessage: StoredMessage | null }[]>`
       SELECT "roomId", "lastSeq", "lastMessage" FROM "MessageHead"
-      WHERE "roomId" IN (SELECT jsonb_array_elements_text(${JSON.stringify([...out.keys()])}::jsonb) LIMIT ${out.size}::int)`;
-    for (const r of rows) out.set(r.roomId, { lastSeq: r.lastSeq, lastMessage: r.lastMessage ? toMessage(r.roomId, r.lastMessage) : null });
-    return out;
+      WHERE "roomId" IN (SELECT jsonb_array_elements_text(${JSON.stringify(roomIds)}::jsonb) LIMIT ${roomIds.length}::int)`;
+    const found = new Map(rows.map((r) => [r.roomId, { lastSeq: r.lastSeq, lastMessage: r.lastMessage ? toMessage(r.roomId, r.lastMessage) : null }]));
+    return roomIds.map((id) => found.get(id) ?? { lastSeq: 0, lastMessage: null });
   }
 
   /** Not part of the port: the room's chunks, oldest first, the open one (tail rows) included (tests, tools). */

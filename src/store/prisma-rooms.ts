@@ -9,6 +9,7 @@ import type {
 } from "../domain/ports/room-repository.js";
 import type { Prisma } from "./database.js";
 import { isUniqueViolation } from "./prisma-errors.js";
+import { ReadCursors } from "./read-cursors.js";
 
 type Row<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
 const toRoom = (r: Row<RoomRecord, "type">): RoomRecord => ({ ...r, type: r.type as RoomType });
@@ -22,18 +23,15 @@ const toInvite = (i: Row<InviteRecord, "status"> & { respondedAt?: Date | null }
   createdAt: i.createdAt,
 });
 
-// Senders' cursors are written behind in one statement per window (rows locked in key order).
-const READ_BATCH_MS = 100;
-
 export class PrismaRoomRepository implements RoomRepository {
-  private pendingReads = new Map<string, number>();
-  private readTimer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly cursors: ReadCursors;
 
   constructor(
     private readonly prisma: Prisma,
-    private readonly onError: (err: unknown, what: string) => void = () => {},
-  ) {}
+    onError: (err: unknown, what: string) => void = () => {},
+  ) {
+    this.cursors = new ReadCursors(prisma, onError);
+  }
 
   async ensureDirect(a: string, b: string) {
     const directKey = [a, b].sort().join(":");
@@ -131,44 +129,16 @@ export class PrismaRoomRepository implements RoomRepository {
     return count > 0;
   }
 
-  async advanceRead(roomId: string, userId: string, seq: number) {
-    // A conditional update: concurrent receipts from two devices can never move it back.
-    const moved = await this.prisma.$queryRaw<{ lastReadSeq: number }[]>`
-      UPDATE "Membership" SET "lastReadSeq" = ${seq}::int
-      WHERE "roomId" = ${roomId}::uuid AND "userId" = ${userId}::uuid AND "lastReadSeq" < ${seq}::int
-      RETURNING "lastReadSeq"`;
-    if (moved[0]) return { lastReadSeq: moved[0].lastReadSeq, moved: true };
-    const current = await this.membership(roomId, userId);
-    return current ? { lastReadSeq: current.lastReadSeq, moved: false } : null;
+  advanceRead(roomId: string, userId: string, seq: number) {
+    return this.cursors.advance(roomId, userId, seq);
   }
 
   advanceReadLater(roomId: string, userId: string, seq: number) {
-    const key = `${roomId} ${userId}`;
-    this.pendingReads.set(key, Math.max(seq, this.pendingReads.get(key) ?? 0));
-    this.readTimer ??= setTimeout(() => {
-      this.readTimer = undefined;
-      this.flushing = this.flushing.then(() => this.writeReads()).catch((err) => this.onError(err, "read cursor batch"));
-    }, READ_BATCH_MS);
+    this.cursors.later(roomId, userId, seq);
   }
 
-  async flush() {
-    if (this.readTimer) {
-      clearTimeout(this.readTimer);
-      this.readTimer = undefined;
-      this.flushing = this.flushing.then(() => this.writeReads());
-    }
-    await this.flushing;
-  }
-
-  private async writeReads() {
-    const batch = this.pendingReads;
-    this.pendingReads = new Map();
-    if (!batch.size) return;
-    const keys = [...batch.keys()].sort();
-    await this.prisma.$executeRaw`
-      UPDATE "Membership" m SET "lastReadSeq" = t.s
-      FROM unnest(${keys.map((k) => k.split(" ")[0])}::uuid[], ${keys.map((k) => k.split(" ")[1])}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)
-      WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s`;
+  flush() {
+    return this.cursors.flush();
   }
 
   async setMuted(roomId: string, userId: string, muted: boolean) {

@@ -127,6 +127,26 @@ describe("live chat across two nodes", function () {
     expect(room.body.members.find((m: { user: { id: string } }) => m.user.id === bob.id).lastReadSeq).to.equal(3);
   });
 
+  it("receipts arriving together from two devices on two nodes: each ack is at least its own seq and the cursor ends at the highest", async () => {
+    const [alice, bob] = await Promise.all([signUp(apiA, "Alice"), signUp(apiA, "Bob")]);
+    const roomId = (await apiA.post("/api/rooms", { type: "direct", userId: bob.id }, alice.accessToken)).body.room.id;
+    const aliceSock = await connect(a, alice);
+    await emitAck(aliceSock, "room:join", { roomId });
+    for (let i = 0; i < 20; i++) await emitAck(aliceSock, "message:send", { roomId, clientMsgId: `s${i}`, text: `m${i}` });
+    const seen = collect<{ userId: string; lastReadSeq: number }>(aliceSock, "receipt:updated");
+    const [phone, laptop] = [await connect(a, bob), await connect(b, bob)];
+    const seqs = [...Array(20).keys()].map((i) => ((i * 7) % 20) + 1); // 1..20, shuffled
+    const acks = await Promise.all(seqs.map((seq, i) => emitAck(i % 2 ? laptop : phone, "receipt:read", { roomId, seq })));
+    acks.forEach((ack, i) => {
+      expect(ack.ok).to.equal(true);
+      expect(ack.lastReadSeq, `receipt for ${seqs[i]}`).to.be.at.least(seqs[i]!);
+    });
+    // (Receipts moved through two nodes may reach a peer out of order: clients keep the highest.)
+    await until(() => seen.some((r) => r.userId === bob.id && r.lastReadSeq === 20), 5_000, "receipt:updated at 20");
+    const room = await apiA.get(`/api/rooms/${roomId}`, alice.accessToken);
+    expect(room.body.members.find((m: { user: { id: string } }) => m.user.id === bob.id).lastReadSeq).to.equal(20);
+  });
+
   it("typing reaches the other members' joined sockets, not the typist's own", async () => {
     const [alice, bob] = await Promise.all([signUp(apiA, "Alice"), signUp(apiA, "Bob")]);
     const roomId = (await apiA.post("/api/rooms", { type: "direct", userId: bob.id }, alice.accessToken)).body.room.id;
