@@ -36,9 +36,13 @@ export async function openDatabase(
 ): Promise<Database> {
   if (opts.databaseUrl) {
     await applyPostgresMigrations(opts.databaseUrl, log);
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: opts.databaseUrl, max: opts.poolSize }) });
+    // Idle connections stay open: with node-postgres's default (closed after 10 s idle) a bursty
+    // load kept opening new ones (seen: most backends under 3 s old, several connects a second),
+    // and each new backend costs PostgreSQL a fork, authentication and cold catalog caches.
+    const pooled = { connectionString: opts.databaseUrl, idleTimeoutMillis: 0 };
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ ...pooled, max: opts.poolSize }) });
     // A small pool of its own: the hot reads never wait behind Prisma's transactions.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(2, Math.ceil(opts.poolSize / 4)) });
+    const pool = new pg.Pool({ ...pooled, max: Math.max(2, Math.ceil(opts.poolSize / 4)) });
     return {
       prisma,
       sql: { query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[] },
