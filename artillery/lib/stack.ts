@@ -432,7 +432,7 @@ defaults
   timeout client 70s
   timeout server 70s
   timeout tunnel 1h
-  option http-server-close
+  timeout http-keep-alive 10s
   maxconn ${conns}
 
 frontend chat
