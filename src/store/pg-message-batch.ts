@@ -103,7 +103,7 @@ export type RunStatement = (statement: Sql.Sql) => Promise<unknown>;
 export async function writePlan(run: RunStatement, plan: BatchPlan): Promise<void> {
   const { folds, whole, tails, keys, heads } = plan;
   const folded = folds.reduce((sum, c) => sum + c.count - c.add.length, 0);
-  const hd = heads.map((h) => ({ ...h, openBucket: h.openBucket instanceof Date ? h.openBucket.toISOString() : h.openBucket }));
+  const hd = heads.map((h) => ({ ...h, openBucket: h.openBucket.toISOString() }));
   await run(Sql.sql`
     WITH hv AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(hd)}::jsonb) AS v("roomId" text, "expectedLastSeq" int, "lastSeq" int,

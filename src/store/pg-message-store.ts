@@ -86,12 +86,10 @@ export class PgMessageStore implements MessageStore {
   private readonly knownHeads = new Set<string>();
   private readonly headCache = new MessageHeadCache();
 
-  private readonly runAlone: RunStatement;
   private readonly headLoader = new DataLoader<string, RoomHead>((ids) => this.readHeads(ids), { cache: false, maxBatchSize: 1_000 });
 
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
     this.limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
-    this.runAlone = (statement) => prisma.$queryRaw(statement);
     this.group = new GroupCommit((batch) => this.commitBatch(batch), (p) => p.draft.roomId, {
       maxInFlight: options.maxInFlight ?? 4,
       maxBatch: options.maxBatch ?? 500,
@@ -124,7 +122,7 @@ export class PgMessageStore implements MessageStore {
       const cached = this.headCache.get(rooms);
       if (cached) {
         try {
-          const { outcomes, heads } = await this.write(this.runAlone, batch, cached, new Map());
+          const { outcomes, heads } = await this.write((statement) => this.prisma.$queryRaw(statement), batch, cached, new Map());
           this.headCache.remember(heads);
           return outcomes;
         } catch {

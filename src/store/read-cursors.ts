@@ -19,6 +19,12 @@ interface Receipt {
 
 export type Advanced = { lastReadSeq: number; moved: boolean } | null;
 
+/** Cursor keys are "roomId userId": the two uuid[] columns a statement unnests. */
+function roomsAndUsers(keys: string[]): [string[], string[]] {
+  const pairs = keys.map((k) => k.split(" "));
+  return [pairs.map((p) => p[0]!), pairs.map((p) => p[1]!)];
+}
+
 export class ReadCursors {
   private readonly receipts = new DataLoader<Receipt, Advanced, Receipt>((batch) => this.advanceAll(batch), { cache: false, maxBatchSize: 1_000 });
   private pending = new Map<string, number>();
@@ -46,10 +52,10 @@ export class ReadCursors {
       target.set(key, Math.max(r.seq, target.get(key) ?? -1));
     }
     const keys = [...target.keys()].sort();
-    const cols = [keys.map((k) => k.split(" ")[0]!), keys.map((k) => k.split(" ")[1]!)] as const;
+    const [roomIds, userIds] = roomsAndUsers(keys);
     const moved = await this.prisma.$queryRaw<{ i: number; last: number }[]>`
       UPDATE "Membership" m SET "lastReadSeq" = t.s
-      FROM unnest(${cols[0]}::uuid[], ${cols[1]}::uuid[], ${keys.map((k) => target.get(k)!)}::int[]) WITH ORDINALITY AS t(r, u, s, i)
+      FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => target.get(k)!)}::int[]) WITH ORDINALITY AS t(r, u, s, i)
       WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s
       RETURNING t.i::int AS i, m."lastReadSeq" AS last`;
     const byKey = new Map<string, { last: number; moved: boolean }>(moved.map((r) => [keys[r.i - 1]!, { last: r.last, moved: true }]));
@@ -57,9 +63,10 @@ export class ReadCursors {
     // committed while this update waited for the row shows; this statement's own would not).
     const still = keys.filter((k) => !byKey.has(k));
     if (still.length) {
+      const [stillRooms, stillUsers] = roomsAndUsers(still);
       const rows = await this.prisma.$queryRaw<{ i: number; last: number }[]>`
         SELECT t.i::int AS i, m."lastReadSeq" AS last
-        FROM unnest(${still.map((k) => k.split(" ")[0]!)}::uuid[], ${still.map((k) => k.split(" ")[1]!)}::uuid[]) WITH ORDINALITY AS t(r, u, i)
+        FROM unnest(${stillRooms}::uuid[], ${stillUsers}::uuid[]) WITH ORDINALITY AS t(r, u, i)
         JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u`;
       for (const r of rows) byKey.set(still[r.i - 1]!, { last: r.last, moved: false });
     }
@@ -94,9 +101,10 @@ export class ReadCursors {
     this.pending = new Map();
     if (!batch.size) return;
     const keys = [...batch.keys()].sort();
+    const [roomIds, userIds] = roomsAndUsers(keys);
     await this.prisma.$executeRaw`
       UPDATE "Membership" m SET "lastReadSeq" = t.s
-      FROM unnest(${keys.map((k) => k.split(" ")[0])}::uuid[], ${keys.map((k) => k.split(" ")[1])}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)
+      FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)
       WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s`;
   }
 }
