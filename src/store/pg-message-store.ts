@@ -10,11 +10,11 @@
 //   "MessageHead"   per room: seq counter, the open chunk's state, lastMessage (for heads()).
 //   "MessageKey"    (roomId, senderId, clientMsgId) -> seq.
 //
-// Write path: group commit (group-commit.ts; lanes = rooms). One statement per batch
-// (pg-message-batch.ts): lock the batch's heads in roomId order (batches of several nodes never
-// deadlock), insert tail rows, fold closing chunks, insert keys, advance the heads; it checks its
-// own outcome and aborts, leaving nothing, unless every head was where the plan assumed and every
-// row landed. Two ways to run it:
+// Write path: group commit (group-commit.ts; lanes = rooms). One call per batch of the
+// message_batch_write function (pg-message-batch.ts, its migration): lock the batch's heads in
+// roomId order (batches of several nodes never deadlock), fold closing chunks, insert tail rows and
+// keys, advance the heads; it aborts, leaving nothing, unless every head was where the plan
+// assumed and every key was new. Two ways to run it:
 //   - remembered heads (message-head-cache.ts): this process wrote the batch's rooms last, so it
 //     plans from what it left and runs the statement as its own transaction: one round trip.
 //     ~40% lower ack p99 at 1,500 msgs/s than the locked way (docs/performance.md);
@@ -73,7 +73,8 @@ const lookup = (roomId: string, seq: number) => Sql.sql`
      WHERE "roomId" = ${roomId} AND "firstSeq" <= ${seq}::int AND "lastSeq" >= ${seq}::int ORDER BY "firstSeq" DESC LIMIT 1)
   ) AS m`;
 
-// jsonb_to_recordset / jsonb_array_elements_text sources carry a LIMIT of their exact count: see pg-message-batch.ts.
+// jsonb_to_recordset / jsonb_array_elements_text sources carry a LIMIT of their exact count: the
+// planner guesses such a function at 100 rows, and the true number makes it join through indexes.
 
 const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
 const keyOf = (d: MessageDraft) => JSON.stringify([d.roomId, d.senderId, d.clientMsgId]);

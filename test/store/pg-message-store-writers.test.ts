@@ -87,11 +87,11 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
       await editor.query(`SELECT 1 FROM "MessageHead" WHERE "roomId" = $1 FOR NO KEY UPDATE`, [room]);
       await editor.query(`UPDATE "MessageTail" SET message = message || '{"text":"edited"}'::jsonb WHERE "roomId" = $1 AND seq = 3`, [room]);
       const folding = store.append(draft(room, "m6"), new Date());
-      // The batch statement (planned from the remembered head, no lock taken before it) has
-      // started and waits for the head lock: its snapshot predates the edit.
+      // The batch (planned from the remembered head, no lock taken before it) has started and
+      // waits for the head lock: it began before the edit committed.
       for (let waited = 0; ; waited += 20) {
         const { rowCount } = await editor.query(
-          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%WITH hv AS%' AND query LIKE '%MessageTail%'`,
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%message_batch_write(%'`,
         );
         if (rowCount) break;
         if (waited > 10_000) throw new Error("the batch statement never waited for the head lock");
