@@ -99,11 +99,15 @@ async function waitReady(url: string, pathName: string, child: ChildProcess, pro
   throw new Error(`not ready within ${timeoutMs} ms:\n${problems.join("\n")}`);
 }
 
+/** Extra flags for the server children, both app and bare (e.g. BENCH_NODE_ARGS="--max-semi-space-size=32"). */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+
 /** One app node (src/main.ts) on the bench database, single node (no REDIS_URL), limits raised. */
 export async function startApp(opts: { profileDir?: string; poolSize?: number; queryCountsFile?: string }): Promise<Child> {
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(tmpdir(), "chat-sockbench-"));
   const args = [
+    ...nodeArgs,
     ...(opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : []),
     ...(opts.queryCountsFile ? ["--import", new URL("./pg-query-counter.mjs", import.meta.url).href] : []),
     "--import", "tsx", "src/main.ts",
@@ -140,7 +144,7 @@ export async function startApp(opts: { profileDir?: string; poolSize?: number; q
 /** The bare Socket.IO baseline (bench/bare-server.ts). */
 export async function startBare(): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/bare-server.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "bench/bare-server.ts"], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
