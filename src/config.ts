@@ -44,6 +44,7 @@ const schema = z.object({
   RATE_LIMIT_USER_PER_SECOND: optional(int(50, 1_000_000)),
   RATE_LIMIT_SOCKET_SENDS: optional(int(100, 1_000_000)),
   SOCKET_HANDLERS_MAX: optional(int(100, 1_000_000)),
+  SOCKET_COALESCE_WRITES: optional(z.enum(["true", "false"])),
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
   PRESENCE_TTL_MS: optional(int(1_000, 600_000)),
   TRUST_PROXY: optional(z.string().max(500)),
@@ -88,6 +89,8 @@ export interface Config {
     /** Chat socket handlers running at once per node; past it, UNAVAILABLE (load shedding). */
     socketHandlersMax: number;
   };
+  /** WebSocket frames to one socket within one event-loop turn share one write (realtime/write-coalescing.ts). */
+  socketCoalesceWrites: boolean;
   shutdownGraceMs: number;
   /** A socket whose node stopped heartbeating is dropped after this long (a crashed node's users go offline). */
   presenceTtlMs: number;
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // only adds waiting, then memory.
       socketHandlersMax: e.SOCKET_HANDLERS_MAX ?? 2_000,
     },
+    socketCoalesceWrites: e.SOCKET_COALESCE_WRITES !== "false",
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 8_000,
     // 45 s: three missed 15 s heartbeats, so a crashed node's users go offline within a minute.
     presenceTtlMs: e.PRESENCE_TTL_MS ?? 45_000,

@@ -108,7 +108,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const search = new PgMessageSearch(db.prisma);
   const searchFeeder = new SearchIndexFeeder(search, { onError: (err, what) => log.warn({ err }, what) });
 
-  const io = createSocketServer({ redis: redisPubSub });
+  const io = createSocketServer({ redis: redisPubSub, coalesceWrites: config.socketCoalesceWrites });
   const presence: PresenceTracker = config.redisUrl
     ? new RedisPresenceTracker(redisClient(config.redisUrl, log, "presence"), {
         log: log.child({ component: "presence" }),

@@ -11,6 +11,7 @@ import * as membership from "./room-membership.js";
 import * as messages from "./messages.js";
 import * as receipts from "./receipts.js";
 import * as typing from "./typing.js";
+import { coalesceWebSocketWrites } from "./write-coalescing.js";
 
 // PROTOCOL: frames up to 1 MB are accepted, so an oversized text gets an error ack instead of
 // a disconnect; the slack covers packet framing around a 1 MB payload.
@@ -19,7 +20,8 @@ const MAX_FRAME_BYTES = 1_100_000;
 const groups: { register(socket: ChatSocket, deps: RealtimeDeps): void }[] = [membership, messages, receipts, typing];
 
 /** Created before the HTTP server exists so the Broadcaster can be wired into the use cases. */
-export function createSocketServer(opts: { redis?: { pub: Redis; sub: Redis } }): ChatServer {
+export function createSocketServer(opts: { redis?: { pub: Redis; sub: Redis }; coalesceWrites: boolean }): ChatServer {
+  if (opts.coalesceWrites) coalesceWebSocketWrites();
   const io: ChatServer = new Server({
     path: "/socket.io",
     maxHttpBufferSize: MAX_FRAME_BYTES,
