@@ -101,6 +101,8 @@ async function waitReady(url: string, pathName: string, child: ChildProcess, pro
 
 /** Extra flags for the server children, both app and bare (e.g. BENCH_NODE_ARGS="--max-semi-space-size=32"). */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+/** Extra environment for the app node, for A/B runs of its settings (e.g. BENCH_APP_ENV="SOCKET_COALESCE_WRITES=false"). */
+const appEnv = Object.fromEntries((process.env.BENCH_APP_ENV ?? "").split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 
 /** One app node (src/main.ts) on the bench database, single node (no REDIS_URL), limits raised. */
 export async function startApp(opts: { profileDir?: string; poolSize?: number; queryCountsFile?: string }): Promise<Child> {
@@ -131,6 +133,7 @@ export async function startApp(opts: { profileDir?: string; poolSize?: number; q
       RATE_LIMIT_SOCKET_SENDS: "1000000",
       RATE_LIMIT_USER_PER_SECOND: "1000000",
       RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
+      ...appEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

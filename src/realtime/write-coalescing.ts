@@ -1,21 +1,20 @@
 // Coalesces WebSocket frames to one socket within one event-loop turn into one system call.
 //
 // Each Socket.IO packet to a WebSocket client is a frame that `ws` writes with its own `writev`:
-// the node's largest cost after the fan-out's JavaScript (a system call plus the loopback or NIC
-// path each time, and a wake-up of the reader). Under load one turn of the event loop delivers
-// several messages to the same socket (every message stored by one group commit, every PostgreSQL
-// reply read in one poll phase), so the first frame a socket gets in a turn corks its TCP socket
-// and the socket is uncorked once, after the turn's I/O callbacks (setImmediate): the frames
-// queued meanwhile go out in one `writev`. engine.io keeps further packets in its own buffer
-// until that write completes and then sends them together, uncorked, straight away.
-// Latency added: the rest of the current turn, which is what coalescing is. Under light load a
-// turn holds one message and nothing changes but the one deferral.
+// a system call, the loopback or NIC path and a wake-up of the reader, per frame and recipient.
+// Under load one turn of the event loop delivers several packets to the same socket (the sender's
+// ack after its own message:new, every message stored by one group commit, every PostgreSQL reply
+// read in one poll phase), so the first frame a socket gets in a turn corks its TCP socket, the
+// turn's further packets join it, and every socket corked in the turn is uncorked once after the
+// turn's I/O callbacks (setImmediate): one `writev` per socket per turn. Latency added: the rest
+// of the current turn. Measured in docs/performance.md (a hot room carries twice the messages).
 
 import type { Duplex } from "node:stream";
 import { transports } from "engine.io";
 
 interface WebSocketTransport {
   socket?: { _socket?: Duplex };
+  writable: boolean;
   send(packets: unknown[]): void;
 }
 
@@ -29,8 +28,8 @@ function uncorkAll(): void {
   draining = true;
   for (const raw of corked) raw.uncork();
   corked.clear();
-  // Write callbacks of the writes just made run in this tick queue first and send what engine.io
-  // buffered meanwhile; those go out at once (one writev each) instead of waiting for another turn.
+  // Write callbacks of the writes just made run in this tick queue first; anything engine.io still
+  // buffered goes out at once instead of waiting for another turn.
   process.nextTick(() => {
     draining = false;
   });
@@ -48,10 +47,15 @@ export function coalesceWebSocketWrites(): void {
   const send = proto.send;
   proto.send = function (this: WebSocketTransport, packets: unknown[]) {
     const raw = this.socket?._socket;
-    if (!raw || raw.destroyed || corked.has(raw)) return send.call(this, packets);
+    if (!raw || raw.destroyed) return send.call(this, packets);
+    if (corked.has(raw)) {
+      send.call(this, packets);
+      this.writable = true;
+      return;
+    }
     raw.cork();
     if (draining) {
-      // What engine.io buffered while the turn's first write was corked: one writev, now.
+      // Packets engine.io buffered before the turn's write completed: one writev, now.
       try {
         send.call(this, packets);
       } finally {
@@ -65,5 +69,8 @@ export function coalesceWebSocketWrites(): void {
       setImmediate(uncorkAll);
     }
     send.call(this, packets);
+    // engine.io would hold this turn's further packets until the corked write completes, then
+    // send them in a write of their own; handed over now, they join this one.
+    this.writable = true;
   };
 }
