@@ -1,6 +1,7 @@
 // The write of one group-committed batch of appends (see pg-message-store.ts): plans seqs and
 // chunk placement from the room heads the batch starts from (read under their row locks, or
-// remembered from this process's previous batch), then writes it all in one call of the message_batch_write function.
+// remembered from this process's previous batch), then writes it all in one call of the
+// message_batch_write function.
 
 import type { Message } from "../domain/message.js";
 import type { MessageDraft } from "../domain/ports/message-store.js";
@@ -16,7 +17,7 @@ export interface HeadRow {
   openBytes: number;
 }
 
-/** What one batch writes: planned from the heads it starts from, checked by the statement itself. */
+/** What one batch writes: planned from the heads it starts from, checked by message_batch_write. */
 export interface BatchPlan {
   folds: Closed[]; // open chunks with tail rows that close now
   whole: Closed[]; // chunks opened and closed within this batch
