@@ -365,6 +365,8 @@ export async function startNodes(n: number, opts: { redisUrl: string; profileDir
           RATE_LIMIT_USER_PER_SECOND: "1000000",
           RATE_LIMIT_SOCKET_SENDS: "1000000",
           TRUST_PROXY: "loopback",
+          // Extra settings for the app nodes, for A/B runs (e.g. LOADTEST_APP_ENV="SOCKET_COALESCE_WRITES=false").
+          ...Object.fromEntries((process.env.LOADTEST_APP_ENV ?? "").split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
