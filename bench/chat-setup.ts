@@ -9,6 +9,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { settingsFrom } from "./env-settings.js";
 
 export const root = fileURLToPath(new URL("../", import.meta.url));
 export const adminPgUrl = process.env.BENCH_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -102,7 +103,7 @@ async function waitReady(url: string, pathName: string, child: ChildProcess, pro
 /** Extra flags for the server children, both app and bare (e.g. BENCH_NODE_ARGS="--max-semi-space-size=32"). */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 /** Extra environment for the app node, for A/B runs of its settings (e.g. BENCH_APP_ENV="SOCKET_COALESCE_WRITES=false"). */
-const appEnv = Object.fromEntries((process.env.BENCH_APP_ENV ?? "").split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const appEnv = settingsFrom(process.env.BENCH_APP_ENV);
 
 /** One app node (src/main.ts) on the bench database, single node (no REDIS_URL), limits raised. */
 export async function startApp(opts: { profileDir?: string; poolSize?: number; queryCountsFile?: string }): Promise<Child> {

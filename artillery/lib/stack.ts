@@ -12,6 +12,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { settingsFrom } from "../../bench/env-settings.js";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const artilleryDir = fileURLToPath(new URL("../", import.meta.url));
@@ -366,7 +367,7 @@ export async function startNodes(n: number, opts: { redisUrl: string; profileDir
           RATE_LIMIT_SOCKET_SENDS: "1000000",
           TRUST_PROXY: "loopback",
           // Extra settings for the app nodes, for A/B runs (e.g. LOADTEST_APP_ENV="SOCKET_COALESCE_WRITES=false").
-          ...Object.fromEntries((process.env.LOADTEST_APP_ENV ?? "").split(" ").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
+          ...settingsFrom(process.env.LOADTEST_APP_ENV),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
