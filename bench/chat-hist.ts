@@ -39,3 +39,6 @@ export function percentile(h: Hist, p: number): number {
   }
   return NaN;
 }
+
+/** Width of the slots over which the worst ack of each part of a window is kept (StepResult.worstAckBySlot). */
+export const SLOT_MS = 100;

@@ -1,6 +1,7 @@
 // Self-time summary of a V8 .cpuprofile (node --cpu-prof), limited to the measured windows.
 //   npx tsx bench/chat-profile.ts <file.cpuprofile> [top]                (whole profile)
 //   npx tsx bench/chat-profile.ts <file.cpuprofile> --callers <function>  (who calls it, by self time)
+//   npx tsx bench/chat-profile.ts <file.cpuprofile> --inclusive [top]     (time with each function on the stack)
 // bench/chat.ts --profile calls summarize() with the windows of its measured steps.
 
 import { readFileSync } from "node:fs";
@@ -91,6 +92,34 @@ export function callers(file: string, fn: string, depth = 8): string {
   return out.join("\n");
 }
 
+/**
+ * Time with each of our functions (src/) on the stack, callees included: what a use case costs in
+ * all, where self time scatters it over the libraries it calls. Synchronous stacks only: time after
+ * an await counts under whatever resumed it (often runMicrotasks).
+ */
+export function inclusive(file: string, top = 40): string {
+  const prof = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const keyOf = (f: CallFrame) => (f.url.includes("/src/") && !f.url.includes("node_modules") ? `${f.functionName || "(anonymous)"}  ${f.url.replace(/^.*?\/src\//, "src/")}:${f.lineNumber + 1}` : null);
+  const time = new Map<string, number>();
+  let total = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = prof.timeDeltas[i] ?? 0;
+    total += dt;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const key = keyOf(byId.get(at)!.callFrame);
+      if (key) seen.add(key);
+    }
+    for (const key of seen) time.set(key, (time.get(key) ?? 0) + dt);
+  });
+  const out = [`${path.basename(file)}: ${(total / 1e6).toFixed(1)} s of samples; time with each function of src/ on the stack:`];
+  for (const [k, v] of [...time].sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(`  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  return out.join("\n");
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const file = process.argv[2];
   if (!file) {
@@ -98,5 +127,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   const i = process.argv.indexOf("--callers");
-  console.log(i > 0 ? callers(file, process.argv[i + 1] ?? "writev") : summarize(file, [], Number(process.argv[3] ?? 40)));
+  const j = process.argv.indexOf("--inclusive");
+  if (i > 0) console.log(callers(file, process.argv[i + 1] ?? "writev"));
+  else if (j > 0) console.log(inclusive(file, Number(process.argv[j + 1] ?? 40)));
+  else console.log(summarize(file, [], Number(process.argv[3] ?? 40)));
 }

@@ -2,7 +2,7 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { merge, newHist, percentile } from "./chat-hist.js";
+import { merge, newHist, percentile, SLOT_MS } from "./chat-hist.js";
 import type { StepResult } from "./chat-worker.js";
 
 const TICK_MS = 10; // CLK_TCK = 100 on Linux
@@ -96,7 +96,8 @@ export function usage(a: Sample, b: Sample): Usage {
 export function combine(parts: StepResult[]): StepResult {
   const out: StepResult = {
     sentInWindow: 0, ackOk: 0, ackFailed: 0, ackTimeouts: 0, errorCodes: {}, acksDuringWindow: 0, expectedDeliveries: 0,
-    delivered: 0, skippedSends: 0, receiptsOk: 0, receiptsFailed: 0, receiptUpdates: 0, ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
+    delivered: 0, skippedSends: 0, receiptsOk: 0, receiptsFailed: 0, receiptUpdates: 0, ackHist: newHist(), deliveryHist: newHist(),
+    worstAckBySlot: [], loopDelayP99Ms: 0,
   };
   for (const p of parts) {
     for (const k of [
@@ -107,6 +108,7 @@ export function combine(parts: StepResult[]): StepResult {
     merge(out.ackHist, p.ackHist);
     merge(out.deliveryHist, p.deliveryHist);
     out.loopDelayP99Ms = Math.max(out.loopDelayP99Ms, p.loopDelayP99Ms);
+    p.worstAckBySlot.forEach((ms, i) => (out.worstAckBySlot[i] = Math.max(out.worstAckBySlot[i] ?? 0, ms ?? 0)));
   }
   return out;
 }
@@ -182,3 +184,15 @@ export const LEGEND = [
   "other: one-core % used by processes that are not ours (the machine is shared; the run's two cores = 200%);",
   "gen lag: worst generator thread's event-loop delay p99 (ms). Latencies in ms.",
 ].join("\n");
+
+/**
+ * When the slow acks happened: the window's SLOT_MS slots whose worst ack passed `overMs`, as
+ * "second:worst ms". Evenly spaced entries point at a timer (a periodic flush); scattered ones at
+ * load, GC or the disk.
+ */
+export function slowSlotsLine(r: StepResult, overMs = 50): string {
+  const slots = Array.from(r.worstAckBySlot, (ms) => ms ?? 0);
+  const slow = slots.flatMap((ms, i) => (ms > overMs ? [`${((i * SLOT_MS) / 1000).toFixed(1)}:${ms.toFixed(0)}`] : []));
+  const shown = slow.length > 30 ? [...slow.slice(0, 30), "…"] : slow;
+  return `${SLOT_MS}-ms slots with an ack over ${overMs} ms: ${slow.length} of ${slots.length}${slow.length ? ` (s:ms ${shown.join(" ")})` : ""}`;
+}

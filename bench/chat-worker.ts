@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parentPort, threadId } from "node:worker_threads";
 import { io, type Socket } from "socket.io-client";
-import { newHist, record, type Hist } from "./chat-hist.js";
+import { newHist, record, SLOT_MS, type Hist } from "./chat-hist.js";
 
 export interface Member {
   token: string;
@@ -53,6 +53,8 @@ export interface StepResult {
   receiptUpdates: number; // receipt:updated received in the window
   ackHist: Hist;
   deliveryHist: Hist;
+  /** Worst ack (ms) of the sends made in each SLOT_MS slot of the window: when the slow ones happened. */
+  worstAckBySlot: number[];
   loopDelayP99Ms: number;
 }
 
@@ -87,7 +89,7 @@ function emptyResult(): StepResult {
   return {
     sentInWindow: 0, ackOk: 0, ackFailed: 0, ackTimeouts: 0, errorCodes: {}, acksDuringWindow: 0,
     expectedDeliveries: 0, delivered: 0, skippedSends: 0, receiptsOk: 0, receiptsFailed: 0, receiptUpdates: 0,
-    ackHist: newHist(), deliveryHist: newHist(), loopDelayP99Ms: 0,
+    ackHist: newHist(), deliveryHist: newHist(), worstAckBySlot: [], loopDelayP99Ms: 0,
   };
 }
 
@@ -187,6 +189,8 @@ function sendOne(s: Sender, ackTimeoutMs: number, receipts: boolean) {
       res.ackOk++;
       res.expectedDeliveries += s.roomSize;
       record(res.ackHist, at - t);
+      const slot = Math.floor((t - win.from) / SLOT_MS);
+      res.worstAckBySlot[slot] = Math.max(res.worstAckBySlot[slot] ?? 0, at - t);
     }
   });
 }

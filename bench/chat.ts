@@ -16,7 +16,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { DB, dbUrl, ensureDatabase, seed, startApp, startBare, type Child, type Seeded } from "./chat-setup.js";
-import { ackP99, combine, errorsOf, header, LEGEND, line, machine, sample, storedCounter, usage, type Row } from "./chat-report.js";
+import { ackP99, combine, errorsOf, header, LEGEND, line, machine, sample, slowSlotsLine, storedCounter, usage, type Row } from "./chat-report.js";
 import type { Member, StepResult, WorkerCmd, WorkerReply } from "./chat-worker.js";
 import { summarize } from "./chat-profile.js";
 import { dbCounters, dbLine, queryLines, querySnapshot } from "./chat-pgstats.js";
@@ -179,6 +179,7 @@ async function runStep(workers: Workers, target: string, server: Child, scenario
   console.log(line(row));
   const pgInfo = dbLine(db0, db1, DURATION_S, stored ?? r.sentInWindow);
   if (pgInfo) console.log(`${"".padStart(16)}${pgInfo}; server sys time ${row.u.serverSys.toFixed(0)}% of a core`);
+  console.log(`${"".padStart(16)}${slowSlotsLine(r)}`);
   if (COUNT_QUERIES && ours) console.log(queryLines(q0, q1, stored ?? r.sentInWindow));
   return row;
 }

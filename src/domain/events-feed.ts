@@ -27,9 +27,16 @@ export interface FeedDeps extends RoomViewDeps {
 export const ROOM_UPDATE_WINDOW_MS = 250;
 // A room that keeps changing is written at most once per member per this interval: a message in a
 // quiet room still shows within one window, while a busy room's list entry (its last message,
-// unread count) trails by at most a second. Without it, 100 rooms of 10 cost 4,000 feed rows,
+// unread count) trails by at most about 1.5 s. Without it, 100 rooms of 10 cost 4,000 feed rows,
 // renders and socket events a second whatever the message rate (a fifth of a node at 1,000 msgs/s).
 export const ROOM_UPDATE_MIN_INTERVAL_MS = 1_000;
+// Each write of a room adds a random part of a window to its interval, so busy rooms drift apart
+// instead of all coming due in the same window: 100 busy rooms written together every second made
+// one burst of 1,000 rows, renders and socket events, the node's worst ack latency each second.
+const ROOM_UPDATE_JITTER_MS = ROOM_UPDATE_WINDOW_MS;
+// Socket events of one flush are sent this many at a time, the event loop turning in between, so
+// sends queued meanwhile are not held behind a whole batch.
+const EMIT_SLICE = 100;
 // A response carries every pending event up to this many after coalescing (PROTOCOL: >= 100).
 export const POLL_EVENTS_MAX = 500;
 const POLL_READ_ROWS = 2_000;
@@ -91,7 +98,7 @@ export class EventsFeed implements FeedPublisher {
       if (!all && this.flushedAt.has(roomId)) continue;
       batch.set(roomId, users);
       this.pending.delete(roomId);
-      this.flushedAt.set(roomId, now);
+      this.flushedAt.set(roomId, now + Math.random() * ROOM_UPDATE_JITTER_MS);
     }
     if (this.pending.size && !this.closed) this.schedule();
     const pairs = [...batch].flatMap(([roomId, users]) => [...users].map((userId) => ({ userId, roomId })));
@@ -107,7 +114,11 @@ export class EventsFeed implements FeedPublisher {
 
   /** Live copies for connected sockets (one render for the whole batch); polls render their own from the log. */
   private async emitRoomUpdates(stored: { userId: string; event: StoredFeedEvent }[]) {
-    for (const { userId, event } of await this.render(stored)) this.deps.broadcaster.toUsers([userId], "event", event);
+    const rendered = await this.render(stored);
+    for (let i = 0; i < rendered.length; i += EMIT_SLICE) {
+      if (i) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (const { userId, event } of rendered.slice(i, i + EMIT_SLICE)) this.deps.broadcaster.toUsers([userId], "event", event);
+    }
   }
 
   /**
