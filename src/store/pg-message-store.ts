@@ -28,16 +28,17 @@
 // Caveat: if the connection dies during COMMIT the outcome is unknown; the retry then finds a
 // clientMsgId'd message stored and answers created=false (no duplicate, but the caller will not
 // broadcast it), and a message without clientMsgId (system) may be stored twice.
+// Edits and deletions change a message in place: pg-message-edit.ts.
 
 import DataLoader from "dataloader";
 
 import type { Message } from "../domain/message.js";
 import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../domain/ports/message-store.js";
 import type { Prisma } from "./database.js";
-import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
 import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
+import { lookup, modifyMessage } from "./pg-message-edit.js";
 import {
   checkDraft, checkRoomId, checkSeq, checkStorable, DEFAULT_CHUNK_LIMITS, pageRange, toMessage,
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
@@ -64,14 +65,6 @@ interface Written {
 
 /** created: stored by this batch; repeat: its key was taken in this batch; stored: taken earlier. */
 type Outcome = { kind: "created" | "repeat"; message: Message } | { kind: "stored"; seq: number };
-
-/** The message `seq` of a room: a tail row, or the element of the chunk holding it. One snapshot, so a concurrent fold is invisible. */
-const lookup = (roomId: string, seq: number) => Sql.sql`
-  SELECT coalesce(
-    (SELECT message FROM "MessageTail" WHERE "roomId" = ${roomId} AND seq = ${seq}::int),
-    (SELECT messages -> (${seq}::int - "firstSeq") FROM "MessageChunk"
-     WHERE "roomId" = ${roomId} AND "firstSeq" <= ${seq}::int AND "lastSeq" >= ${seq}::int ORDER BY "firstSeq" DESC LIMIT 1)
-  ) AS m`;
 
 // jsonb_to_recordset / jsonb_array_elements_text sources carry a LIMIT of their exact count: the
 // planner guesses such a function at 100 rows, and the true number makes it join through indexes.
@@ -239,48 +232,12 @@ export class PgMessageStore implements MessageStore {
   /** Editing a deleted message changes nothing and returns it as it is (with deletedAt); the domain refuses that before. */
   edit(roomId: string, seq: number, text: string, now: Date): Promise<Message | null> {
     checkStorable(text, "text");
-    return this.modify(roomId, seq, { text, editedAt: now.toISOString() });
+    return modifyMessage(this.prisma, roomId, seq, { text, editedAt: now.toISOString() }, TX_OPTIONS);
   }
 
   /** Deleting twice keeps the first deletedAt. */
   delete(roomId: string, seq: number, now: Date): Promise<Message | null> {
-    return this.modify(roomId, seq, { text: "", attachments: [], deletedAt: now.toISOString() });
-  }
-
-  private async modify(roomId: string, seq: number, patch: Partial<StoredMessage>): Promise<Message | null> {
-    checkRoomId(roomId);
-    checkSeq(seq);
-    const m = await this.prisma.$transaction(async (tx) => {
-      // Head first, then chunk: the appenders' lock order, so edits and appends never deadlock.
-      const [head] = await tx.$queryRaw<{ lastSeq: number; openFirstSeq: number; openCount: number }[]>`
-        SELECT "lastSeq", "openFirstSeq", "openCount" FROM "MessageHead" WHERE "roomId" = ${roomId} FOR NO KEY UPDATE`;
-      if (!head || seq < 1 || seq > head.lastSeq) return null;
-      const json = JSON.stringify(patch);
-      const changed =
-        head.openCount > 0 && seq >= head.openFirstSeq
-          ? await tx.$queryRaw<{ m: StoredMessage }[]>`
-              UPDATE "MessageTail" SET message = message || ${json}::jsonb
-              WHERE "roomId" = ${roomId} AND seq = ${seq}::int AND NOT (message ? 'deletedAt')
-              RETURNING message AS m`
-          : await tx.$queryRaw<{ m: StoredMessage }[]>`
-              WITH c AS (
-                SELECT "firstSeq", ${seq}::int - "firstSeq" AS i FROM "MessageChunk"
-                WHERE "roomId" = ${roomId} AND "firstSeq" <= ${seq}::int ORDER BY "firstSeq" DESC LIMIT 1
-              )
-              UPDATE "MessageChunk" t SET
-                messages = jsonb_set(t.messages, ARRAY[c.i::text], (t.messages -> c.i) || ${json}::jsonb),
-                bytes = t.bytes - octet_length((t.messages -> c.i)::text) + octet_length(((t.messages -> c.i) || ${json}::jsonb)::text)
-              FROM c WHERE t."roomId" = ${roomId} AND t."firstSeq" = c."firstSeq" AND t."lastSeq" >= ${seq}::int
-                AND NOT ((t.messages -> c.i) ? 'deletedAt')
-              RETURNING t.messages -> c.i AS m`;
-      const m = changed[0]?.m;
-      if (!m) return (await tx.$queryRaw<{ m: StoredMessage | null }[]>(lookup(roomId, seq)))[0]?.m ?? null; // deleted already: as it is
-      if (head.lastSeq === seq) {
-        await tx.$executeRaw`UPDATE "MessageHead" SET "lastMessage" = ${JSON.stringify(m)}::jsonb WHERE "roomId" = ${roomId}`;
-      }
-      return m;
-    }, TX_OPTIONS);
-    return m ? toMessage(roomId, m) : null;
+    return modifyMessage(this.prisma, roomId, seq, { text: "", attachments: [], deletedAt: now.toISOString() }, TX_OPTIONS);
   }
 
   /** Every caller's rooms of one tick in one query (receipts and room lists ask for a few each, often). */
