@@ -46,7 +46,7 @@ import { SocketBroadcaster } from "./realtime/socket-broadcaster.js";
 import { BcryptHasher } from "./security/bcrypt-hasher.js";
 import { JwtAccessTokens } from "./security/jwt-access-tokens.js";
 import { resolveJwtSecret } from "./security/jwt-secret.js";
-import { openDatabase } from "./store/database.js";
+import { MESSAGE_WRITES_IN_FLIGHT, openDatabase } from "./store/database.js";
 import { withMemberCache } from "./store/cached-rooms.js";
 import { LocalBus, RedisBus, type ClusterBus } from "./store/cluster-bus.js";
 import { BusWaker } from "./store/feed-wakers.js";
@@ -103,7 +103,10 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const redisPubSub = config.redisUrl ? { pub: redisClient(config.redisUrl, log, "pub"), sub: redisClient(config.redisUrl, log, "sub") } : undefined;
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
   // One connection on PGlite: batches in flight there would only queue.
-  const messages: MessageStore = new PgMessageStore(db.prisma, { maxInFlight: db.kind === "embedded" ? 1 : 4 });
+  const messages: MessageStore = new PgMessageStore(db.prisma, {
+    maxInFlight: db.kind === "embedded" ? 1 : MESSAGE_WRITES_IN_FLIGHT,
+    writes: db.messageWrites,
+  });
   // Search is fed after the fact, in batches, off the send path (docs/search.md).
   const search = new PgMessageSearch(db.prisma);
   const searchFeeder = new SearchIndexFeeder(search, { onError: (err, what) => log.warn({ err }, what) });

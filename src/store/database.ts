@@ -19,15 +19,29 @@ export interface SqlReader {
   query<T>(text: string, params: unknown[]): Promise<T[]>;
 }
 
+/**
+ * Message batch writes in flight at once per node on PostgreSQL, and the connections of the pool
+ * that runs them (Database.messageWrites).
+ */
+export const MESSAGE_WRITES_IN_FLIGHT = 4;
+
 export interface Database {
   prisma: Prisma;
   sql: SqlReader;
+  /**
+   * The message batch write, each call its own transaction, on a pool of its own past Prisma's
+   * query layer: 57 µs of the node's CPU per call against Prisma's 160 µs (the hottest statement,
+   * one call per batch of appends). Null on PGlite, whose one connection Prisma owns.
+   */
+  messageWrites: SqlReader | null;
   kind: "postgres" | "embedded";
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export class DataDirLocked extends Error {}
+
+const rowsOf = (pool: pg.Pool): SqlReader => ({ query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[] });
 
 /** Applies pending migrations, then opens Prisma on PostgreSQL (DATABASE_URL) or on PGlite in DATA_DIR. */
 export async function openDatabase(
@@ -43,14 +57,17 @@ export async function openDatabase(
     const prisma = new PrismaClient({ adapter: new PrismaPg({ ...pooled, max: opts.poolSize }) });
     // A small pool of its own: the hot reads never wait behind Prisma's transactions.
     const pool = new pg.Pool({ ...pooled, max: Math.max(2, Math.ceil(opts.poolSize / 4)) });
+    const writes = new pg.Pool({ ...pooled, max: MESSAGE_WRITES_IN_FLIGHT });
     return {
       prisma,
-      sql: { query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[] },
+      sql: rowsOf(pool),
+      messageWrites: rowsOf(writes),
       kind: "postgres",
       ping: async () => void (await prisma.$queryRaw`SELECT 1`),
       close: async () => {
         await prisma.$disconnect();
         await pool.end();
+        await writes.end();
       },
     };
   }
@@ -86,6 +103,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
     prisma,
     // Through Prisma here: PGlite is one connection, and a query beside Prisma's could land inside its transaction.
     sql: { query: <T>(text: string, params: unknown[]) => prisma.$queryRawUnsafe<T[]>(text, ...params) },
+    messageWrites: null,
     kind: "embedded",
     ping: async () => void (await db.query("SELECT 1")),
     close: async () => {

@@ -3,31 +3,30 @@
 import { randomUUID } from "node:crypto";
 
 import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { expect } from "chai";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { pino } from "pino";
 
 import type { MessageDraft } from "../../src/domain/ports/message-store.js";
 import { PrismaClient } from "../../src/store/generated/prisma/client.js";
-import { applyPgliteMigrations, applyPostgresMigrations } from "../../src/store/migrate.js";
+import { applyPgliteMigrations } from "../../src/store/migrate.js";
 import { connectMongo, MongoMessageStore } from "../../src/store/mongo-message-store.js";
+import { openDatabase, type SqlReader } from "../../src/store/database.js";
 import { PgMessageStore } from "../../src/store/pg-message-store.js";
 import { mongoUrl, testDatabase } from "../helpers/services.js";
 import { messageStoreContract } from "./message-store.contract.js";
 
 const silent = pino({ level: "silent" });
 
+/** As a node opens it: Prisma, and the pool the batch writes go through (Database.messageWrites). */
 async function openPostgres() {
-  const connectionString = await testDatabase();
-  await applyPostgresMigrations(connectionString, silent);
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: 8 }) });
-  return { prisma, close: () => prisma.$disconnect() };
+  const db = await openDatabase({ databaseUrl: await testDatabase(), dataDir: "(unused with a database URL)", poolSize: 8 }, silent);
+  return { prisma: db.prisma, writes: db.messageWrites, close: () => db.close() };
 }
 
 messageStoreContract("PgMessageStore on PostgreSQL", async () => {
-  const { prisma, close } = await openPostgres();
-  const store = new PgMessageStore(prisma);
+  const { prisma, writes, close } = await openPostgres();
+  const store = new PgMessageStore(prisma, { writes });
   return { store, cleanup: async () => (await store.close(), await close()) };
 });
 
@@ -74,8 +73,9 @@ if (mongoUrl) {
 describe("PgMessageStore group commit on PostgreSQL", function () {
   this.timeout(30_000);
   let prisma: InstanceType<typeof PrismaClient>;
+  let writes: SqlReader | null;
   let close: () => Promise<void>;
-  before(async () => ({ prisma, close } = await openPostgres()));
+  before(async () => ({ prisma, writes, close } = await openPostgres()));
   after(() => close?.());
 
   const draft = (roomId: string, text: string): MessageDraft => ({
@@ -83,7 +83,7 @@ describe("PgMessageStore group commit on PostgreSQL", function () {
   });
 
   it("commits concurrent appends in few transactions, in seq order", async () => {
-    const store = new PgMessageStore(prisma, { maxInFlight: 2 });
+    const store = new PgMessageStore(prisma, { maxInFlight: 2, writes });
     const room = randomUUID();
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => store.append(draft(room, `g${i}`), new Date())));
     // One room is one lane: its appends get seqs in submission order.
@@ -94,8 +94,33 @@ describe("PgMessageStore group commit on PostgreSQL", function () {
     await store.close();
   });
 
+  it("writes the batches of a room it wrote last with one statement on the writes pool, not through Prisma", async () => {
+    let ok = 0;
+    let failed = 0;
+    const counting: SqlReader = {
+      async query<T>(text: string, params: unknown[]) {
+        try {
+          const rows = await writes!.query<T>(text, params);
+          ok++;
+          return rows;
+        } catch (err) {
+          failed++;
+          throw err;
+        }
+      },
+    };
+    const store = new PgMessageStore(prisma, { writes: counting });
+    const room = randomUUID();
+    // The first batch reads the head under its lock (through Prisma); the next ones remember it.
+    for (const text of ["one", "two", "three", "four"]) await store.append(draft(room, text), new Date());
+    expect({ ok, failed }).to.deep.equal({ ok: 3, failed: 0 });
+    const page = await store.page(room, { limit: 10 });
+    expect(page.messages.map((m) => [m.seq, m.text])).to.deep.equal([[1, "one"], [2, "two"], [3, "three"], [4, "four"]]);
+    await store.close();
+  });
+
   it("a failing append fails alone: the rest of its batch is retried and stored", async () => {
-    const store = new PgMessageStore(prisma);
+    const store = new PgMessageStore(prisma, { writes });
     const [good, bad] = [randomUUID(), randomUUID()];
     await store.append(draft(bad, "first"), new Date());
     // The next seq in `bad` overflows int4: the batch's statement fails at the database.

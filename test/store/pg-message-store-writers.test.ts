@@ -4,13 +4,12 @@
 
 import { randomUUID } from "node:crypto";
 
-import { PrismaPg } from "@prisma/adapter-pg";
 import { expect } from "chai";
 import pg from "pg";
 import { pino } from "pino";
 
 import type { MessageDraft } from "../../src/domain/ports/message-store.js";
-import { PrismaClient } from "../../src/store/generated/prisma/client.js";
+import { openDatabase, type Database } from "../../src/store/database.js";
 import { applyPostgresMigrations } from "../../src/store/migrate.js";
 import { PgMessageStore } from "../../src/store/pg-message-store.js";
 import { testDatabase } from "../helpers/services.js";
@@ -20,7 +19,7 @@ const silent = pino({ level: "silent" });
 describe("PgMessageStore: several writers on one PostgreSQL", function () {
   this.timeout(30_000);
   let url: string;
-  const clients: InstanceType<typeof PrismaClient>[] = [];
+  const databases: Database[] = [];
   const stores: PgMessageStore[] = [];
 
   before(async () => {
@@ -29,14 +28,14 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
   });
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
-    await Promise.all(clients.splice(0).map((c) => c.$disconnect()));
+    await Promise.all(databases.splice(0).map((d) => d.close()));
   });
 
-  /** A store on a client (a pool) of its own, like a node. */
-  function writer(options: ConstructorParameters<typeof PgMessageStore>[1] = {}) {
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 4 }) });
-    clients.push(prisma);
-    const store = new PgMessageStore(prisma, options);
+  /** A store on pools of its own, opened as a node opens them. */
+  async function writer(options: ConstructorParameters<typeof PgMessageStore>[1] = {}) {
+    const db = await openDatabase({ databaseUrl: url, dataDir: "(unused with a database URL)", poolSize: 4 }, silent);
+    databases.push(db);
+    const store = new PgMessageStore(db.prisma, { writes: db.messageWrites, ...options });
     stores.push(store);
     return store;
   }
@@ -46,7 +45,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
   });
 
   it("two writers taking turns in one room: every message once, seqs without gaps", async () => {
-    const [a, b] = [writer({ limits: { maxCount: 7 } }), writer({ limits: { maxCount: 7 } })];
+    const [a, b] = await Promise.all([writer({ limits: { maxCount: 7 } }), writer({ limits: { maxCount: 7 } })]);
     const room = randomUUID();
     const texts: string[] = [];
     // Turns, so each writer's remembered head is always stale; then both at once.
@@ -63,7 +62,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
   });
 
   it("a clientMsgId retried through the other writer returns the original and takes no seq", async () => {
-    const [a, b] = [writer(), writer()];
+    const [a, b] = await Promise.all([writer(), writer()]);
     const room = randomUUID();
     await b.append(draft(room, "warm b"), new Date());
     const first = await a.append(draft(room, "once", "retry-1"), new Date());
@@ -75,7 +74,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
   });
 
   it("an edit that commits while a batch folds its chunk is not lost", async () => {
-    const store = writer({ limits: { maxCount: 5 } });
+    const store = await writer({ limits: { maxCount: 5 } });
     const room = randomUUID();
     for (let i = 1; i <= 5; i++) await store.append(draft(room, `m${i}`), new Date());
     // The chunk is full; the next append folds its tail rows 1–5 into a chunk row. Meanwhile
@@ -104,7 +103,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
     }
     const page = await store.page(room, { after: 0, limit: 10 });
     expect(page.messages.map((m) => m.text)).to.deep.equal(["m1", "m2", "edited", "m4", "m5", "m6"]);
-    const [chunk] = await clients[0]!.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "MessageChunk" WHERE "roomId" = ${room}`;
+    const [chunk] = await databases[0]!.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "MessageChunk" WHERE "roomId" = ${room}`;
     expect(chunk!.n).to.equal(1);
   });
 });
