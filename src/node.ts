@@ -106,6 +106,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const messages: MessageStore = new PgMessageStore(db.prisma, {
     maxInFlight: db.kind === "embedded" ? 1 : MESSAGE_WRITES_IN_FLIGHT,
     writes: db.messageWrites,
+    reads: db.sql,
   });
   // Search is fed after the fact, in batches, off the send path (docs/search.md).
   const search = new PgMessageSearch(db.prisma);
@@ -123,7 +124,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const bus: ClusterBus = config.redisUrl
     ? new RedisBus(redis!, redisClient(config.redisUrl, log, "bus"), log.child({ component: "bus" }))
     : new LocalBus();
-  const roomStore = new PrismaRoomRepository(db.prisma, (err, what) => log.error({ err }, what));
+  const roomStore = new PrismaRoomRepository(db.prisma, (err, what) => log.error({ err }, what), db.sql);
   const rooms = withMemberCache(roomStore, bus);
   const users = new PrismaUserRepository(db.prisma);
   // Call participants expire with the same ttl as presence: a crashed node's callers drop out.

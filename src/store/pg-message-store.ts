@@ -36,7 +36,8 @@ import DataLoader from "dataloader";
 
 import type { Message } from "../domain/message.js";
 import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../domain/ports/message-store.js";
-import type { Prisma, SqlReader } from "./database.js";
+import { statementRunner, type Prisma, type SqlReader } from "./database.js";
+import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
 import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
@@ -57,6 +58,8 @@ export interface PgMessageStoreOptions {
    * query layer (Database.messageWrites). Without it, through Prisma.
    */
   writes?: SqlReader | null;
+  /** Runs heads() past Prisma (Database.sql): receipts and room lists ask for heads all the time. */
+  reads?: SqlReader | null;
 }
 
 interface Pending {
@@ -91,11 +94,12 @@ export class PgMessageStore implements MessageStore {
 
   /** Runs one statement as its own transaction. */
   private readonly runAlone: RunStatement;
+  private readonly runRead: ReturnType<typeof statementRunner>;
 
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
     this.limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
-    const writes = options.writes;
-    this.runAlone = writes ? (statement) => writes.query(statement.text, statement.values) : (statement) => this.prisma.$queryRaw(statement);
+    this.runAlone = statementRunner(prisma, options.writes);
+    this.runRead = statementRunner(prisma, options.reads);
     this.group = new GroupCommit((batch) => this.commitBatch(batch), (p) => p.draft.roomId, {
       maxInFlight: options.maxInFlight ?? 4,
       maxBatch: options.maxBatch ?? 500,
@@ -261,9 +265,9 @@ export class PgMessageStore implements MessageStore {
   }
 
   private async readHeads(roomIds: readonly string[]): Promise<RoomHead[]> {
-    const rows = await this.prisma.$queryRaw<{ roomId: string; lastSeq: number; lastMessage: StoredMessage | null }[]>`
+    const rows = await this.runRead<{ roomId: string; lastSeq: number; lastMessage: StoredMessage | null }>(Sql.sql`
       SELECT "roomId", "lastSeq", "lastMessage" FROM "MessageHead"
-      WHERE "roomId" IN (SELECT jsonb_array_elements_text(${JSON.stringify(roomIds)}::jsonb) LIMIT ${roomIds.length}::int)`;
+      WHERE "roomId" IN (SELECT jsonb_array_elements_text(${JSON.stringify(roomIds)}::jsonb) LIMIT ${roomIds.length}::int)`);
     const found = new Map(rows.map((r) => [r.roomId, { lastSeq: r.lastSeq, lastMessage: r.lastMessage ? toMessage(r.roomId, r.lastMessage) : null }]));
     return roomIds.map((id) => found.get(id) ?? { lastSeq: 0, lastMessage: null });
   }

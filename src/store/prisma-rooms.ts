@@ -7,7 +7,7 @@ import type {
   RoomRepository,
   RoomType,
 } from "../domain/ports/room-repository.js";
-import type { Prisma } from "./database.js";
+import type { Prisma, SqlReader } from "./database.js";
 import { isUniqueViolation } from "./prisma-errors.js";
 import { ReadCursors } from "./read-cursors.js";
 
@@ -26,11 +26,13 @@ const toInvite = (i: Row<InviteRecord, "status"> & { respondedAt?: Date | null }
 export class PrismaRoomRepository implements RoomRepository {
   private readonly cursors: ReadCursors;
 
+  /** `sql`: the pool for the hottest statements (Database.sql), which receipts go through. */
   constructor(
     private readonly prisma: Prisma,
     onError: (err: unknown, what: string) => void = () => {},
+    sql?: SqlReader | null,
   ) {
-    this.cursors = new ReadCursors(prisma, onError);
+    this.cursors = new ReadCursors(prisma, onError, sql);
   }
 
   async ensureDirect(a: string, b: string) {

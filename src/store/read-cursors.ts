@@ -7,7 +7,8 @@
 // nodes can never move a cursor back, and both take the rows' locks in key order.
 
 import DataLoader from "dataloader";
-import type { Prisma } from "./database.js";
+import { Prisma as Sql } from "./generated/prisma/client.js";
+import { statementRunner, type Prisma, type SqlReader } from "./database.js";
 
 const LATER_WINDOW_MS = 100;
 
@@ -30,11 +31,16 @@ export class ReadCursors {
   private pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly run: ReturnType<typeof statementRunner>;
 
+  /** `sql`: the pool for the hottest statements (Database.sql); receipts are one of them. */
   constructor(
-    private readonly prisma: Prisma,
+    prisma: Prisma,
     private readonly onError: (err: unknown, what: string) => void,
-  ) {}
+    sql?: SqlReader | null,
+  ) {
+    this.run = statementRunner(prisma, sql);
+  }
 
   /** Moves the cursor to `seq` if that is forward; null when the user is not a member. */
   advance(roomId: string, userId: string, seq: number): Promise<Advanced> {
@@ -53,21 +59,21 @@ export class ReadCursors {
     }
     const keys = [...target.keys()].sort();
     const [roomIds, userIds] = roomsAndUsers(keys);
-    const moved = await this.prisma.$queryRaw<{ i: number; last: number }[]>`
+    const moved = await this.run<{ i: number; last: number }>(Sql.sql`
       UPDATE "Membership" m SET "lastReadSeq" = t.s
       FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => target.get(k)!)}::int[]) WITH ORDINALITY AS t(r, u, s, i)
       WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s
-      RETURNING t.i::int AS i, m."lastReadSeq" AS last`;
+      RETURNING t.i::int AS i, m."lastReadSeq" AS last`);
     const byKey = new Map<string, { last: number; moved: boolean }>(moved.map((r) => [keys[r.i - 1]!, { last: r.last, moved: true }]));
     // The rest did not move: read them afresh (a new snapshot, so a receipt that another node
     // committed while this update waited for the row shows; this statement's own would not).
     const still = keys.filter((k) => !byKey.has(k));
     if (still.length) {
       const [stillRooms, stillUsers] = roomsAndUsers(still);
-      const rows = await this.prisma.$queryRaw<{ i: number; last: number }[]>`
+      const rows = await this.run<{ i: number; last: number }>(Sql.sql`
         SELECT t.i::int AS i, m."lastReadSeq" AS last
         FROM unnest(${stillRooms}::uuid[], ${stillUsers}::uuid[]) WITH ORDINALITY AS t(r, u, i)
-        JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u`;
+        JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u`);
       for (const r of rows) byKey.set(still[r.i - 1]!, { last: r.last, moved: false });
     }
     return batch.map((r) => {
@@ -102,9 +108,9 @@ export class ReadCursors {
     if (!batch.size) return;
     const keys = [...batch.keys()].sort();
     const [roomIds, userIds] = roomsAndUsers(keys);
-    await this.prisma.$executeRaw`
+    await this.run(Sql.sql`
       UPDATE "Membership" m SET "lastReadSeq" = t.s
       FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)
-      WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s`;
+      WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s`);
   }
 }

@@ -21,12 +21,12 @@ const silent = pino({ level: "silent" });
 /** As a node opens it: Prisma, and the pool the batch writes go through (Database.messageWrites). */
 async function openPostgres() {
   const db = await openDatabase({ databaseUrl: await testDatabase(), dataDir: "(unused with a database URL)", poolSize: 8 }, silent);
-  return { prisma: db.prisma, writes: db.messageWrites, close: () => db.close() };
+  return { prisma: db.prisma, writes: db.messageWrites, reads: db.sql, close: () => db.close() };
 }
 
 messageStoreContract("PgMessageStore on PostgreSQL", async () => {
-  const { prisma, writes, close } = await openPostgres();
-  const store = new PgMessageStore(prisma, { writes });
+  const { prisma, writes, reads, close } = await openPostgres();
+  const store = new PgMessageStore(prisma, { writes, reads });
   return { store, cleanup: async () => (await store.close(), await close()) };
 });
 
