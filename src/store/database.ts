@@ -16,12 +16,12 @@ export type Prisma = InstanceType<typeof PrismaClient>;
  * times the query itself (GET /api/friends: 0.68 ms of CPU through Prisma, 0.23 ms through pg; a
  * statement with three jsonb parameters: 160 µs against 57).
  */
-export interface SqlReader {
+export interface PlainSql {
   query<T>(text: string, params: unknown[]): Promise<T[]>;
 }
 
 /** Runs a Prisma.sql statement on `sql` when given (a pg pool), else through Prisma. */
-export function statementRunner(prisma: Prisma, sql?: SqlReader | null): <T>(statement: Sql.Sql) => Promise<T[]> {
+export function statementRunner(prisma: Prisma, sql?: PlainSql | null): <T>(statement: Sql.Sql) => Promise<T[]> {
   return sql ? (statement) => sql.query(statement.text, statement.values) : (statement) => prisma.$queryRaw(statement);
 }
 
@@ -33,13 +33,14 @@ export const MESSAGE_WRITES_IN_FLIGHT = 4;
 
 export interface Database {
   prisma: Prisma;
-  sql: SqlReader;
+  /** The hottest reads (friend lists, message heads) and receipts' cursor statements. */
+  sql: PlainSql;
   /**
    * The message batch write, each call its own transaction, on a pool of its own past Prisma's
    * query layer: 57 µs of the node's CPU per call against Prisma's 160 µs (the hottest statement,
    * one call per batch of appends). Null on PGlite, whose one connection Prisma owns.
    */
-  messageWrites: SqlReader | null;
+  messageWrites: PlainSql | null;
   kind: "postgres" | "embedded";
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -47,7 +48,7 @@ export interface Database {
 
 export class DataDirLocked extends Error {}
 
-const rowsOf = (pool: pg.Pool): SqlReader => ({ query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[] });
+const rowsOf = (pool: pg.Pool): PlainSql => ({ query: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[] });
 
 /** Applies pending migrations, then opens Prisma on PostgreSQL (DATABASE_URL) or on PGlite in DATA_DIR. */
 export async function openDatabase(
@@ -61,9 +62,13 @@ export async function openDatabase(
     // and each new backend costs PostgreSQL a fork, authentication and cold catalog caches.
     const pooled = { connectionString: opts.databaseUrl, idleTimeoutMillis: 0 };
     const prisma = new PrismaClient({ adapter: new PrismaPg({ ...pooled, max: opts.poolSize }) });
-    // A small pool of its own: the hot reads never wait behind Prisma's transactions.
+    // Small pools of their own: the hottest statements never wait behind Prisma's transactions.
     const pool = new pg.Pool({ ...pooled, max: Math.max(2, Math.ceil(opts.poolSize / 4)) });
     const writes = new pg.Pool({ ...pooled, max: MESSAGE_WRITES_IN_FLIGHT });
+    // An idle connection that PostgreSQL closes (a restart, a terminated backend) is an 'error'
+    // event on its pool, which would take the process down if nobody listened; the pool replaces
+    // it on the next query.
+    for (const p of [pool, writes]) p.on("error", (err) => log.warn({ err }, "an idle PostgreSQL connection was closed"));
     return {
       prisma,
       sql: rowsOf(pool),

@@ -36,7 +36,7 @@ import DataLoader from "dataloader";
 
 import type { Message } from "../domain/message.js";
 import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../domain/ports/message-store.js";
-import { statementRunner, type Prisma, type SqlReader } from "./database.js";
+import { statementRunner, type Prisma, type PlainSql } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
@@ -57,9 +57,9 @@ export interface PgMessageStoreOptions {
    * Runs the batch write when it is its own transaction (the remembered-heads way), past Prisma's
    * query layer (Database.messageWrites). Without it, through Prisma.
    */
-  writes?: SqlReader | null;
+  writes?: PlainSql | null;
   /** Runs heads() past Prisma (Database.sql): receipts and room lists ask for heads all the time. */
-  reads?: SqlReader | null;
+  reads?: PlainSql | null;
 }
 
 interface Pending {

@@ -7,7 +7,7 @@ import type {
   RoomRepository,
   RoomType,
 } from "../domain/ports/room-repository.js";
-import type { Prisma, SqlReader } from "./database.js";
+import type { Prisma, PlainSql } from "./database.js";
 import { isUniqueViolation } from "./prisma-errors.js";
 import { ReadCursors } from "./read-cursors.js";
 
@@ -30,7 +30,7 @@ export class PrismaRoomRepository implements RoomRepository {
   constructor(
     private readonly prisma: Prisma,
     onError: (err: unknown, what: string) => void = () => {},
-    sql?: SqlReader | null,
+    sql?: PlainSql | null,
   ) {
     this.cursors = new ReadCursors(prisma, onError, sql);
   }

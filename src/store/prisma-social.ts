@@ -2,7 +2,7 @@ import { Conflict } from "../domain/errors.js";
 import type { FollowRepository, FriendRepository, FriendRequestRecord, FriendRequestStatus } from "../domain/ports/social-repository.js";
 import type { Page } from "../domain/ports/user-repository.js";
 import type { UserProfile, UserRecord } from "../domain/users.js";
-import type { Prisma, SqlReader } from "./database.js";
+import type { Prisma, PlainSql } from "./database.js";
 import { toPage } from "./prisma-users.js";
 
 type RequestRow = Omit<FriendRequestRecord, "status"> & { status: string };
@@ -12,7 +12,7 @@ const requestFields = { id: true, fromUserId: true, toUserId: true, status: true
 export class PrismaFriendRepository implements FriendRepository {
   constructor(
     private readonly prisma: Prisma,
-    private readonly sql: SqlReader,
+    private readonly sql: PlainSql,
   ) {}
 
   async createRequest(fromUserId: string, toUserId: string): Promise<FriendRequestRecord> {

@@ -8,7 +8,7 @@
 
 import DataLoader from "dataloader";
 import { Prisma as Sql } from "./generated/prisma/client.js";
-import { statementRunner, type Prisma, type SqlReader } from "./database.js";
+import { statementRunner, type Prisma, type PlainSql } from "./database.js";
 
 const LATER_WINDOW_MS = 100;
 
@@ -37,7 +37,7 @@ export class ReadCursors {
   constructor(
     prisma: Prisma,
     private readonly onError: (err: unknown, what: string) => void,
-    sql?: SqlReader | null,
+    sql?: PlainSql | null,
   ) {
     this.run = statementRunner(prisma, sql);
   }

@@ -11,7 +11,7 @@ import type { MessageDraft } from "../../src/domain/ports/message-store.js";
 import { PrismaClient } from "../../src/store/generated/prisma/client.js";
 import { applyPgliteMigrations } from "../../src/store/migrate.js";
 import { connectMongo, MongoMessageStore } from "../../src/store/mongo-message-store.js";
-import { openDatabase, type SqlReader } from "../../src/store/database.js";
+import { openDatabase, type PlainSql } from "../../src/store/database.js";
 import { PgMessageStore } from "../../src/store/pg-message-store.js";
 import { mongoUrl, testDatabase } from "../helpers/services.js";
 import { messageStoreContract } from "./message-store.contract.js";
@@ -73,7 +73,7 @@ if (mongoUrl) {
 describe("PgMessageStore group commit on PostgreSQL", function () {
   this.timeout(30_000);
   let prisma: InstanceType<typeof PrismaClient>;
-  let writes: SqlReader | null;
+  let writes: PlainSql | null;
   let close: () => Promise<void>;
   before(async () => ({ prisma, writes, close } = await openPostgres()));
   after(() => close?.());
@@ -97,7 +97,7 @@ describe("PgMessageStore group commit on PostgreSQL", function () {
   it("writes the batches of a room it wrote last with one statement on the writes pool, not through Prisma", async () => {
     let ok = 0;
     let failed = 0;
-    const counting: SqlReader = {
+    const counting: PlainSql = {
       async query<T>(text: string, params: unknown[]) {
         try {
           const rows = await writes!.query<T>(text, params);
