@@ -109,7 +109,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     reads: db.sql,
   });
   // Search is fed after the fact, in batches, off the send path (docs/search.md).
-  const search = new PgMessageSearch(db.prisma);
+  const search = new PgMessageSearch(db.prisma, db.sql);
   const searchFeeder = new SearchIndexFeeder(search, { onError: (err, what) => log.warn({ err }, what) });
 
   const io = createSocketServer({ redis: redisPubSub, coalesceWrites: config.socketCoalesceWrites });

@@ -26,7 +26,7 @@
 import type { Message } from "../domain/message.js";
 import { laterVersion, type MessageSearchIndex, type MessageSearchPage, type MessageSearchQuery, type SearchPosition } from "../domain/ports/message-search.js";
 import { foldText } from "../domain/search-text.js";
-import type { Prisma } from "./database.js";
+import { statementRunner, type PlainSql, type Prisma } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 
 /**
@@ -73,7 +73,18 @@ const UNIGRAM_MIN = 0x7fff0000;
 const iso = (v: Date | string) => new Date(v).toISOString();
 
 export class PgMessageSearch implements MessageSearchIndex {
-  constructor(private readonly prisma: Prisma) {}
+  private readonly run: ReturnType<typeof statementRunner>;
+
+  /**
+   * `sql`: the pool for the hottest statements (Database.sql), which the batched index writes go
+   * through: Prisma's query layer cost 5.0 ms of CPU per 500-row write against 2.1 ms on pg.
+   */
+  constructor(
+    private readonly prisma: Prisma,
+    sql?: PlainSql | null,
+  ) {
+    this.run = statementRunner(prisma, sql);
+  }
 
   async apply(messages: Message[]): Promise<void> {
     const latest = new Map<string, Message>();
@@ -93,7 +104,7 @@ export class PgMessageSearch implements MessageSearchIndex {
     }));
     // Rows go in (roomId, seq) order, so two nodes' batches lock rows in one order (no deadlock).
     // The WHERE of the update is laterVersion() in SQL: a deletion is final, else the later edit wins.
-    await this.prisma.$executeRaw`
+    await this.run(Sql.sql`
       INSERT INTO "MessageSearch" ("roomId", seq, "createdAt", "editedAt", deleted, folded, message)
       SELECT r."roomId", r.seq, r."createdAt", r."editedAt", r.deleted, r.folded, r.message
       FROM (
@@ -105,7 +116,7 @@ export class PgMessageSearch implements MessageSearchIndex {
       ON CONFLICT ("roomId", seq) DO UPDATE SET
         "editedAt" = excluded."editedAt", deleted = excluded.deleted, folded = excluded.folded, message = excluded.message
       WHERE NOT "MessageSearch".deleted
-        AND (excluded.deleted OR coalesce(excluded."editedAt", '-infinity') >= coalesce("MessageSearch"."editedAt", '-infinity'))`;
+        AND (excluded.deleted OR coalesce(excluded."editedAt", '-infinity') >= coalesce("MessageSearch"."editedAt", '-infinity'))`);
   }
 
   async search(query: MessageSearchQuery): Promise<MessageSearchPage> {

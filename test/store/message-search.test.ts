@@ -3,25 +3,24 @@
 import { randomUUID } from "node:crypto";
 
 import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { pino } from "pino";
 
 import { PrismaClient } from "../../src/store/generated/prisma/client.js";
-import { applyPgliteMigrations, applyPostgresMigrations } from "../../src/store/migrate.js";
+import { applyPgliteMigrations } from "../../src/store/migrate.js";
 import { connectMongo } from "../../src/store/mongo-message-store.js";
 import { MongoMessageSearch } from "../../src/store/mongo-message-search.js";
+import { openDatabase } from "../../src/store/database.js";
 import { PgMessageSearch, RECENT_WINDOW } from "../../src/store/pg-message-search.js";
 import { mongoUrl, testDatabase } from "../helpers/services.js";
 import { messageSearchContract } from "./message-search.contract.js";
 
 const silent = pino({ level: "silent" });
 
+// As a node opens it: index writes on the pool for hot statements, searches through Prisma.
 messageSearchContract("PgMessageSearch on PostgreSQL", async () => {
-  const connectionString = await testDatabase();
-  await applyPostgresMigrations(connectionString, silent);
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: 4 }) });
-  return { index: new PgMessageSearch(prisma), recentWindow: RECENT_WINDOW, cleanup: () => prisma.$disconnect() };
+  const db = await openDatabase({ databaseUrl: await testDatabase(), dataDir: "(unused with a database URL)", poolSize: 4 }, silent);
+  return { index: new PgMessageSearch(db.prisma, db.sql), recentWindow: RECENT_WINDOW, cleanup: () => db.close() };
 });
 
 messageSearchContract("PgMessageSearch on PGlite", async () => {
