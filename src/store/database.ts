@@ -33,7 +33,7 @@ export const MESSAGE_WRITES_IN_FLIGHT = 4;
 
 export interface Database {
   prisma: Prisma;
-  /** The hottest reads (friend lists, message heads) and receipts' cursor statements. */
+  /** The hottest reads (friend lists, message heads), receipts' cursor statements, search index writes. */
   sql: PlainSql;
   /**
    * The message batch write, each call its own transaction, on a pool of its own past Prisma's
