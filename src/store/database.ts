@@ -20,8 +20,11 @@ export interface PlainSql {
   query<T>(text: string, params: unknown[]): Promise<T[]>;
 }
 
+/** Runs a Prisma.sql statement and returns its rows. */
+export type StatementRunner = <T>(statement: Sql.Sql) => Promise<T[]>;
+
 /** Runs a Prisma.sql statement on `sql` when given (a pg pool), else through Prisma. */
-export function statementRunner(prisma: Prisma, sql?: PlainSql | null): <T>(statement: Sql.Sql) => Promise<T[]> {
+export function statementRunner(prisma: Prisma, sql?: PlainSql | null): StatementRunner {
   return sql ? (statement) => sql.query(statement.text, statement.values) : (statement) => prisma.$queryRaw(statement);
 }
 

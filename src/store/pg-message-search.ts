@@ -26,7 +26,7 @@
 import type { Message } from "../domain/message.js";
 import { laterVersion, type MessageSearchIndex, type MessageSearchPage, type MessageSearchQuery, type SearchPosition } from "../domain/ports/message-search.js";
 import { foldText } from "../domain/search-text.js";
-import { statementRunner, type PlainSql, type Prisma } from "./database.js";
+import { statementRunner, type PlainSql, type Prisma, type StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 
 /**
@@ -73,7 +73,7 @@ const UNIGRAM_MIN = 0x7fff0000;
 const iso = (v: Date | string) => new Date(v).toISOString();
 
 export class PgMessageSearch implements MessageSearchIndex {
-  private readonly run: ReturnType<typeof statementRunner>;
+  private readonly run: StatementRunner;
 
   /**
    * `sql`: the pool for the hottest statements (Database.sql), which the batched index writes go

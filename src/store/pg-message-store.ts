@@ -36,7 +36,7 @@ import DataLoader from "dataloader";
 
 import type { Message } from "../domain/message.js";
 import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../domain/ports/message-store.js";
-import { statementRunner, type Prisma, type PlainSql } from "./database.js";
+import { statementRunner, type Prisma, type PlainSql, type StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
@@ -94,7 +94,7 @@ export class PgMessageStore implements MessageStore {
 
   /** Runs one statement as its own transaction. */
   private readonly runAlone: RunStatement;
-  private readonly runRead: ReturnType<typeof statementRunner>;
+  private readonly runRead: StatementRunner;
 
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
     this.limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };

@@ -8,7 +8,7 @@
 
 import DataLoader from "dataloader";
 import { Prisma as Sql } from "./generated/prisma/client.js";
-import { statementRunner, type Prisma, type PlainSql } from "./database.js";
+import { statementRunner, type Prisma, type PlainSql, type StatementRunner } from "./database.js";
 
 const LATER_WINDOW_MS = 100;
 
@@ -31,7 +31,7 @@ export class ReadCursors {
   private pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly run: ReturnType<typeof statementRunner>;
+  private readonly run: StatementRunner;
 
   /** `sql`: the pool for the hottest statements (Database.sql); receipts are one of them. */
   constructor(
