@@ -179,7 +179,8 @@ async function runStep(workers: Workers, target: string, server: Child, scenario
   console.log(line(row));
   const pgInfo = dbLine(db0, db1, DURATION_S, stored ?? r.sentInWindow);
   if (pgInfo) console.log(`${"".padStart(16)}${pgInfo}; server sys time ${row.u.serverSys.toFixed(0)}% of a core`);
-  console.log(`${"".padStart(16)}${slowSlotsLine(r)}`);
+  // The window's wall-clock start, to line slow slots up with logs of other processes.
+  console.log(`${"".padStart(16)}${slowSlotsLine(r)}; window from ${new Date(startAt + WARMUP_S * 1000).toISOString()}`);
   if (COUNT_QUERIES && ours) console.log(queryLines(q0, q1, stored ?? r.sentInWindow));
   return row;
 }

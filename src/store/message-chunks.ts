@@ -13,7 +13,9 @@ import type { MessageDraft } from "../domain/ports/message-store.js";
  *   per chunk, so its 50-message page reads 2–3 chunks. An hourly bucket would make that page
  *   read ~50 one-message chunks.
  * - maxCount = 100. In a busy room the count cap is what closes chunks, so chunks are "full": any
- *   window of 50 consecutive seqs then touches at most 2 chunks (3 across a day boundary).
+ *   window of 50 consecutive seqs then touches at most 2 chunks (3 across a day boundary). The
+ *   PostgreSQL store closes each chunk somewhere from 75 to 100 (closesAt in pg-message-batch.ts)
+ *   so that rooms filling at one pace do not all fold at once; the 2-chunk bound still holds.
  * - maxBytes = 32 KiB of element JSON. A typical element is 150–300 bytes, so the count cap binds
  *   first (~15–30 KiB per chunk); the byte cap stops long messages (4,000 characters can be ~12 KB
  *   of UTF-8) from making documents that are slow to rewrite and to read.

@@ -47,8 +47,13 @@ import {
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "./message-chunks.js";
 
+/** Chunks close between 75 % and 100 % of maxCount (see closesAt in pg-message-batch.ts). */
+export const FOLD_SPREAD = 0.25;
+
 export interface PgMessageStoreOptions {
   limits?: Partial<ChunkLimits>;
+  /** Share of maxCount by which a chunk may close early (default FOLD_SPREAD; 0: exactly at maxCount). */
+  foldSpread?: number;
   /** Batch transactions at once (default 4). PGlite has one connection: 1 is enough there. */
   maxInFlight?: number;
   /** Most appends in one transaction (default 500). */
@@ -84,6 +89,7 @@ const keyOf = (d: MessageDraft) => JSON.stringify([d.roomId, d.senderId, d.clien
 
 export class PgMessageStore implements MessageStore {
   private readonly limits: ChunkLimits;
+  private readonly foldSpread: number;
   private readonly group: GroupCommit<Pending, Outcome>;
   private closed = false;
   /** Rooms whose head row surely exists (so the batch transaction never has to create one). */
@@ -98,6 +104,7 @@ export class PgMessageStore implements MessageStore {
 
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
     this.limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
+    this.foldSpread = options.foldSpread ?? FOLD_SPREAD;
     this.runAlone = statementRunner(prisma, options.writes);
     this.runRead = statementRunner(prisma, options.reads);
     this.group = new GroupCommit((batch) => this.commitBatch(batch), (p) => p.draft.roomId, {
@@ -192,7 +199,7 @@ export class PgMessageStore implements MessageStore {
     }
     const fresh = batch.filter((p) => !outcomes.has(p) && (p.draft.clientMsgId === null || first.get(keyOf(p.draft)) === p));
     const created = new Map<Pending, Message>();
-    const plan = planBatch(heads, fresh, this.limits, created);
+    const plan = planBatch(heads, fresh, this.limits, created, this.foldSpread);
     if (fresh.length > 0) await writePlan(run, plan);
     for (const [p, message] of created) outcomes.set(p, { kind: "created", message });
     const inOrder = batch.map((p) => {

@@ -170,7 +170,9 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         await fill(room, total);
         const chunks = await store.chunkSummaries(room);
         checkChunks(chunks, total);
-        expect(chunks.map((c) => c.count)).to.deep.equal([max, max, 7]);
+        // A chunk closes by count at maxCount, or (PostgreSQL, see closesAt) up to a quarter before.
+        expect(chunks).to.have.length(3);
+        for (const c of chunks.slice(0, 2)) expect(c.count).to.be.within(max * 0.75, max);
         const page = await store.page(room, { before: max + 11, limit: 50 });
         expect(seqs(page.messages)).to.deep.equal(range(max - 39, max + 10));
         expect(page.messages.map((m) => m.text)).to.deep.equal(range(max - 39, max + 10).map((i) => `m${i}`));

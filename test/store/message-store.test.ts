@@ -12,7 +12,9 @@ import { PrismaClient } from "../../src/store/generated/prisma/client.js";
 import { applyPgliteMigrations } from "../../src/store/migrate.js";
 import { connectMongo, MongoMessageStore } from "../../src/store/mongo-message-store.js";
 import { openDatabase, type PlainSql } from "../../src/store/database.js";
-import { PgMessageStore } from "../../src/store/pg-message-store.js";
+import { DEFAULT_CHUNK_LIMITS } from "../../src/store/message-chunks.js";
+import { closesAt } from "../../src/store/pg-message-batch.js";
+import { FOLD_SPREAD, PgMessageStore } from "../../src/store/pg-message-store.js";
 import { mongoUrl, testDatabase } from "../helpers/services.js";
 import { messageStoreContract } from "./message-store.contract.js";
 
@@ -134,5 +136,33 @@ describe("PgMessageStore group commit on PostgreSQL", function () {
     const page = await store.page(good, { limit: 10 });
     expect(page.messages.map((m) => [m.seq, m.text])).to.deep.equal([[1, "a"], [2, "b"]]);
     await store.close();
+  });
+
+  it("rooms that fill at one pace close their first chunks at different counts, as closesAt plans", async () => {
+    const store = new PgMessageStore(prisma, { writes, limits: { maxCount: 40 } });
+    const rooms = Array.from({ length: 8 }, () => randomUUID());
+    // Round-robin, like rooms created together with one sending rate each.
+    for (let i = 0; i < 41; i++) await Promise.all(rooms.map((room) => store.append(draft(room, `r${i}`), new Date())));
+    const firstChunks = await Promise.all(rooms.map(async (room) => (await store.chunkSummaries(room))[0]!.count));
+    expect(firstChunks).to.deep.equal(rooms.map((room) => closesAt(room, 1, 40, FOLD_SPREAD)));
+    for (const n of firstChunks) expect(n).to.be.within(30, 40);
+    expect(new Set(firstChunks).size, `first chunk sizes ${firstChunks}`).to.be.greaterThan(1);
+    await store.close();
+  });
+});
+
+describe("closesAt (where a PostgreSQL chunk closes)", () => {
+  const max = DEFAULT_CHUNK_LIMITS.maxCount;
+  it("spreads chunk ends over the last quarter of maxCount, the same for every writer", () => {
+    const ends = Array.from({ length: 2_000 }, (_, i) => closesAt(randomUUID(), 1 + (i % 7) * 100, max, FOLD_SPREAD));
+    expect(Math.min(...ends)).to.equal(max * (1 - FOLD_SPREAD));
+    expect(Math.max(...ends)).to.equal(max);
+    expect(new Set(ends).size).to.equal(max * FOLD_SPREAD + 1);
+    const room = randomUUID();
+    expect(closesAt(room, 301, max, FOLD_SPREAD)).to.equal(closesAt(room, 301, max, FOLD_SPREAD));
+  });
+  it("closes exactly at maxCount without a spread", () => {
+    expect(closesAt(randomUUID(), 1, max, 0)).to.equal(max);
+    expect(closesAt(randomUUID(), 1, 5, 0.1)).to.equal(5);
   });
 });

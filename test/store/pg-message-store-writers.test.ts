@@ -74,7 +74,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
   });
 
   it("an edit that commits while a batch folds its chunk is not lost", async () => {
-    const store = await writer({ limits: { maxCount: 5 } });
+    const store = await writer({ limits: { maxCount: 5 }, foldSpread: 0 });
     const room = randomUUID();
     for (let i = 1; i <= 5; i++) await store.append(draft(room, `m${i}`), new Date());
     // The chunk is full; the next append folds its tail rows 1–5 into a chunk row. Meanwhile
