@@ -276,14 +276,17 @@ async function waitIdle(what: string, quietUnlessBusy = false) {
 
 async function main() {
   console.log(`chat bench: scenarios ${SCENARIOS.join("+")}, targets ${TARGETS.join("+")}, warm-up ${WARMUP_S} s, measure ${DURATION_S} s per step, ${WORKERS} generator threads, cap ${MAX_S} s`);
-  const workers = new Workers(WORKERS);
+  // The generator threads start after the first idle check: their start-up (transpiling and
+  // loading socket.io-client) alone read as "36 % busy" and a false warning on every run.
+  let workers: Workers | undefined;
   try {
     for (const target of TARGETS) {
       await waitIdle(target);
+      workers ??= new Workers(WORKERS);
       await runTarget(workers, target);
     }
   } finally {
-    await workers.terminate();
+    await workers?.terminate();
     for (const c of children) await c.stop();
     rmSync(COUNTS_FILE, { force: true });
   }
