@@ -114,7 +114,7 @@ export async function syncRooms(deps: MessageDeps, userId: string, rooms: Record
   await Promise.all(
     entries.map(async ([roomId, after]) => {
       if (!memberOf.has(roomId)) {
-        out[roomId] = { messages: [], hasMore: false, error: { code: "FORBIDDEN", message: "not a member of this room" } };
+        out[roomId] = { messages: [], hasMore: false, error: { code: "NOT_FOUND", message: "no such room" } };
         return;
       }
       out[roomId] = await deps.messages.page(roomId, { after, limit });

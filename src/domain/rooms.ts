@@ -14,11 +14,14 @@ export interface RoomDeps extends RoomViewDeps {
 export const ROOM_NAME_MAX = 100;
 export const GROUP_INVITES_MAX = 100;
 
-/** Every room use case starts here: non-members are refused before anything is read. */
+/**
+ * Every room use case starts here: non-members are refused before anything is read, with the
+ * same NotFound as for a room that does not exist, so room ids cannot be probed (PROTOCOL).
+ * FORBIDDEN is kept for members who lack a role.
+ */
 export async function requireMember(deps: Pick<RoomDeps, "rooms">, roomId: string, userId: string): Promise<void> {
   if (await deps.rooms.isMember(roomId, userId)) return;
-  if (!(await deps.rooms.find(roomId))) throw new NotFound("no such room");
-  throw new Forbidden("not a member of this room");
+  throw new NotFound("no such room");
 }
 
 async function viewFor(deps: RoomDeps, userId: string, roomId: string): Promise<RoomView> {
@@ -85,7 +88,7 @@ export async function markRead(deps: RoomDeps, userId: string, roomId: string, s
   await requireMember(deps, roomId, userId);
   const lastSeq = (await deps.messages.heads([roomId])).get(roomId)?.lastSeq ?? 0;
   const result = await deps.rooms.advanceRead(roomId, userId, Math.min(seq, lastSeq));
-  if (!result) throw new Forbidden("not a member of this room");
+  if (!result) throw new NotFound("no such room");
   if (result.moved) {
     deps.broadcaster.toRoom(roomId, "receipt:updated", { roomId, userId, lastReadSeq: result.lastReadSeq });
     await deps.feed.roomChanged(roomId, [userId]);

@@ -92,7 +92,7 @@ export async function searchMessages(deps: SearchDeps, userId: string, input: Se
   let entries = mine;
   if (input.roomId !== undefined) {
     entries = mine.filter((e) => e.room.id === input.roomId);
-    if (entries.length === 0) await requireMember(deps, input.roomId, userId); // throws 404 or 403
+    if (entries.length === 0) await requireMember(deps, input.roomId, userId); // a room the caller is not in: 404, as for none
   }
   const after = input.cursor === undefined ? undefined : decodeSearchCursor(input.cursor);
   const limit = Math.max(1, Math.min(input.limit, PAGE_LIMIT_MAX));

@@ -81,11 +81,11 @@ describe("shared player across two nodes", function () {
     const so = await connect(nodes[0]!, outsider);
     const sa = await connect(nodes[1]!, a);
     expect((await emitAck(sa, "room:join", { roomId })).ok).to.equal(true);
-    expect((await emitAck(so, "room:join", { roomId })).error.code).to.equal("FORBIDDEN");
+    expect((await emitAck(so, "room:join", { roomId })).error.code).to.equal("NOT_FOUND");
     let leaked = false;
     so.on("player:updated" as never, () => void (leaked = true));
-    expect((await emitAck(so, "player:set", { roomId, trackId, positionMs: 0, playing: true })).error.code).to.equal("FORBIDDEN");
-    expect((await emitAck(so, "player:get", { roomId })).error.code).to.equal("FORBIDDEN");
+    expect((await emitAck(so, "player:set", { roomId, trackId, positionMs: 0, playing: true })).error.code).to.equal("NOT_FOUND");
+    expect((await emitAck(so, "player:get", { roomId })).error.code).to.equal("NOT_FOUND");
     expect((await emitAck(sa, "player:set", { roomId, trackId: randomUUID(), positionMs: 0, playing: true })).error.code).to.equal("NOT_FOUND");
     for (const bad of [{ roomId }, { roomId, trackId, positionMs: -1, playing: true }, { roomId, trackId, positionMs: 0, playing: "yes" }, "x"]) {
       expect((await emitAck(sa, "player:set", bad)).error.code, JSON.stringify(bad)).to.equal("VALIDATION");
