@@ -23,6 +23,22 @@ const urlList = (...schemes: string[]) =>
     .transform((v) => v.split(",").map((u) => u.trim()).filter(Boolean))
     .refine((list) => list.every((u) => schemes.some((s) => u.startsWith(s)) && u.length <= 500), `must be comma-separated ${schemes.join(" or ")} URLs`);
 
+// Browser origins admitted cross-site, as `scheme://host[:port]` (what a browser sends in Origin).
+const originList = z
+  .string()
+  .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+  .refine(
+    (list) =>
+      list.every((o) => {
+        try {
+          return new URL(o).origin === o;
+        } catch {
+          return false;
+        }
+      }),
+    "must be comma-separated origins such as https://chat.example.com (scheme, host and port only)",
+  );
+
 const schema = z.object({
   PORT: optional(int(0, 65535)),
   HOST: optional(z.string()),
@@ -43,6 +59,8 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_FAILURES: optional(int(5, 1_000_000)),
   RATE_LIMIT_USER_PER_SECOND: optional(int(50, 1_000_000)),
   RATE_LIMIT_SOCKET_SENDS: optional(int(100, 1_000_000)),
+  RATE_LIMIT_SOCKET_EVENTS: optional(int(10, 1_000_000)),
+  CORS_ORIGINS: optional(originList),
   SOCKET_HANDLERS_MAX: optional(int(100, 1_000_000)),
   SOCKET_COALESCE_WRITES: optional(z.enum(["true", "false"])),
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
@@ -86,6 +104,8 @@ export interface Config {
     loginFailuresPer15Minutes: number;
     userRequestsPerSecond: number;
     socketSendBurst: number;
+    /** Every other client event, per socket and event name, per second. */
+    socketEventsPerSecond: number;
     /** Chat socket handlers running at once per node; past it, UNAVAILABLE (load shedding). */
     socketHandlersMax: number;
   };
@@ -96,6 +116,8 @@ export interface Config {
   presenceTtlMs: number;
   /** Express "trust proxy": which hops may set X-Forwarded-For (per-IP rate limits read it). */
   trustProxy: string;
+  /** Origins other than the node's own that browsers may call from, on both doors. */
+  corsOrigins: string[];
   /** Files and music (docs/media.md): upload limits and the transcode worker. */
   media: { attachmentMaxBytes: number; trackMaxBytes: number; transcodeConcurrency: number; transcodeLeaseMs: number };
   /** WebRTC: STUN servers, TURN servers with coturn's REST-style shared secret, and how long a TURN credential lives. */
@@ -144,6 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginFailuresPer15Minutes: e.RATE_LIMIT_LOGIN_FAILURES ?? 10,
       userRequestsPerSecond: e.RATE_LIMIT_USER_PER_SECOND ?? 100,
       socketSendBurst: e.RATE_LIMIT_SOCKET_SENDS ?? 200,
+      // As many as sends: a client marks a room read with each message it sends or shows, and
+      // types every few seconds; a script sending 2,000 typing or sync a second gets refused.
+      socketEventsPerSecond: e.RATE_LIMIT_SOCKET_EVENTS ?? 200,
       // About a second of work at what one node carries (docs/performance.md): a longer queue
       // only adds waiting, then memory.
       socketHandlersMax: e.SOCKET_HANDLERS_MAX ?? 2_000,
@@ -155,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Only a proxy on this host by default: trusting private ranges would let any client on
     // such a network pick its own address and slip past per-IP limits.
     trustProxy: e.TRUST_PROXY ?? "loopback",
+    // Default none: the served client is same-origin and needs no CORS.
+    corsOrigins: e.CORS_ORIGINS ?? [],
     media: {
       // Uploads are buffered in memory before they are checked and stored: these bound that.
       attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,

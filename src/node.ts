@@ -48,6 +48,8 @@ import { JwtAccessTokens } from "./security/jwt-access-tokens.js";
 import { resolveJwtSecret } from "./security/jwt-secret.js";
 import { MESSAGE_WRITES_IN_FLIGHT, openDatabase } from "./store/database.js";
 import { withMemberCache } from "./store/cached-rooms.js";
+import { CachedSessionRepository } from "./store/cached-sessions.js";
+import { classifyFailure } from "./store/outage.js";
 import { LocalBus, RedisBus, type ClusterBus } from "./store/cluster-bus.js";
 import { BusWaker } from "./store/feed-wakers.js";
 import { FileBlobStorage } from "./store/file-blob-storage.js";
@@ -112,7 +114,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const search = new PgMessageSearch(db.prisma, db.sql);
   const searchFeeder = new SearchIndexFeeder(search, { onError: (err, what) => log.warn({ err }, what) });
 
-  const io = createSocketServer({ redis: redisPubSub, coalesceWrites: config.socketCoalesceWrites });
+  const io = createSocketServer({ redis: redisPubSub, coalesceWrites: config.socketCoalesceWrites, corsOrigins: config.corsOrigins });
   const presence: PresenceTracker = config.redisUrl
     ? new RedisPresenceTracker(redisClient(config.redisUrl, log, "presence"), {
         log: log.child({ component: "presence" }),
@@ -160,7 +162,8 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   }, EVENT_TRIM_EVERY_MS).unref();
   const deps: NodeDeps = {
     users,
-    sessions: new PrismaSessionRepository(db.prisma),
+    // A revocation is remembered as long as an access token of the session can be valid.
+    sessions: new CachedSessionRepository(new PrismaSessionRepository(db.prisma), bus, config.accessTokenTtlSeconds * 1000),
     emailCodes: new PrismaEmailCodeRepository(db.prisma),
     hasher: new BcryptHasher(config.bcryptCost),
     tokens: new JwtAccessTokens(jwtSecret, config.accessTokenTtlSeconds),
@@ -207,8 +210,8 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     (kit) => registerPushRoutes(kit, { pushSubscriptions, pushSender, allowHttpEndpoints: config.push.allowHttpEndpoints }),
   ];
   const socketGroups: ((socket: ChatSocket) => void)[] = [
-    (socket) => callEvents.register(socket, { ...callDeps, log: log.child({ component: "calls" }), inflight }),
-    (socket) => media.registerSocket(socket, { log: log.child({ component: "media" }), inflight }),
+    (socket) => callEvents.register(socket, { ...callDeps, log: log.child({ component: "calls" }), inflight, classify: classifyFailure }),
+    (socket) => media.registerSocket(socket, { log: log.child({ component: "media" }), inflight, classify: classifyFailure }),
   ];
 
   // Running HTTP handlers and socket acks: a drain waits for them before closing the stores.
@@ -219,6 +222,8 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     metrics,
     readiness,
     trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
+    classify: classifyFailure,
     staticDir: existsSync(WEB_DIST) ? WEB_DIST : undefined,
     extraRoutes: routes,
   });
@@ -231,9 +236,11 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     metrics,
     extraGroups: socketGroups,
     ackBudget: new AckBudget(config.rateLimits.socketHandlersMax),
+    classify: classifyFailure,
     socketSends: createRateLimiter({ keyPrefix: "socket-send", points: config.rateLimits.socketSendBurst, durationSeconds: 1 }),
+    socketEvents: createRateLimiter({ keyPrefix: "socket-event", points: config.rateLimits.socketEventsPerSecond, durationSeconds: 1 }),
     onConnect: (socket) => {
-      presenceEvents.register(socket, { ...presenceDeps, log, inflight });
+      presenceEvents.register(socket, { ...presenceDeps, log, inflight, classify: classifyFailure });
       void socketConnected(presenceDeps, socket.data.userId, socket.id);
     },
     onDisconnect: (socket) => void socketDisconnected(presenceDeps, socket.data.userId, socket.id),

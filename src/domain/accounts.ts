@@ -101,17 +101,37 @@ export async function refresh(deps: AccountDeps, refreshToken: string): Promise<
   return { accessToken: deps.tokens.issue({ userId, sessionId }), refreshToken: `${sessionId}.${next}` };
 }
 
-/** Ends the login the token belongs to. Unknown or spent tokens are ignored: logout is idempotent. */
+const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
+
+/**
+ * Ends the login the token belongs to, on every node: its access tokens stop working and its
+ * sockets close. Only a secret issued for the session does it (its current one, or a recently
+ * spent one, as a client that missed a rotation holds): the session id is in every access
+ * token, so an id with a made-up secret must not log anyone out. Unknown or wrong tokens change
+ * nothing and get the same 204: logout is idempotent and says nothing about other sessions.
+ */
 export async function logout(deps: AccountDeps, refreshToken: string): Promise<void> {
   const dot = refreshToken.indexOf(".");
-  const sessionId = dot > 0 ? refreshToken.slice(0, dot) : "";
+  if (dot <= 0 || dot === refreshToken.length - 1) return;
+  const sessionId = refreshToken.slice(0, dot);
   if (!UUID.test(sessionId)) return;
+  const session = await deps.sessions.find(sessionId);
+  const given = sha256(refreshToken.slice(dot + 1));
+  // Every stored hash is compared (no early exit), in constant time each.
+  const matches = [session?.currentHash ?? "", ...(session?.spentHashes ?? [])].map((h) => sameHash(h, given));
+  if (!session || session.revokedAt || !matches.includes(true)) return;
   await deps.sessions.revoke(sessionId, clock(deps));
 }
 
-export function authenticate(deps: Pick<AccountDeps, "tokens">, accessToken: string | undefined): AccessClaims {
+/**
+ * The claims of a usable access token: signed by us, unexpired, and of a session that is still
+ * live (not logged out, not revoked for reuse, its account not deleted). Every door calls this.
+ */
+export async function authenticate(deps: Pick<AccountDeps, "tokens" | "sessions">, accessToken: string | undefined): Promise<AccessClaims> {
   if (!accessToken) throw new Unauthorized("missing access token");
-  return deps.tokens.verify(accessToken);
+  const claims = deps.tokens.verify(accessToken);
+  if (!(await deps.sessions.isLive(claims.sessionId, claims.userId))) throw new Unauthorized("this login has ended: sign in again");
+  return claims;
 }
 
 export async function requestEmailVerification(deps: AccountDeps, userId: string): Promise<void> {

@@ -92,3 +92,14 @@ export class Unavailable extends DomainError {
     super("UNAVAILABLE", message);
   }
 }
+
+/**
+ * Maps a failure no use case threw on purpose to the error it stands for (a dependency that does
+ * not answer is UNAVAILABLE), or undefined for a bug. Implemented by the store layer, which knows
+ * the drivers; the doors ask it before answering INTERNAL.
+ */
+export type FailureClassifier = (err: unknown) => DomainError | undefined;
+
+// Seconds a client waits before retrying after UNAVAILABLE: long enough for a database restart
+// or a failover to begin answering again, short enough that users barely notice.
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;

@@ -6,11 +6,13 @@ import type { FollowDeps } from "../domain/follows.js";
 import type { FriendDeps } from "../domain/friends.js";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import type { ProfileDeps } from "../domain/profiles.js";
+import type { FailureClassifier } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { bearerAuth } from "./authenticate.js";
 import { problemHandler, sendProblem } from "./problem.js";
 import { requestLog } from "./request-log.js";
+import { apiCors, noStore, securityHeaders } from "./security-headers.js";
 import type { RouteKit } from "./route.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerSocialRoutes } from "./routes/social.js";
@@ -34,6 +36,10 @@ export interface AppOptions {
   metrics: Metrics;
   readiness: Readiness[];
   trustProxy: string;
+  /** Browser origins admitted cross-site (CORS_ORIGINS); the node's own needs none. */
+  corsOrigins?: readonly string[];
+  /** Tells a dependency outage (UNAVAILABLE) from a bug (INTERNAL). */
+  classify?: FailureClassifier;
   inflight?: RouteKit["inflight"];
   /** The built browser client, served at `/` when present. */
   staticDir?: string;
@@ -51,6 +57,7 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   app.set("etag", false);
   app.set("trust proxy", opts.trustProxy);
   app.use(requestLog(opts.log, opts.metrics));
+  app.use(securityHeaders());
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   app.get("/readyz", async (_req, res) => {
@@ -75,6 +82,7 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   const api = Router();
+  api.use(apiCors(opts.corsOrigins ?? []), noStore);
   api.use(express.json({ limit: "1mb" }));
   const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(deps), inflight: opts.inflight };
   registerAuthRoutes(kit, deps);
@@ -104,6 +112,6 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   }
 
   app.use((req, res) => sendProblem(res, "NOT_FOUND", `no route ${req.method} ${req.path}`));
-  app.use(problemHandler(opts.log));
+  app.use(problemHandler(opts.log, opts.classify));
   return app;
 }

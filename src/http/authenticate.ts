@@ -2,12 +2,13 @@ import type { RequestHandler } from "express";
 import { authenticate } from "../domain/accounts.js";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import type { AccessTokens } from "../domain/ports/security.js";
+import type { SessionRepository } from "../domain/ports/session-repository.js";
 
-export function bearerAuth(deps: { tokens: AccessTokens; perUser: RateLimiter }): RequestHandler {
+export function bearerAuth(deps: { tokens: AccessTokens; sessions: SessionRepository; perUser: RateLimiter }): RequestHandler {
   return async (req, res, next) => {
     const header = req.get("authorization") ?? "";
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    const claims = authenticate(deps, token);
+    const claims = await authenticate(deps, token);
     await deps.perUser.consume(claims.userId);
     res.locals.auth = claims;
     next();

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from "express";
-import { DomainError, Invalid, RateLimited, type ErrorCode, type FieldError } from "../domain/errors.js";
+import { DomainError, Invalid, RateLimited, UNAVAILABLE_RETRY_AFTER_SECONDS, type ErrorCode, type FailureClassifier, type FieldError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -49,9 +49,10 @@ function fromFramework(err: { type?: string; code?: string; status?: number; fie
   return null;
 }
 
-export function problemHandler(log: Logger): ErrorRequestHandler {
+export function problemHandler(log: Logger, classify: FailureClassifier = () => undefined): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    const known = err instanceof DomainError ? err : fromFramework(err ?? {});
+    const known = err instanceof DomainError ? err : (fromFramework(err ?? {}) ?? classify(err));
+    if (known?.code === "UNAVAILABLE" && !(err instanceof DomainError)) (res.locals.log ?? log).warn({ err }, "dependency unavailable");
     if (!known) {
       (res.locals.log ?? log).error({ err }, "unhandled error");
       if (!res.headersSent) sendProblem(res, "INTERNAL", "internal error");
@@ -60,6 +61,7 @@ export function problemHandler(log: Logger): ErrorRequestHandler {
     }
     if (res.headersSent) return void res.destroy();
     if (known instanceof RateLimited) res.setHeader("Retry-After", String(known.retryAfterSeconds));
+    if (known.code === "UNAVAILABLE") res.setHeader("Retry-After", String(UNAVAILABLE_RETRY_AFTER_SECONDS));
     sendProblem(res, known.code, known.message, known instanceof Invalid ? { errors: known.errors } : {});
   };
 }

@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response, Router } from "express";
 import { z } from "zod";
 import type { AccessClaims } from "../domain/ports/security.js";
 import { ProblemSchema } from "./api-schemas.js";
-import { parseInput } from "./validation.js";
+import { parseInput, refuseNul } from "../protocol/parse.js";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -93,9 +93,14 @@ export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodTy
     ...(spec.middleware ?? []),
   ];
   handlers.push(async (req, res) => {
-    const params = spec.params ? parseInput(spec.params, req.params, "path") : req.params;
-    const query = spec.query ? parseInput(spec.query, req.query, "query") : req.query;
-    const body = spec.body ? parseInput(spec.body, req.body ?? {}, "body") : req.body;
+    const parse = <S extends z.ZodType>(schema: S | undefined, value: unknown, where: string) => {
+      if (schema) return parseInput(schema, value ?? {}, where);
+      refuseNul(value, where);
+      return value;
+    };
+    const params = parse(spec.params, req.params, "path");
+    const query = parse(spec.query, req.query, "query");
+    const body = parse(spec.body, req.body, "body");
     const work = handler({ params, query, body, auth: res.locals.auth, req, res } as never);
     const reply = await (kit.inflight ? kit.inflight.track(work) : work);
     if (!reply) return;

@@ -1,8 +1,25 @@
+/**
+ * The one parse step of both doors: an HTTP route's path, query and body, and a socket event's
+ * payload, go through here with their zod schema, so the same bad input gets the same coded
+ * error (VALIDATION, naming every bad field) whichever door it came through.
+ */
 import type { z } from "zod";
-import { Invalid } from "../domain/errors.js";
+import { Invalid, type FieldError } from "../domain/errors.js";
+import { nulFields } from "./no-nul.js";
+
+function invalid(where: string, errors: FieldError[]): Invalid {
+  return new Invalid(`invalid ${where}: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, errors);
+}
+
+/** Refuses U+0000 anywhere in an input that has no schema of its own (e.g. multipart fields). */
+export function refuseNul(value: unknown, where: string): void {
+  const nul = nulFields(value, where);
+  if (nul.length) throw invalid(where, nul);
+}
 
 /** Parses with a zod schema; failures become one Invalid naming every bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  refuseNul(value, where);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = result.error.issues.flatMap((issue) => {
@@ -11,5 +28,5 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where
     if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...at, key].join("."), message: "is not a known field" }));
     return [{ path: at.join(".") || where, message: issue.message }];
   });
-  throw new Invalid(`invalid ${where}: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, errors);
+  throw invalid(where, errors);
 }

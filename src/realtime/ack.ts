@@ -1,15 +1,12 @@
 import type { Socket } from "socket.io";
 import type { z } from "zod";
-import { DomainError } from "../domain/errors.js";
+import { DomainError, type FailureClassifier, type FieldError, type Invalid } from "../domain/errors.js";
+import { parseInput } from "../protocol/parse.js";
 import type { Logger } from "../logger.js";
 import type { AckBudget } from "./ack-budget.js";
 import type { Inflight } from "./inflight.js";
 
-type Reply = ({ ok: true } & object) | { ok: false; error: { code: string; message: string } };
-
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.map(String).join(".") || "payload"}: ${i.message}`).join("; ");
-}
+type Reply = ({ ok: true } & object) | { ok: false; error: { code: string; message: string; errors?: FieldError[] } };
 
 /**
  * Wraps one event handler: parse the payload, run the use case, ack. Nothing a client sends can
@@ -17,7 +14,7 @@ function issuesText(error: z.ZodError): string {
  */
 export function acked<S extends z.ZodType>(
   socket: Socket,
-  deps: { log: Logger; inflight: Inflight; ackBudget?: AckBudget },
+  deps: { log: Logger; inflight: Inflight; ackBudget?: AckBudget; classify?: FailureClassifier },
   event: string,
   schema: S,
   run: (input: z.output<S>) => Promise<object>,
@@ -34,9 +31,12 @@ export function acked<S extends z.ZodType>(
         log.warn({ err, event }, "ack failed");
       }
     };
-    const parsed = schema.safeParse(payload);
-    if (!parsed.success) {
-      reply({ ok: false, error: { code: "VALIDATION", message: issuesText(parsed.error) } });
+    let input: z.output<S>;
+    try {
+      input = parseInput(schema, payload, "payload");
+    } catch (err) {
+      const invalid = err as Invalid;
+      reply({ ok: false, error: { code: "VALIDATION", message: invalid.message, errors: invalid.errors } });
       return;
     }
     const budget = deps.ackBudget;
@@ -44,11 +44,13 @@ export function acked<S extends z.ZodType>(
       reply({ ok: false, error: { code: "UNAVAILABLE", message: "the server is busy: retry shortly" } });
       return;
     }
-    void deps.inflight.track(run(parsed.data)).finally(() => budget?.leave()).then(
+    void deps.inflight.track(run(input)).finally(() => budget?.leave()).then(
       (result) => reply({ ok: true, ...result }),
       (err: unknown) => {
-        if (err instanceof DomainError) {
-          reply({ ok: false, error: { code: err.code, message: err.message } });
+        const known = err instanceof DomainError ? err : deps.classify?.(err);
+        if (known) {
+          if (known !== err) log.warn({ err, event }, "dependency unavailable");
+          reply({ ok: false, error: { code: known.code, message: known.message } });
           return;
         }
         log.error({ err, event, userId: socket.data.userId }, "socket handler failed");

@@ -14,7 +14,7 @@ const SignalPayload = z.strictObject({
 });
 
 /** call:join / call:leave / call:signal, and leaving every call when the socket goes. */
-export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight"> & CallDeps) {
+export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight" | "classify"> & CallDeps) {
   const userId = socket.data.userId;
 
   socket.on(

@@ -1,3 +1,4 @@
+import type { FailureClassifier } from "../domain/errors.js";
 import type { MessageDeps } from "../domain/messages.js";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import type { Logger } from "../logger.js";
@@ -16,6 +17,8 @@ export interface RealtimeDeps extends MessageDeps {
   ackBudget: AckBudget;
   /** Keyed by socket id: a burst allowance per connection. */
   socketSends: RateLimiter;
+  /** Tells a dependency outage (UNAVAILABLE) from a bug (INTERNAL) in acks. */
+  classify?: FailureClassifier;
   /** Online status of users, across nodes. */
   isOnline(userIds: string[]): Promise<Set<string>>;
 }

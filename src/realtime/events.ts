@@ -60,6 +60,8 @@ export interface SocketData {
   sessionId: string;
 }
 
-/** Socket.IO room names: one per user (all their sockets) and one per chat room (joined sockets). */
+/** Socket.IO room names: one per user (all their sockets), one per chat room (joined sockets). */
 export const userChannel = (userId: string) => `user:${userId}`;
 export const roomChannel = (roomId: string) => `room:${roomId}`;
+/** Every socket of one login, so a revoked session's sockets can be closed together. */
+export const sessionChannel = (sessionId: string) => `session:${sessionId}`;

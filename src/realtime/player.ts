@@ -3,7 +3,7 @@ import { getPlayer, POSITION_MAX_MS, setPlayer, type PlayerDeps } from "../domai
 import type { Logger } from "../logger.js";
 import { RoomId, RoomPayload } from "../protocol/fields.js";
 import { acked } from "./ack.js";
-import type { ChatSocket } from "./deps.js";
+import type { ChatSocket, RealtimeDeps } from "./deps.js";
 import type { Inflight } from "./inflight.js";
 
 const SetPayload = z.strictObject({
@@ -15,7 +15,7 @@ const SetPayload = z.strictObject({
 });
 
 /** player:set / player:get: a room's shared player ("listening together"). */
-export function register(socket: ChatSocket, deps: PlayerDeps & { log: Logger; inflight: Inflight }) {
+export function register(socket: ChatSocket, deps: PlayerDeps & Pick<RealtimeDeps, "log" | "inflight" | "classify">) {
   const userId = socket.data.userId;
 
   socket.on(

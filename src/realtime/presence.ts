@@ -11,7 +11,7 @@ import type { ChatSocket, RealtimeDeps } from "./deps.js";
 // Built once per module, not per socket: each schema instance costs kilobytes of heap.
 const PresencePayload = z.strictObject({ status: z.enum(["online", "away"]) });
 
-export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight"> & PresenceDeps) {
+export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight" | "classify"> & PresenceDeps) {
   const userId = socket.data.userId;
   socket.on(
     "presence:set",

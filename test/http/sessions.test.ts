@@ -143,6 +143,14 @@ for (const backend of BACKENDS) {
         }
       });
 
+      it("does not let a made-up secret with a real session id end that login", async () => {
+        const u = await signUp(api);
+        const [sessionId] = u.refreshToken.split(".") as [string];
+        expectProblem(await refresh(`${sessionId}.${randomBytes(32).toString("base64url")}`), "UNAUTHORIZED");
+        expect((await me(u.accessToken)).status).to.equal(200);
+        expect((await refresh(u.refreshToken)).status).to.equal(200);
+      });
+
       it("rejects a missing or non-string refresh token with 400", async () => {
         expect(errorPaths(await api.post("/api/auth/refresh", {}))).to.include("refreshToken");
         expect(errorPaths(await api.post("/api/auth/refresh", { refreshToken: 12 }))).to.include("refreshToken");
@@ -162,6 +170,24 @@ for (const backend of BACKENDS) {
         const rotated = await refresh(u.refreshToken);
         expect((await api.post("/api/auth/logout", { refreshToken: u.refreshToken })).status).to.equal(204);
         expectProblem(await refresh(rotated.body.refreshToken), "UNAUTHORIZED");
+      });
+
+      it("stops the login's access tokens at once", async () => {
+        const u = await signUp(api);
+        expect((await me(u.accessToken)).status).to.equal(200);
+        expect((await api.post("/api/auth/logout", { refreshToken: u.refreshToken })).status).to.equal(204);
+        expectProblem(await me(u.accessToken), "UNAUTHORIZED");
+      });
+
+      it("revokes nothing given the session id with a wrong secret (the id is in every access token)", async () => {
+        const u = await signUp(api);
+        const [sessionId] = u.refreshToken.split(".") as [string];
+        expect(claimsOf(u).sid).to.equal(sessionId);
+        for (const secret of [randomBytes(32).toString("base64url"), "x"]) {
+          expect((await api.post("/api/auth/logout", { refreshToken: `${sessionId}.${secret}` })).status).to.equal(204);
+        }
+        expect((await me(u.accessToken)).status).to.equal(200);
+        expect((await refresh(u.refreshToken)).status).to.equal(200);
       });
 
       it("is idempotent, and ignores unknown tokens", async () => {

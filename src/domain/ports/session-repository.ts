@@ -5,12 +5,22 @@ export interface SessionRepository {
   create(userId: string, secretHash: string, expiresAt: Date): Promise<{ id: string }>;
   /**
    * Atomically swaps the current secret when `oldHash` is current and the session is live.
-   * "reused": the session is live but `oldHash` is a spent secret (the caller revokes it).
+   * "reused": the session is live and `oldHash` is one of its recently spent secrets (the caller
+   * revokes it); a secret never issued for the session is "invalid" and changes nothing.
    */
   rotate(sessionId: string, oldHash: string, newHash: string, expiresAt: Date, now: Date): Promise<{ outcome: RotateOutcome; userId?: string }>;
+  /** Revokes the login and tells every node (its sockets close, its access tokens stop working). */
   revoke(sessionId: string, now: Date): Promise<void>;
-  /** The session's owner when the secret matches any state of it (used by logout). */
-  ownerOf(sessionId: string): Promise<string | null>;
+  /** The session's secret hashes, current and recently spent (logout compares before revoking). */
+  find(sessionId: string): Promise<{ userId: string; currentHash: string; spentHashes: string[]; revokedAt: Date | null } | null>;
+  /**
+   * Whether an access token of this session may still be used: the session exists (it goes with
+   * its user), belongs to `userId` and is not revoked. Asked on every authenticated request and
+   * socket handshake, so implementations answer from memory almost always.
+   */
+  isLive(sessionId: string, userId: string): Promise<boolean>;
+  /** Runs on this node for sessions revoked on any node (within ms, as the room member cache). */
+  onRevoked(handler: (sessionIds: string[]) => void): void;
 }
 
 export interface EmailCodeRepository {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Session" ADD COLUMN     "spentHashes" TEXT[] DEFAULT ARRAY[]::TEXT[];
