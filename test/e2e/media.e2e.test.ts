@@ -81,7 +81,11 @@ describe("web client: files and music (Chromium, two users on two nodes)", funct
       const thumb = page.locator(".messages .file-thumb[alt='beach.png']");
       await thumb.waitFor();
       // The preview really decoded (a 320 px wide webp from the server), not just an <img> tag.
-      await page.waitForFunction(`(() => { const img = document.querySelector(".messages .file-thumb"); return !!img && img.complete && img.naturalWidth === 320; })()`);
+      await page.waitForFunction(() => {
+        // Runs in the page; the test's own types have no DOM.
+        const img = (globalThis as any).document.querySelector(".messages .file-thumb");
+        return !!img && img.complete && img.naturalWidth === 320;
+      });
       expect(await page.locator(".messages .file-link").last().textContent()).to.match(/beach\.png/);
     }
   });
@@ -101,7 +105,15 @@ describe("web client: files and music (Chromium, two users on two nodes)", funct
     for (const page of [pages.bob, pages.ann]) {
       await page.locator(".music-now").filter({ hasText: `Playing: ${title}` }).waitFor();
       // The audio element itself is playing and its position moves.
-      await page.waitForFunction(`(() => { const a = document.querySelector(".music-audio"); return !!a && !a.paused && a.currentTime > 1; })()`, undefined, { timeout: 20_000 });
+      // A function, not a string: the page's CSP (no 'unsafe-eval') refuses strings evaluated in it.
+      await page.waitForFunction(
+        () => {
+          const a = (globalThis as any).document.querySelector(".music-audio");
+          return !!a && !a.paused && a.currentTime > 1;
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
     }
     const segments = hlsRequests.filter((r) => r.url.endsWith(".ts"));
     expect(hlsRequests.some((r) => r.url.endsWith("/index.m3u8"))).to.equal(true);
