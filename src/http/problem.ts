@@ -37,8 +37,15 @@ export function sendProblem(res: Response, code: ErrorCode, detail: string, extr
     .json({ type: "about:blank", title: TITLE[code], status: STATUS[code], code, detail, ...extra });
 }
 
+// busboy (under multer) reports a malformed multipart body with plain Errors: these messages.
+const MALFORMED_MULTIPART =
+  /^(Multipart: Boundary not found|Malformed part header|Malformed content type|Unexpected end of (form|file)|Missing Content-Type|Unsupported content type|Malformed urlencoded form)/;
+
 /** Errors thrown by express itself and its body/multipart parsers, by their documented markers. */
 function fromFramework(err: { type?: string; code?: string; status?: number; field?: string; message?: string }) {
+  if (err instanceof Error && !err.code && MALFORMED_MULTIPART.test(err.message)) {
+    return new Invalid(`malformed multipart body: ${err.message}`, [{ path: "", message: err.message }]);
+  }
   if (err.type === "entity.parse.failed") return new Invalid("malformed JSON body", [{ path: "", message: "is not valid JSON" }]);
   if (err.type === "entity.too.large" || err.code === "LIMIT_FILE_SIZE") return new DomainError("PAYLOAD_TOO_LARGE", "request body too large");
   if (err.type === "charset.unsupported" || err.type === "encoding.unsupported") return new DomainError("UNSUPPORTED_MEDIA_TYPE", err.message ?? "unsupported encoding");
