@@ -43,7 +43,7 @@ const MALFORMED_MULTIPART =
 
 /** Errors thrown by express itself and its body/multipart parsers, by their documented markers. */
 function fromFramework(err: { type?: string; code?: string; status?: number; field?: string; message?: string }) {
-  if (err instanceof Error && !err.code && MALFORMED_MULTIPART.test(err.message)) {
+  if (!err.code && typeof err.message === "string" && MALFORMED_MULTIPART.test(err.message)) {
     return new Invalid(`malformed multipart body: ${err.message}`, [{ path: "", message: err.message }]);
   }
   if (err.type === "entity.parse.failed") return new Invalid("malformed JSON body", [{ path: "", message: "is not valid JSON" }]);
