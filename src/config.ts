@@ -79,6 +79,7 @@ const schema = z.object({
   VAPID_SUBJECT: optional(url("mailto:", "https:")),
   PUSH_COALESCE_MS: optional(int(0, 600_000)),
   PUSH_ALLOW_HTTP: optional(z.enum(["true", "false"])),
+  PUSH_ALLOW_PRIVATE: optional(z.enum(["true", "false"])),
 })
   .refine((e) => !e.TURN_URLS || e.TURN_SECRET, { path: ["TURN_SECRET"], message: "is required with TURN_URLS (coturn's static-auth-secret)" })
   .refine((e) => !e.VAPID_PUBLIC_KEY === !e.VAPID_PRIVATE_KEY, { path: ["VAPID_PRIVATE_KEY"], message: "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together" });
@@ -130,6 +131,8 @@ export interface Config {
     coalesceMs: number;
     /** Accept http:// subscription endpoints (tests, a local push-service stand-in). */
     allowHttpEndpoints: boolean;
+    /** Accept and post to endpoints on loopback, private and other non-public addresses (tests, a local stand-in). */
+    allowPrivateEndpoints: boolean;
   };
 }
 
@@ -206,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // 2 s: a burst of messages becomes one notification, and the first still arrives promptly.
       coalesceMs: e.PUSH_COALESCE_MS ?? 2_000,
       allowHttpEndpoints: e.PUSH_ALLOW_HTTP === "true",
+      allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE === "true",
     },
   };
 }

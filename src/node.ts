@@ -11,7 +11,6 @@ import { PresenceFanout, socketConnected, socketDisconnected } from "./domain/pr
 import type { PresenceTracker } from "./domain/ports/presence-tracker.js";
 import type { FeedWaker } from "./domain/ports/feed-log.js";
 import type { MailTransport } from "./domain/ports/mail-transport.js";
-import type { MessageStore } from "./domain/ports/message-store.js";
 import { createApp, type HttpDeps, type Readiness } from "./http/app.js";
 import type { RouteKit } from "./http/route.js";
 import { registerEventRoutes } from "./http/routes/events.js";
@@ -19,7 +18,6 @@ import { registerMessageRoutes } from "./http/routes/messages.js";
 import { registerRoomRoutes } from "./http/routes/rooms.js";
 import { registerSearchRoutes } from "./http/routes/search.js";
 import { SearchIndexFeeder } from "./domain/search-index-feeder.js";
-import { PgMessageSearch } from "./store/pg-message-search.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import type { ChatSocket } from "./realtime/deps.js";
@@ -46,7 +44,7 @@ import { SocketBroadcaster } from "./realtime/socket-broadcaster.js";
 import { BcryptHasher } from "./security/bcrypt-hasher.js";
 import { JwtAccessTokens } from "./security/jwt-access-tokens.js";
 import { resolveJwtSecret } from "./security/jwt-secret.js";
-import { MESSAGE_WRITES_IN_FLIGHT, openDatabase } from "./store/database.js";
+import { openDatabase } from "./store/database.js";
 import { withMemberCache } from "./store/cached-rooms.js";
 import { CachedSessionRepository } from "./store/cached-sessions.js";
 import { classifyFailure } from "./store/outage.js";
@@ -56,7 +54,7 @@ import { FileBlobStorage } from "./store/file-blob-storage.js";
 import { LogMailTransport } from "./store/mail-transports.js";
 import { MemoryPresenceTracker } from "./store/memory-presence.js";
 import { RedisPresenceTracker } from "./store/redis-presence.js";
-import { PgMessageStore } from "./store/pg-message-store.js";
+import { openMessageBackend } from "./store/message-backend.js";
 import { PrismaFeedLog } from "./store/prisma-feed-log.js";
 import { PrismaRoomRepository } from "./store/prisma-rooms.js";
 import { PrismaFollowRepository, PrismaFriendRepository } from "./store/prisma-social.js";
@@ -104,14 +102,13 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const redis = config.redisUrl ? redisClient(config.redisUrl, log, "cmd") : undefined;
   const redisPubSub = config.redisUrl ? { pub: redisClient(config.redisUrl, log, "pub"), sub: redisClient(config.redisUrl, log, "sub") } : undefined;
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
-  // One connection on PGlite: batches in flight there would only queue.
-  const messages: MessageStore = new PgMessageStore(db.prisma, {
-    maxInFlight: db.kind === "embedded" ? 1 : MESSAGE_WRITES_IN_FLIGHT,
-    writes: db.messageWrites,
-    reads: db.sql,
+  // MongoDB when MONGO_URL is set, else PostgreSQL chunks; an unusable MongoDB stops the start.
+  const messageBackend = await openMessageBackend({ mongoUrl: config.mongoUrl }, db, log).catch(async (err: unknown) => {
+    for (const client of [redis, redisPubSub?.pub, redisPubSub?.sub]) client?.disconnect();
+    await db.close().catch(() => {});
+    throw err;
   });
-  // Search is fed after the fact, in batches, off the send path (docs/search.md).
-  const search = new PgMessageSearch(db.prisma, db.sql);
+  const { messages, search } = messageBackend;
   const searchFeeder = new SearchIndexFeeder(search, { onError: (err, what) => log.warn({ err }, what) });
 
   const io = createSocketServer({ redis: redisPubSub, coalesceWrites: config.socketCoalesceWrites, corsOrigins: config.corsOrigins });
@@ -136,7 +133,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const callDeps: CallDeps = { rooms, broadcaster, calls, callRelay: new SocketCallRelay(io) };
   announceExpiries(callDeps);
   const pushSubscriptions = new PrismaPushSubscriptionRepository(db.prisma);
-  const pushSender = new WebPushSender(await resolveVapidKeys(config.push.vapidKeys, config.dataDir), config.push.vapidSubject);
+  const pushSender = new WebPushSender(await resolveVapidKeys(config.push.vapidKeys, config.dataDir), config.push.vapidSubject, { allowPrivateEndpoints: config.push.allowPrivateEndpoints });
   const push = new PushNotifier({
     rooms,
     users,
@@ -197,7 +194,11 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   };
 
   const readiness: Readiness[] = [{ name: "database", check: () => db.ping() }];
-  if (redis) readiness.push({ name: "redis", check: async () => void (await redis.ping()) });
+  if (messageBackend.kind === "mongo") readiness.push({ name: "mongo", check: () => messageBackend.ping() });
+  if (redis) {
+    const { hostname, port } = new URL(config.redisUrl!);
+    readiness.push({ name: "redis", redisNode: `${hostname}:${port || 6379}`, check: async () => void (await redis.ping()) });
+  }
 
   // Feature modules add their routers and socket handler groups here.
   const routes: ((kit: RouteKit) => void)[] = [
@@ -207,7 +208,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     (kit) => registerEventRoutes(kit, { feed, metrics }),
     ...media.routes,
     (kit) => registerCallRoutes(kit, { ...callDeps, iceServers: new ConfiguredIceServers(config.ice) }),
-    (kit) => registerPushRoutes(kit, { pushSubscriptions, pushSender, allowHttpEndpoints: config.push.allowHttpEndpoints }),
+    (kit) => registerPushRoutes(kit, { pushSubscriptions, pushSender, hostPolicy: pushSender, allowHttpEndpoints: config.push.allowHttpEndpoints }),
   ];
   const socketGroups: ((socket: ChatSocket) => void)[] = [
     (socket) => callEvents.register(socket, { ...callDeps, log: log.child({ component: "calls" }), inflight, classify: classifyFailure }),
@@ -221,6 +222,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     log,
     metrics,
     readiness,
+    readyReport: { messageStore: messageBackend.kind, redisMode: redis ? "single" : "none" },
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
     classify: classifyFailure,
@@ -270,7 +272,7 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     // Running transcodes go back to the queue (or, after kill, stay claimed) before the pool closes.
     await media.close();
     await searchFeeder.close();
-    await messages.close();
+    await messageBackend.close();
     await db.close();
     for (const client of [redis, redisPubSub?.pub, redisPubSub?.sub]) {
       if (client) await client.quit().catch(() => client.disconnect());

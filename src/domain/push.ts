@@ -7,9 +7,20 @@ import type { PushSubscriptionRecord, PushSubscriptionRepository } from "./ports
 export const PUSH_SUBSCRIPTIONS_PER_USER = 20;
 export const PUSH_ENDPOINT_MAX = 2_048;
 
+/**
+ * Which hosts the server may post pushes to (public addresses only, unless a test allows its local
+ * stand-in). Asked at subscribe time to refuse early; the sender checks again when it connects,
+ * since what a name resolves to can change in between.
+ */
+export interface PushHostPolicy {
+  /** False for a host that is, or resolves to, an address inside our network, or does not resolve. */
+  allows(hostname: string): Promise<boolean>;
+}
+
 export interface PushDeps {
   pushSubscriptions: PushSubscriptionRepository;
   pushSender: PushSender;
+  hostPolicy: PushHostPolicy;
   /** Accept http:// endpoints (a local stand-in for the push service); production push services are https. */
   allowHttpEndpoints: boolean;
 }
@@ -27,7 +38,7 @@ function decodedLength(base64url: string): number | null {
   return Buffer.from(base64url, "base64url").length;
 }
 
-function checkEndpoint(endpoint: string, allowHttp: boolean) {
+function checkEndpoint(endpoint: string, allowHttp: boolean): URL {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -38,6 +49,7 @@ function checkEndpoint(endpoint: string, allowHttp: boolean) {
   const okProtocol = url.protocol === "https:" || (allowHttp && url.protocol === "http:");
   if (!okProtocol) throw new Invalid("endpoint must be https", [{ path: "endpoint", message: "must be an https URL" }]);
   if (url.username || url.password) throw new Invalid("endpoint carries credentials", [{ path: "endpoint", message: "must not carry credentials" }]);
+  return url;
 }
 
 export async function subscribePush(
@@ -45,12 +57,17 @@ export async function subscribePush(
   userId: string,
   input: { endpoint: string; keys: { p256dh: string; auth: string } },
 ): Promise<PushSubscriptionView> {
-  checkEndpoint(input.endpoint, deps.allowHttpEndpoints);
+  const url = checkEndpoint(input.endpoint, deps.allowHttpEndpoints);
   // RFC 8291: an uncompressed P-256 point and a 16-byte auth secret; anything else cannot be encrypted for.
   if (decodedLength(input.keys.p256dh) !== 65 || !Buffer.from(input.keys.p256dh, "base64url").subarray(0, 1).equals(Buffer.from([4]))) {
     throw new Invalid("keys.p256dh is not a P-256 public key", [{ path: "keys.p256dh", message: "must be 65 bytes, base64url" }]);
   }
   if (decodedLength(input.keys.auth) !== 16) throw new Invalid("keys.auth is not 16 bytes", [{ path: "keys.auth", message: "must be 16 bytes, base64url" }]);
+  // Last, as it may cost a DNS lookup. One answer for private and unresolvable alike, so the API
+  // does not tell a caller which internal names exist.
+  if (!(await deps.hostPolicy.allows(url.hostname))) {
+    throw new Invalid("endpoint is not a public address", [{ path: "endpoint", message: "must resolve to public addresses only (not loopback, private, link-local or reserved)" }]);
+  }
   const saved = await deps.pushSubscriptions.save(userId, { endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth }, PUSH_SUBSCRIPTIONS_PER_USER);
   return view(saved);
 }

@@ -29,12 +29,22 @@ export type HttpDeps = AccountDeps &
 export interface Readiness {
   name: string;
   check(): Promise<void>;
+  /** host:port of the Redis node this checks: listed in the body's redis.unreachable when it fails. */
+  redisNode?: string;
+}
+
+/** What /readyz names besides status (PROTOCOL, operating contract), decided by the composition root. */
+export interface ReadyReport {
+  messageStore: "postgres" | "mongo";
+  redisMode: "none" | "single" | "cluster";
 }
 
 export interface AppOptions {
   log: Logger;
   metrics: Metrics;
   readiness: Readiness[];
+  /** Absent (tests building a bare app): /readyz answers status alone. */
+  readyReport?: ReadyReport;
   trustProxy: string;
   /** Browser origins admitted cross-site (CORS_ORIGINS); the node's own needs none. */
   corsOrigins?: readonly string[];
@@ -72,8 +82,15 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
       }),
     );
     const failing = results.filter((n): n is string => n !== null);
-    if (failing.length) res.status(503).json({ status: "unavailable", failing });
-    else res.json({ status: "ok" });
+    const report = opts.readyReport && {
+      messageStore: opts.readyReport.messageStore,
+      redis: {
+        mode: opts.readyReport.redisMode,
+        unreachable: opts.readiness.flatMap((r, i) => (r.redisNode && results[i] !== null ? [r.redisNode] : [])),
+      },
+    };
+    if (failing.length) res.status(503).json({ status: "unavailable", failing, ...report });
+    else res.json({ status: "ok", ...report });
   });
   app.get("/metrics", async (_req, res) => {
     res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());

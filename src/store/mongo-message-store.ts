@@ -49,10 +49,25 @@ const LEASE_MS = 10_000;
 const WAIT_MS = 3_000;
 const { trusted } = mongoose;
 
+const SERVER_SELECTION_TIMEOUT_MS = 10_000;
+
 /** Opens a connection with the options this store relies on (majority + journaled writes, sanitizeFilter). */
 export function connectMongo(url: string, options: ConnectOptions = {}): Promise<Connection> {
+  // The driver lets an option given here override the URL's: the timeout is the operator's to
+  // choose in MONGO_URL, so it is only a default (10 s: a start fails soon rather than hanging).
+  const timeout = /[?&]serverSelectionTimeoutMS=/i.test(url) ? {} : { serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS };
   return mongoose
-    .createConnection(url, { sanitizeFilter: true, w: "majority", journal: true, autoIndex: false, serverSelectionTimeoutMS: 10_000, ...options })
+    .createConnection(url, {
+      sanitizeFilter: true,
+      w: "majority",
+      journal: true,
+      autoIndex: false,
+      // Without a server Mongoose would queue operations, then fail them with a plain MongooseError
+      // that reads as a bug (INTERNAL); the driver's own MongoServerSelectionError is an outage.
+      bufferCommands: false,
+      ...timeout,
+      ...options,
+    })
     .asPromise();
 }
 

@@ -1,5 +1,7 @@
 // The operating contract: health, readiness, metrics, the OpenAPI document, and what the log holds.
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import type { Router } from "express";
 import { pino } from "pino";
@@ -24,6 +26,45 @@ function registeredApiRoutes(deps: TestNode["deps"]): string[] {
   return routes;
 }
 
+describe("operations: /readyz with Redis", function () {
+  let node: TestNode;
+  before(async function () {
+    this.timeout(NODE_START_TIMEOUT_MS);
+    node = await startTestNode({ redis: true });
+  });
+  after(async () => node?.stop());
+
+  it("names one Redis (mode single) and nothing unreachable while it answers", async () => {
+    const res = await new Api(node.url).get("/readyz");
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({ status: "ok", messageStore: "postgres", redis: { mode: "single", unreachable: [] } });
+  });
+
+  it("answers 503 naming the failing check and the unreachable Redis node as host:port", async () => {
+    // The node's own Redis cannot be stopped under the other suites: the same app, with checks that fail.
+    const down = () => Promise.reject(new Error("connect ECONNREFUSED"));
+    const app = createApp(node.deps, {
+      log: pino({ level: "silent" }),
+      metrics: createMetrics(),
+      readiness: [
+        { name: "database", check: async () => {} },
+        { name: "redis", redisNode: "10.0.0.7:6379", check: down },
+      ],
+      readyReport: { messageStore: "mongo", redisMode: "single" },
+      trustProxy: "loopback",
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const res = await new Api(`http://127.0.0.1:${(server.address() as AddressInfo).port}`).get("/readyz");
+      expect(res.status).to.equal(503);
+      expect(res.body).to.deep.equal({ status: "unavailable", failing: ["redis"], messageStore: "mongo", redis: { mode: "single", unreachable: ["10.0.0.7:6379"] } });
+    } finally {
+      server.close();
+    }
+  });
+});
+
 for (const backend of BACKENDS) {
   describe(`operations (${backend})`, function () {
     let node: TestNode;
@@ -43,10 +84,10 @@ for (const backend of BACKENDS) {
       expect(res.body).to.deep.equal({ status: "ok" });
     });
 
-    it("GET /readyz answers 200 when the database answers", async () => {
+    it("GET /readyz answers 200 when the database answers, naming the message store and Redis mode", async () => {
       const res = await api.get("/readyz");
       expect(res.status).to.equal(200);
-      expect(res.body.status).to.equal("ok");
+      expect(res.body).to.deep.equal({ status: "ok", messageStore: "postgres", redis: { mode: "none", unreachable: [] } });
     });
 
     it("GET /metrics is Prometheus text with request latency by route template and event-loop lag", async () => {
