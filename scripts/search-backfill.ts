@@ -10,8 +10,7 @@ import { pino } from "pino";
 import { loadConfig } from "../src/config.js";
 import type { Message } from "../src/domain/message.js";
 import { openDatabase } from "../src/store/database.js";
-import { PgMessageSearch } from "../src/store/pg-message-search.js";
-import { PgMessageStore } from "../src/store/pg-message-store.js";
+import { openMessageBackend } from "../src/store/message-backend.js";
 
 const PAGE = 100; // the message store's page cap
 const BATCH = 500;
@@ -20,8 +19,9 @@ async function main(): Promise<void> {
   const log = pino({ level: "info" });
   const config = loadConfig(process.env);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 4 }, log);
-  const messages = new PgMessageStore(db.prisma);
-  const search = new PgMessageSearch(db.prisma);
+  // The store and index the nodes use: MongoDB when MONGO_URL is set.
+  const backend = await openMessageBackend({ mongoUrl: config.mongoUrl }, db, log);
+  const { messages, search } = backend;
   let rooms = 0;
   let indexed = 0;
   try {
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     }
     log.info({ rooms, indexed }, "search backfill done");
   } finally {
-    await messages.close();
+    await backend.close();
     await db.close();
   }
 }
