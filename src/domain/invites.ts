@@ -19,11 +19,16 @@ async function roomPreview(deps: RoomDeps, invite: InviteRecord): Promise<RoomVi
   return renderRoomFor(deps, invite.inviterId, invite.roomId).then((r) => r && { ...r, unreadCount: 0, lastReadSeq: 0 });
 }
 
-async function invite(deps: RoomDeps, inviterId: string, roomId: string, userIds: string[]): Promise<InviteView[]> {
+/** The distinct users to invite, each existing, before anything is written. */
+async function checkInvitees(deps: RoomDeps, inviterId: string, userIds: string[]): Promise<string[]> {
   const ids = [...new Set(userIds)].filter((id) => id !== inviterId);
   if (ids.length > GROUP_INVITES_MAX) throw new Invalid(`at most ${GROUP_INVITES_MAX} invitees at once`, [{ path: "userIds", message: "too many" }]);
   const found = await deps.users.findManyByIds(ids);
   if (found.length !== ids.length) throw new NotFound("some invited users do not exist");
+  return ids;
+}
+
+async function invite(deps: RoomDeps, inviterId: string, roomId: string, ids: string[]): Promise<InviteView[]> {
   const results = await deps.rooms.createInvites(roomId, inviterId, ids);
   const fresh = results.filter((r) => r.created).map((r) => r.invite);
   // Every invitee sees the same preview: render it once.
@@ -35,8 +40,10 @@ async function invite(deps: RoomDeps, inviterId: string, roomId: string, userIds
 export async function createGroupRoom(deps: RoomDeps, ownerId: string, input: { name: string; memberIds: string[] }): Promise<RoomView> {
   const name = input.name.trim();
   if (!name || name.length > ROOM_NAME_MAX) throw new Invalid(`name must be 1-${ROOM_NAME_MAX} characters`, [{ path: "name", message: "bad length" }]);
+  // Checked first: a refused creation must not leave an empty group behind.
+  const invitees = await checkInvitees(deps, ownerId, input.memberIds);
   const room = await deps.rooms.createGroup(ownerId, name);
-  await invite(deps, ownerId, room.id, input.memberIds);
+  await invite(deps, ownerId, room.id, invitees);
   await deps.feed.roomChanged(room.id, [ownerId]);
   const view = await renderRoomFor(deps, ownerId, room.id);
   if (!view) throw new NotFound("no such room");
@@ -48,7 +55,7 @@ export async function inviteToRoom(deps: RoomDeps, inviterId: string, roomId: st
   await requireMember(deps, roomId, inviterId);
   const room = await deps.rooms.find(roomId);
   if (room?.type !== "group") throw new Invalid("direct rooms have exactly two members", [{ path: "roomId", message: "is a direct room" }]);
-  return invite(deps, inviterId, roomId, userIds);
+  return invite(deps, inviterId, roomId, await checkInvitees(deps, inviterId, userIds));
 }
 
 export async function listInvites(deps: RoomDeps, userId: string): Promise<InviteView[]> {

@@ -1,0 +1,170 @@
+import type { Message } from "../../src/domain/message.js";
+import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../../src/domain/ports/message-store.js";
+// The validation and page arithmetic both real adapters share (pure functions, no database):
+// using them here keeps the fake's refusals and page bounds exactly the adapters'.
+import {
+  bucketOf, checkDraft, checkRoomId, checkSeq, checkStorable, DEFAULT_CHUNK_LIMITS, pageRange, storedBytes, toMessage, toStored,
+  type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
+} from "../../src/store/message-chunks.js";
+
+interface Chunk {
+  firstSeq: number;
+  lastSeq: number;
+  bucket: number;
+  bytes: number;
+}
+
+interface RoomLog {
+  /** Element of seq n at index n - 1: seqs are 1, 2, 3 … with no gaps. */
+  messages: StoredMessage[];
+  /** (senderId, clientMsgId) -> seq: the MessageKey table. */
+  keys: Map<string, number>;
+  chunks: Chunk[];
+}
+
+/**
+ * MessageStore (src/domain/ports/message-store.ts) in memory. Keeps the port's guarantees the way
+ * PgMessageStore (src/store/pg-message-store.ts) does:
+ * - seq is lastSeq + 1 per room, allocated in the same synchronous step that stores the message
+ *   (no await between), so concurrent appends get 1, 2, 3 … in call order, with no gaps;
+ * - a repeated (roomId, senderId, clientMsgId) stores nothing and consumes no seq: it answers the
+ *   stored message as it is now (after an edit, the edited one: pg-message-store.ts append reads
+ *   it back with get()), created = false; a null clientMsgId (system message) is never a repeat;
+ * - drafts are validated with the adapters' own checkDraft (message-chunks.ts): NUL, lone
+ *   surrogates, bad types are VALIDATION, refused before anything is stored;
+ * - edit and delete change a message in place; a deleted message stays deleted: editing or
+ *   deleting it again returns it unchanged (pg-message-edit.ts modifyMessage); heads() shows the
+ *   last message as it now is.
+ * Chunks are tracked only for chunkSummaries() (the contract suite checks them): a chunk closes at
+ * maxCount exactly (the PostgreSQL store may close up to a quarter early, pg-message-batch.ts
+ * closesAt), on a byte overflow, or at a new UTC-day bucket.
+ */
+export class MemoryMessageStore implements MessageStore {
+  private readonly rooms = new Map<string, RoomLog>();
+  private readonly limits: ChunkLimits;
+  private closed = false;
+  private failures: Error[] = [];
+  /** How many append() calls stored a message (not part of the port). */
+  appended = 0;
+
+  constructor(limits: Partial<ChunkLimits> = {}) {
+    this.limits = { ...DEFAULT_CHUNK_LIMITS, ...limits };
+  }
+
+  async append(draft: MessageDraft, now: Date): Promise<AppendResult> {
+    if (this.closed) throw new Error("message store is closed");
+    checkDraft(draft);
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const room = this.room(draft.roomId);
+    const k = JSON.stringify([draft.senderId, draft.clientMsgId]);
+    if (draft.clientMsgId !== null) {
+      const seq = room.keys.get(k);
+      if (seq !== undefined) return { message: this.read(draft.roomId, room, seq), created: false };
+    }
+    const element = toStored(draft, room.messages.length + 1, now);
+    room.messages.push(structuredClone(element));
+    if (draft.clientMsgId !== null) room.keys.set(k, element.seq);
+    this.place(room, element, now);
+    this.appended++;
+    return { message: toMessage(draft.roomId, structuredClone(element)), created: true };
+  }
+
+  async page(roomId: string, query: PageQuery): Promise<MessagePage> {
+    checkRoomId(roomId);
+    const room = this.rooms.get(roomId);
+    const { lo, hi, hasMore } = pageRange(query, room?.messages.length ?? 0);
+    const messages: Message[] = [];
+    for (let seq = lo; seq <= hi && room; seq++) messages.push(this.read(roomId, room, seq));
+    return { messages, hasMore };
+  }
+
+  async get(roomId: string, seq: number): Promise<Message | null> {
+    checkRoomId(roomId);
+    checkSeq(seq);
+    const room = this.rooms.get(roomId);
+    return room && seq >= 1 && seq <= room.messages.length ? this.read(roomId, room, seq) : null;
+  }
+
+  async edit(roomId: string, seq: number, text: string, now: Date): Promise<Message | null> {
+    checkStorable(text, "text");
+    return this.modify(roomId, seq, { text, editedAt: now.toISOString() });
+  }
+
+  async delete(roomId: string, seq: number, now: Date): Promise<Message | null> {
+    return this.modify(roomId, seq, { text: "", attachments: [], deletedAt: now.toISOString() });
+  }
+
+  async heads(roomIds: string[]): Promise<Map<string, RoomHead>> {
+    for (const id of roomIds) checkRoomId(id);
+    const out = new Map<string, RoomHead>();
+    for (const id of new Set(roomIds)) {
+      const room = this.rooms.get(id);
+      const lastSeq = room?.messages.length ?? 0;
+      out.set(id, { lastSeq, lastMessage: room && lastSeq ? this.read(id, room, lastSeq) : null });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  // ---- Not part of the port.
+
+  /** The next append() calls reject with these errors, one each (a store that fails). */
+  failNextAppends(...errors: Error[]): void {
+    this.failures.push(...errors);
+  }
+
+  /** The room's chunks, oldest first (as PgMessageStore.chunkSummaries; the contract suite reads it). */
+  async chunkSummaries(roomId: string): Promise<ChunkSummary[]> {
+    return (this.rooms.get(roomId)?.chunks ?? []).map((c) => ({
+      firstSeq: c.firstSeq,
+      lastSeq: c.lastSeq,
+      count: c.lastSeq - c.firstSeq + 1,
+      bytes: c.bytes,
+      bucket: new Date(c.bucket).toISOString(),
+    }));
+  }
+
+  private room(roomId: string): RoomLog {
+    let room = this.rooms.get(roomId);
+    if (!room) this.rooms.set(roomId, (room = { messages: [], keys: new Map(), chunks: [] }));
+    return room;
+  }
+
+  private read(roomId: string, room: RoomLog, seq: number): Message {
+    return toMessage(roomId, structuredClone(room.messages[seq - 1]!));
+  }
+
+  /** pg-message-batch.ts planBatch's placement, with no fold spread. */
+  private place(room: RoomLog, element: StoredMessage, now: Date) {
+    const bytes = storedBytes(element);
+    const bucket = bucketOf(now, this.limits).getTime();
+    const open = room.chunks.at(-1);
+    const fits = open && open.bucket === bucket && open.lastSeq - open.firstSeq + 1 < this.limits.maxCount && open.bytes + bytes <= this.limits.maxBytes;
+    if (open && fits) {
+      open.lastSeq = element.seq;
+      open.bytes += bytes;
+    } else {
+      room.chunks.push({ firstSeq: element.seq, lastSeq: element.seq, bucket, bytes });
+    }
+  }
+
+  private modify(roomId: string, seq: number, patch: Partial<StoredMessage>): Message | null {
+    checkRoomId(roomId);
+    checkSeq(seq);
+    const room = this.rooms.get(roomId);
+    if (!room || seq < 1 || seq > room.messages.length) return null;
+    const before = room.messages[seq - 1]!;
+    // Deleted already: returned as it is (the UPDATE's `NOT (message ? 'deletedAt')`).
+    if (before.deletedAt) return this.read(roomId, room, seq);
+    const after = { ...before, ...structuredClone(patch) };
+    room.messages[seq - 1] = after;
+    // `bytes` is approximate after edits, as in the adapter (caps only decide where appends go).
+    const chunk = room.chunks.find((c) => c.firstSeq <= seq && c.lastSeq >= seq);
+    if (chunk) chunk.bytes += storedBytes(after) - storedBytes(before);
+    return this.read(roomId, room, seq);
+  }
+}
