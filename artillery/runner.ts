@@ -16,17 +16,18 @@
 // npm package, installed from its lockfile on the first run that uses it.
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg, totalmem } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { summarize } from "../bench/chat-profile.js";
 import { countersLike, runArtillery, type ArtilleryReport } from "./lib/artillery-run.js";
 import { chatMembers, latencyOf, leanChat, leanFeed, leanFriends, memory, perSocket, Producer, type RunCtx } from "./lib/lean.js";
-import { machineTicks, Monitor } from "./lib/monitor.js";
+import { busyPercent, loadAverage, machineTicks } from "../bench/lib/machine-load.js";
+import { Monitor } from "./lib/monitor.js";
 import { clean, detail, header, LEGEND, line, meetsLatency, type Latency, type Scenario, type StepReport, type Tool } from "./lib/report.js";
 import { checkThroughBalancer, fakeSeed, seed, type Seeded } from "./lib/seed.js";
 import {
-  dbName, dropDatabase, ensureArtillery, haproxySummary, ensureDebian, ensureDir, ensurePrismaClient, freshDatabase, killAllNow, log,
+  database, dbName, ensureArtillery, haproxySummary, ensureDebian, ensureDir, ensurePrismaClient, killAllNow, log,
   reexecWithFdLimit, fdLimits, root, sleep, startBare, startHaproxy, startNodes, startRedis, stopAll, type Backend,
 } from "./lib/stack.js";
 
@@ -296,13 +297,12 @@ function printStep(r: StepReport) {
 async function machineBusy(): Promise<number> {
   const m0 = machineTicks();
   await sleep(2_000);
-  const m1 = machineTicks();
-  return (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total);
+  return busyPercent(m0, machineTicks());
 }
 
 async function runTarget(target: "ours" | "bare"): Promise<void> {
   const busy = await machineBusy();
-  log(`[${target}] machine ${busy.toFixed(0)}% busy before start (load average ${loadavg().map((x) => x.toFixed(1)).join(" ")})${busy > 20 ? "  WARNING: something else is running; figures will be low" : ""}`);
+  log(`[${target}] machine ${busy.toFixed(0)}% busy before start (load average ${loadAverage(3, 1)})${busy > 20 ? "  WARNING: something else is running; figures will be low" : ""}`);
   const users = SCENARIO === "friends" ? int(a.users, "users", 2) : CONNECTIONS;
   let backends: Backend[];
   let seeded: Seeded;
@@ -310,7 +310,7 @@ async function runTarget(target: "ours" | "bare"): Promise<void> {
   let redisName: string | undefined;
   let redisPid = 0;
   if (target === "ours") {
-    await freshDatabase();
+    await database.recreate();
     const redis = await startRedis();
     redisName = redis.proc.name;
     redisPid = redis.proc.pid;
@@ -469,7 +469,7 @@ async function main() {
       stopping = true;
       console.error(`\n${sig}: stopping everything this run started`);
       void stopAll()
-        .then(() => (a["keep-db"] ? undefined : dropDatabase()))
+        .then(() => (a["keep-db"] ? undefined : database.drop()))
         .catch(() => undefined)
         .finally(() => process.exit(130));
     });
@@ -484,7 +484,7 @@ async function main() {
     if (BASELINE) await runTarget("bare");
   } finally {
     await stopAll();
-    if (!a["keep-db"]) await dropDatabase().catch((err) => log(`could not drop ${dbName}: ${(err as Error).message}`));
+    if (!a["keep-db"]) await database.drop().catch((err) => log(`could not drop ${dbName}: ${(err as Error).message}`));
   }
   verdict();
 }

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import pg from "pg";
-import type { Child } from "./chat-setup.js";
+import type { SuiteProcess } from "./lib/suite-process.js";
 
 export interface DbCounters { commits: number; rollbacks: number; inserted: number; updated: number; fetched: number }
 
@@ -31,7 +31,7 @@ export function dbLine(a: DbCounters | null, b: DbCounters | null, seconds: numb
 }
 
 /** Asks the app child (started with the counter preloaded) for its statement counts so far. */
-export async function querySnapshot(child: Child, file: string): Promise<Record<string, number> | null> {
+export async function querySnapshot(child: SuiteProcess, file: string): Promise<Record<string, number> | null> {
   rmSync(file, { force: true });
   child.child.kill("SIGUSR2");
   for (let i = 0; i < 50; i++) {

@@ -1,71 +1,28 @@
-// CPU/RSS sampling from /proc and the per-step table of bench/chat.ts.
+// CPU/RSS samples around a step (the server, PostgreSQL, this generator, the machine) and the
+// per-step table of bench/chat.ts.
 
-import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { merge, newHist, percentile, SLOT_MS } from "./chat-hist.js";
+import { merge, newHist, percentile, SLOT_MS } from "./lib/latency-histogram.js";
+import { busyPercent, machineTicks, type MachineTicks } from "./lib/machine-load.js";
+import { postgresCpuByPid, totalCpuMs } from "./lib/postgres-cpu.js";
+import { processCpu } from "./lib/proc-stats.js";
+import { tableHeader, tableRow, type Column } from "./lib/report.js";
 import type { StepResult } from "./chat-worker.js";
 
-const TICK_MS = 10; // CLK_TCK = 100 on Linux
-const PAGE = 4096;
-
-function statFields(pid: number | string): string[] | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return s.slice(s.lastIndexOf(")") + 2).split(" "); // [0] is field 3 (state)
-  } catch {
-    return null;
-  }
-}
-
-/** utime+stime in ms and RSS in bytes of one process. */
-function proc(pid: number): { cpuMs: number; sysMs: number; rss: number } {
-  const f = statFields(pid);
-  if (!f) return { cpuMs: NaN, sysMs: NaN, rss: NaN };
-  return { cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS, sysMs: Number(f[12]) * TICK_MS, rss: Number(f[21]) * PAGE };
-}
-
-/**
- * CPU ms of PostgreSQL working for us: the backends connected to `db` plus the shared background
- * processes (walwriter, checkpointer…); backends of other databases (others' runs) are left out.
- */
-function postgresCpuMs(db: string): number {
-  let ms = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    let title: string;
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
-      title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim();
-    } catch {
-      continue;
-    }
-    // "postgres: 15/main: <user> <db> <host>(<port>) <state>" for a backend.
-    const parts = title.split(/\s+/);
-    const backend = title.startsWith("postgres:") && parts.length > 4 && /\(\d+\)$/.test(parts[4] ?? "");
-    if (backend && parts[3] !== db) continue;
-    const f = statFields(pid);
-    if (f) ms += (Number(f[11]) + Number(f[12])) * TICK_MS;
-  }
-  return ms;
-}
-
-export function machine(): { busy: number; total: number } {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - cpu[3]! - cpu[4]!, total };
-}
+/** utime+stime in ms and RSS in bytes of one process (NaN when it is gone). */
+const proc = (pid: number) => processCpu(pid) ?? { cpuMs: NaN, sysMs: NaN, rss: NaN };
 
 export interface Sample {
   at: number;
   server: { cpuMs: number; sysMs: number; rss: number };
   pgMs: number;
   genMs: number;
-  machine: { busy: number; total: number };
+  machine: MachineTicks;
 }
 
 export function sample(serverPid: number, db: string): Sample {
   const u = process.cpuUsage();
-  return { at: performance.now(), server: proc(serverPid), pgMs: postgresCpuMs(db), genMs: (u.user + u.system) / 1000, machine: machine() };
+  return { at: performance.now(), server: proc(serverPid), pgMs: totalCpuMs(postgresCpuByPid(db)), genMs: (u.user + u.system) / 1000, machine: machineTicks() };
 }
 
 export interface Usage {
@@ -81,7 +38,7 @@ export interface Usage {
 export function usage(a: Sample, b: Sample): Usage {
   const ms = b.at - a.at;
   const pct = (x: number) => (100 * x) / ms;
-  const machineBusy = (100 * (b.machine.busy - a.machine.busy)) / Math.max(1, b.machine.total - a.machine.total);
+  const machineBusy = busyPercent(a.machine, b.machine);
   const u = {
     serverCpu: pct(b.server.cpuMs - a.server.cpuMs),
     serverSys: pct(b.server.sysMs - a.server.sysMs),
@@ -138,7 +95,7 @@ export async function storedCounter(url: string): Promise<number | null> {
 export const errorsOf = (r: StepResult) => r.ackFailed + r.ackTimeouts;
 export const ackP99 = (r: StepResult) => percentile(r.ackHist, 99);
 
-const COLS: [string, number][] = [
+const COLS: Column[] = [
   ["target", 6], ["scenario", 8], ["offered/s", 9], ["sent/s", 7], ["acked/s", 7], ["stored/s", 8], ["errors", 6], ["ack p50", 8],
   ["ack p99", 8], ["dlv p50", 8], ["dlv p99", 8], ["dlv/s", 7], ["missing", 7], ["srv cpu", 7], ["ms/msg", 6], ["srv rss", 7],
   ["pg cpu", 6], ["ms/msg", 6], ["gen cpu", 7], ["other", 6], ["gen lag", 7],
@@ -146,12 +103,7 @@ const COLS: [string, number][] = [
 
 const fmtMs = (x: number) => (Number.isNaN(x) ? "-" : x === Infinity ? ">60s" : x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : `${(x / 1000).toFixed(1)}s`);
 
-export function header(): string {
-  return [
-    COLS.map(([n, w]) => n.padStart(w)).join(" "),
-    COLS.map(([, w]) => "-".repeat(w)).join(" "),
-  ].join("\n");
-}
+export const header = (): string => tableHeader(COLS);
 
 export function line(row: Row): string {
   const { r, u, seconds } = row;
@@ -164,7 +116,7 @@ export function line(row: Row): string {
     String(Math.max(0, r.expectedDeliveries - r.delivered)), `${u.serverCpu.toFixed(0)}%`, perMsg(u.serverCpu), `${u.serverRssMb.toFixed(0)}M`,
     `${u.pgCpu.toFixed(0)}%`, perMsg(u.pgCpu), `${u.genCpu.toFixed(0)}%`, `${u.other.toFixed(0)}%`, fmtMs(r.loopDelayP99Ms),
   ];
-  let s = cells.map((c, i) => c.padStart(COLS[i]![1])).join(" ");
+  let s = tableRow(COLS, cells);
   const extras: string[] = [];
   if (Object.keys(r.errorCodes).length) extras.push(`codes ${JSON.stringify(r.errorCodes)}`);
   if (r.ackTimeouts) extras.push(`${r.ackTimeouts} ack timeouts`);

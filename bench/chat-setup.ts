@@ -1,104 +1,17 @@
 // Processes and seed data for bench/chat.ts: the bench database, the app node and the bare
-// baseline as child processes, and users/rooms (signup over HTTP, memberships by direct SQL).
+// baseline as child processes of the run's NodeSuite, and users/rooms (signup over HTTP,
+// memberships by direct SQL).
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { settingsFrom } from "./env-settings.js";
+import { fetchJson, signUp } from "./lib/api-client.js";
+import { adminUrlFrom, BenchDatabase } from "./lib/bench-database.js";
+import { settingsFrom } from "./lib/env-settings.js";
+import { mapConcurrently } from "./lib/map-concurrently.js";
+import type { NodeSuite, HttpNode } from "./lib/node-suite.js";
 
-export const root = fileURLToPath(new URL("../", import.meta.url));
-export const adminPgUrl = process.env.BENCH_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 // Not "chat_bench": bench/http-friends.ts drops and recreates that one, and the two may run at once.
-export const DB = process.env.BENCH_DB || "chat_bench_socket";
-export const dbUrl = (() => {
-  const u = new URL(adminPgUrl);
-  u.pathname = `/${DB}`;
-  return u.toString();
-})();
+export const database = new BenchDatabase(process.env.BENCH_DB || "chat_bench_socket", adminUrlFrom("BENCH_PG_URL"));
 const JWT_SECRET = "chat-bench-jwt-secret-0123456789abcdef0123456789";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Creates the bench database if missing; `fresh` drops it first so every run starts from the same state. */
-export async function ensureDatabase(fresh: boolean): Promise<void> {
-  const c = new pg.Client({ connectionString: adminPgUrl });
-  await c.connect();
-  try {
-    if (fresh) await c.query(`DROP DATABASE IF EXISTS "${DB}" WITH (FORCE)`);
-    const r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB]);
-    if (r.rowCount === 0) await c.query(`CREATE DATABASE "${DB}"`);
-  } finally {
-    await c.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export interface Child {
-  name: string;
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  /** Log lines at warn or above (the app) or anything on stderr. */
-  problems: string[];
-  stop(): Promise<number | string>;
-}
-
-function wrap(name: string, child: ChildProcess, url: string, problems: string[], dataDir?: string): Child {
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, sig) => resolve(code ?? sig ?? -1)));
-  return {
-    name, url, pid: child.pid!, child, problems,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      const code = await exited;
-      clearTimeout(t);
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-      return code;
-    },
-  };
-}
-
-function watchOutput(child: ChildProcess, problems: string[]) {
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    try {
-      const e = JSON.parse(line);
-      if (typeof e.level === "number" && e.level >= 40 && problems.length < 200) problems.push(line.slice(0, 400));
-    } catch {
-      if (problems.length < 200) problems.push(line.slice(0, 400));
-    }
-  });
-  child.stderr!.on("data", (d) => problems.length < 200 && problems.push(String(d).slice(0, 400)));
-}
-
-async function waitReady(url: string, pathName: string, child: ChildProcess, problems: string[], timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`child exited (${child.exitCode ?? child.signalCode}):\n${problems.join("\n")}`);
-    try {
-      const r = await fetch(`${url}${pathName}`);
-      if (r.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  child.kill("SIGKILL");
-  throw new Error(`not ready within ${timeoutMs} ms:\n${problems.join("\n")}`);
-}
 
 /** Extra flags for the server children, both app and bare (e.g. BENCH_NODE_ARGS="--max-semi-space-size=32"). */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
@@ -106,25 +19,17 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const appEnv = settingsFrom(process.env.BENCH_APP_ENV);
 
 /** One app node (src/main.ts) on the bench database, single node (no REDIS_URL), limits raised. */
-export async function startApp(opts: { profileDir?: string; poolSize?: number; queryCountsFile?: string }): Promise<Child> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(path.join(tmpdir(), "chat-sockbench-"));
-  const args = [
-    ...nodeArgs,
-    ...(opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : []),
-    ...(opts.queryCountsFile ? ["--import", new URL("./pg-query-counter.mjs", import.meta.url).href] : []),
-    "--import", "tsx", "src/main.ts",
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: root,
+export function startApp(suite: NodeSuite, opts: { profileDir?: string; poolSize?: number; queryCountsFile?: string }): Promise<HttpNode> {
+  return suite.startApp({
+    name: "app",
+    nodeArgs: [
+      ...nodeArgs,
+      ...(opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", opts.profileDir] : []),
+      ...(opts.queryCountsFile ? ["--import", new URL("./pg-query-counter.mjs", import.meta.url).href] : []),
+    ],
     env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
       NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      DATABASE_URL: dbUrl,
+      DATABASE_URL: database.url,
       ...(opts.poolSize ? { DATABASE_POOL_SIZE: String(opts.poolSize) } : {}),
       ...(opts.queryCountsFile ? { PG_QUERY_COUNTS_FILE: opts.queryCountsFile } : {}),
       LOG_LEVEL: "warn",
@@ -136,52 +41,13 @@ export async function startApp(opts: { profileDir?: string; poolSize?: number; q
       RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
       ...appEnv,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    readyTimeoutMs: 90_000,
   });
-  const problems: string[] = [];
-  watchOutput(child, problems);
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, "/readyz", child, problems, 90_000);
-  return wrap("app", child, url, problems, dataDir);
 }
 
 /** The bare Socket.IO baseline (bench/bare-server.ts). */
-export async function startBare(): Promise<Child> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "bench/bare-server.ts"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const problems: string[] = [];
-  child.stdout!.resume();
-  child.stderr!.on("data", (d) => problems.length < 200 && problems.push(String(d).slice(0, 400)));
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(url, "/healthz", child, problems, 30_000);
-  return wrap("bare", child, url, problems);
-}
-
-async function pool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(n);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await fn(i);
-    }
-  }));
-  return out;
-}
-
-async function post(url: string, body: unknown, token?: string): Promise<any> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (r.status !== 201 && r.status !== 200) throw new Error(`POST ${url}: ${r.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text);
+export function startBare(suite: NodeSuite): Promise<HttpNode> {
+  return suite.startBare({ nodeArgs, env: { NODE_ENV: "production" }, readyTimeoutMs: 30_000 });
 }
 
 export interface Seeded {
@@ -199,23 +65,23 @@ export interface Seeded {
 export async function seed(appUrl: string, nRooms: number, roomSize: number, hotSize: number): Promise<Seeded> {
   const nUsers = Math.max(nRooms * roomSize, hotSize);
   const tag = Date.now().toString(36);
-  const users = await pool(nUsers, 50, async (i) => {
-    const b = await post(`${appUrl}/api/auth/signup`, { email: `bench-${tag}-${i}@example.test`, password: "bench password 123", displayName: `Bench ${i}` });
-    return { id: b.user.id as string, token: b.accessToken as string };
+  const users = await mapConcurrently(nUsers, 50, async (i) => {
+    const b = await signUp(appUrl, { email: `bench-${tag}-${i}@example.test`, password: "bench password 123", displayName: `Bench ${i}` });
+    return { id: b.user.id, token: b.accessToken };
   });
   const groups = [
     ...Array.from({ length: nRooms }, (_, r) => Array.from({ length: roomSize }, (_, k) => r * roomSize + k)),
     Array.from({ length: hotSize }, (_, k) => k),
   ];
-  const ids = await pool(groups.length, 20, async (g) => {
+  const ids = await mapConcurrently(groups.length, 20, async (g) => {
     const owner = users[groups[g]![0]!]!;
-    const b = await post(`${appUrl}/api/rooms`, { type: "group", name: g < nRooms ? `bench room ${g}` : "bench hot room" }, owner.token);
+    const b = await fetchJson(`${appUrl}/api/rooms`, { json: { type: "group", name: g < nRooms ? `bench room ${g}` : "bench hot room" }, token: owner.token });
     return b.room.id as string;
   });
   const roomIds: string[] = [];
   const userIds: string[] = [];
   groups.forEach((members, g) => members.slice(1).forEach((u) => (roomIds.push(ids[g]!), userIds.push(users[u]!.id))));
-  const c = new pg.Client({ connectionString: dbUrl });
+  const c = new pg.Client({ connectionString: database.url });
   await c.connect();
   try {
     await c.query(

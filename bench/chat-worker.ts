@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parentPort, threadId } from "node:worker_threads";
 import { io, type Socket } from "socket.io-client";
-import { newHist, record, SLOT_MS, type Hist } from "./chat-hist.js";
+import { newHist, record, SLOT_MS, type Hist } from "./lib/latency-histogram.js";
 
 export interface Member {
   token: string;

@@ -15,11 +15,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import { DB, dbUrl, ensureDatabase, seed, startApp, startBare, type Child, type Seeded } from "./chat-setup.js";
-import { ackP99, combine, errorsOf, header, LEGEND, line, machine, sample, slowSlotsLine, storedCounter, usage, type Row } from "./chat-report.js";
+import { database, seed, startApp, startBare, type Seeded } from "./chat-setup.js";
+import { ackP99, combine, errorsOf, header, LEGEND, line, sample, slowSlotsLine, storedCounter, usage, type Row } from "./chat-report.js";
 import type { Member, StepResult, WorkerCmd, WorkerReply } from "./chat-worker.js";
 import { summarize } from "./chat-profile.js";
 import { dbCounters, dbLine, queryLines, querySnapshot } from "./chat-pgstats.js";
+import { busyPercent, machineTicks } from "./lib/machine-load.js";
+import { NodeSuite, type HttpNode } from "./lib/node-suite.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -48,12 +50,13 @@ const started = performance.now();
 const elapsedS = () => (performance.now() - started) / 1000;
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-const children = new Set<Child>();
+const suite = new NodeSuite();
+const DB = database.name;
 
 // The hard cap: whatever happens, the run ends and takes its children with it.
 const hardStop = setTimeout(() => {
   console.error(`\nhard cap (${MAX_S + 30} s) reached: killing children and exiting`);
-  for (const c of children) c.child.kill("SIGKILL");
+  suite.killAllNow();
   process.exit(3);
 }, (MAX_S + 30) * 1000);
 hardStop.unref();
@@ -110,7 +113,7 @@ const rows: Row[] = [];
 const profileWindows: [number, number][] = [];
 const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 
-async function runScenario(workers: Workers, target: string, server: Child, scenario: "rooms" | "hot", seeded: Seeded) {
+async function runScenario(workers: Workers, target: string, server: HttpNode, scenario: "rooms" | "hot", seeded: Seeded) {
   const members = membersOf(scenario, seeded);
   const t0 = performance.now();
   const connected = await workers.ask<Extract<WorkerReply, { type: "connected" }>>((i) => ({
@@ -152,7 +155,7 @@ async function runScenario(workers: Workers, target: string, server: Child, scen
   await workers.ask({ cmd: "close" });
 }
 
-async function runStep(workers: Workers, target: string, server: Child, scenario: string, rate: number, senders: number): Promise<Row> {
+async function runStep(workers: Workers, target: string, server: HttpNode, scenario: string, rate: number, senders: number): Promise<Row> {
   const startAt = now() + 300;
   workers.tell({ cmd: "step", spec: { ratePerSender: rate / senders, startAt, warmupMs: WARMUP_S * 1000, measureMs: DURATION_S * 1000, ackTimeoutMs: ACK_TIMEOUT_MS } });
   const drained = workers.expect();
@@ -161,13 +164,13 @@ async function runStep(workers: Workers, target: string, server: Child, scenario
   const w0 = monoUs();
   const ours = target === "ours";
   const [db0, q0, m0] = ours
-    ? await Promise.all([dbCounters(dbUrl, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url)])
+    ? await Promise.all([dbCounters(database.url, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url)])
     : [null, null, null];
   await sleep(startAt + (WARMUP_S + DURATION_S) * 1000 - now());
   const s1 = sample(server.pid, DB);
   if (ours) profileWindows.push([w0, monoUs()]);
   const [db1, q1, m1] = ours
-    ? await Promise.all([dbCounters(dbUrl, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url)])
+    ? await Promise.all([dbCounters(database.url, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url)])
     : [null, null, null];
   await drained;
   await sleep(300);
@@ -196,19 +199,17 @@ async function quiet(pid: number) {
 }
 
 async function runTarget(workers: Workers, target: string) {
-  let server: Child;
+  let server: HttpNode;
   let seeded: Seeded;
   const profileDir = PROFILE && target === "ours" ? path.join(tmpdir(), "chat-sockbench-profiles", new Date().toISOString().replace(/[:.]/g, "-")) : undefined;
   if (target === "ours") {
-    await ensureDatabase(!flag("keep-db"));
+    await database.ensure(!flag("keep-db"));
     const t0 = performance.now();
     if (profileDir) mkdirSync(profileDir, { recursive: true });
-    server = await startApp({ ...(profileDir ? { profileDir } : {}), ...(POOL ? { poolSize: POOL } : {}), ...(COUNT_QUERIES ? { queryCountsFile: COUNTS_FILE } : {}) });
-    children.add(server);
+    server = await startApp(suite, { ...(profileDir ? { profileDir } : {}), ...(POOL ? { poolSize: POOL } : {}), ...(COUNT_QUERIES ? { queryCountsFile: COUNTS_FILE } : {}) });
     console.log(`[ours] app node pid ${server.pid} ready at ${server.url} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } else {
-    server = await startBare();
-    children.add(server);
+    server = await startBare(suite);
     console.log(`[bare] bare Socket.IO server pid ${server.pid} at ${server.url}`);
   }
   try {
@@ -222,7 +223,6 @@ async function runTarget(workers: Workers, target: string) {
     for (const scenario of SCENARIOS) await runScenario(workers, target, server, scenario, seeded);
   } finally {
     const code = await server.stop();
-    children.delete(server);
     if (server.problems.length) {
       console.log(`[${target}] ${server.problems.length} warn/error log lines from the server; first ones:`);
       for (const p of server.problems.slice(0, 5)) console.log(`  ${p}`);
@@ -261,10 +261,9 @@ function verdict() {
 async function waitIdle(what: string, quietUnlessBusy = false) {
   const deadline = performance.now() + WAIT_IDLE_S * 1000;
   for (;;) {
-    const m0 = machine();
+    const m0 = machineTicks();
     await sleep(quietUnlessBusy ? 1000 : 2000);
-    const m1 = machine();
-    const busy = (100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total);
+    const busy = busyPercent(m0, machineTicks());
     if (busy < 20 || performance.now() >= deadline) {
       if (!quietUnlessBusy || busy >= 20) {
         console.log(`[${what}] machine busy before start: ${busy.toFixed(0)}% of all cores${busy >= 20 ? "  (WARNING: something else is running; figures will be low)" : ""}`);
@@ -287,7 +286,7 @@ async function main() {
     }
   } finally {
     await workers?.terminate();
-    for (const c of children) await c.stop();
+    await suite.stopAll();
     rmSync(COUNTS_FILE, { force: true });
   }
   console.log(`\n${LEGEND}`);
@@ -302,7 +301,7 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);
-    for (const c of children) c.child.kill("SIGKILL");
+    suite.killAllNow();
     process.exit(1);
   },
 );

@@ -15,18 +15,19 @@
 // -> GET the remaining segments one after another. Reported: time to first segment p50/p95/max,
 // per-segment latency, bytes and bytes/s served. The load generator runs in this process, on
 // the same cores as the server: figures include its cost.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
-import net from "node:net";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, loadavg } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
-import pg from "pg";
+import { fetchJson, signUp } from "./lib/api-client.js";
+import { adminUrlFrom, BenchDatabase } from "./lib/bench-database.js";
+import { NodeSuite, repoRoot } from "./lib/node-suite.js";
+import { percentile } from "./lib/percentiles.js";
+import { processCpu } from "./lib/proc-stats.js";
+import { msPer } from "./lib/report.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
   options: {
     listeners: { type: "string", default: "100" },
@@ -40,43 +41,9 @@ const LISTENERS = Number(args.listeners);
 const TRACK_SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const BACKEND = args.backend === "embedded" ? "embedded" : "postgres";
-const DB_NAME = "chat_bench_hls";
-const adminUrl = process.env.BENCH_PG_URL || process.env.TEST_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
-const dbUrl = (() => {
-  const u = new URL(adminUrl);
-  u.pathname = `/${DB_NAME}`;
-  return u.toString();
-})();
+const database = new BenchDatabase("chat_bench_hls", adminUrlFrom("BENCH_PG_URL", "TEST_PG_URL"));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function json(url: string, init: RequestInit = {}) {
-  const res = await fetch(url, init);
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body as any;
-}
 
 // The load generator shares the machine's cores with the server, so it must be cheap: plain
 // http.get on keep-alive sockets costs about half of what fetch does per request here.
@@ -93,63 +60,37 @@ function get(url: URL, token: string): Promise<{ status: number; body: Buffer }>
   });
 }
 
-/** CPU seconds (user + system) a Linux process has used, from /proc (USER_HZ is 100). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+/** CPU seconds (user + system) the server has used. */
+const cpuSeconds = (pid: number) => processCpu(pid)!.cpuMs / 1000;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 async function main() {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "chat-bench-hls-"));
-  let child: ChildProcess | undefined;
+  const suite = new NodeSuite();
   try {
-    if (BACKEND === "postgres") {
-      await admin(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-      await admin(`CREATE DATABASE "${DB_NAME}"`);
-    }
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const prof = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(root, ".tmp", "bench-profiles")}`] : [];
-    child = spawn(process.execPath, [...prof, "--import", "tsx", "src/main.ts"], {
-      cwd: root,
+    if (BACKEND === "postgres") await database.recreate();
+    const prof = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(repoRoot, ".tmp", "bench-profiles")}`] : [];
+    const server = await suite.startApp({
+      name: "server",
+      nodeArgs: prof,
+      output: { stdout: "inherit", stderr: "inherit" },
       env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: dataDir,
         LOG_LEVEL: "warn",
         BCRYPT_COST: "4",
         RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
-        ...(BACKEND === "postgres" ? { DATABASE_URL: dbUrl } : {}),
+        ...(BACKEND === "postgres" ? { DATABASE_URL: database.url } : {}),
       },
-      stdio: ["ignore", "inherit", "inherit"],
     });
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error("server exited before it was ready");
-      const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 600) throw new Error("server not ready in time");
-      await sleep(100);
-    }
+    const { url } = server;
 
     log(`signing up ${LISTENERS} listeners`);
     const tokens: string[] = [];
     for (let i = 0; i < LISTENERS; i += 20) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(20, LISTENERS - i) }, () =>
-          json(`${url}/api/auth/signup`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ email: `hls-${randomUUID()}@example.test`, password: "benchmark password", displayName: "Listener" }),
-          }),
+          signUp(url, { email: `hls-${randomUUID()}@example.test`, password: "benchmark password", displayName: "Listener" }),
         ),
       );
-      tokens.push(...batch.map((b) => b.accessToken as string));
+      tokens.push(...batch.map((b) => b.accessToken));
     }
 
     const upload = async (frequency: number) => {
@@ -162,10 +103,10 @@ async function main() {
       form.append("title", "Bench");
       form.append("file", new Blob([new Uint8Array(mp3)], { type: "audio/mpeg" }), "bench.mp3");
       const started = Date.now();
-      const { track } = await json(`${url}/api/tracks`, { method: "POST", body: form, headers: { authorization: `Bearer ${tokens[0]}` } });
+      const { track } = await fetchJson(`${url}/api/tracks`, { method: "POST", body: form, token: tokens[0]! });
       let ready: any;
       for (;;) {
-        ready = (await json(`${url}/api/tracks/${track.id}`, { headers: { authorization: `Bearer ${tokens[0]}` } })).track;
+        ready = (await fetchJson(`${url}/api/tracks/${track.id}`, { token: tokens[0]! })).track;
         if (ready.status !== "processing") break;
         await sleep(100);
       }
@@ -185,7 +126,7 @@ async function main() {
       const seg: number[] = [];
       let bytes = 0;
       let errors = 0;
-      const cpu0 = await cpuSeconds(child.pid!);
+      const cpu0 = cpuSeconds(server.pid);
       const client0 = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(
@@ -211,17 +152,17 @@ async function main() {
         }),
       );
       const wallMs = performance.now() - t0;
-      const serverCpuS = (await cpuSeconds(child.pid!)) - cpu0;
+      const serverCpuS = cpuSeconds(server.pid) - cpu0;
       const clientUsage = process.cpuUsage(client0);
       const clientCpuS = (clientUsage.user + clientUsage.system) / 1e6;
       if (r > 0) rounds.push({ ttfs, seg, bytes, wallMs, errors, serverCpuS });
       ttfs.sort((a, b) => a - b);
       seg.sort((a, b) => a - b);
       log(
-        `${r === 0 ? "warm-up (another track)" : `round ${r}`}: time to first segment p50 ${fmt(pct(ttfs, 50))} p95 ${fmt(pct(ttfs, 95))} max ${fmt(ttfs.at(-1)!)}; ` +
-          `segment p50 ${fmt(pct(seg, 50))} p95 ${fmt(pct(seg, 95))}; ${(bytes / 1024 / 1024).toFixed(1)} MiB in ${fmt(wallMs)} = ` +
+        `${r === 0 ? "warm-up (another track)" : `round ${r}`}: time to first segment p50 ${fmt(percentile(ttfs, 50))} p95 ${fmt(percentile(ttfs, 95))} max ${fmt(ttfs.at(-1)!)}; ` +
+          `segment p50 ${fmt(percentile(seg, 50))} p95 ${fmt(percentile(seg, 95))}; ${(bytes / 1024 / 1024).toFixed(1)} MiB in ${fmt(wallMs)} = ` +
           `${(bytes / 1024 / 1024 / (wallMs / 1000)).toFixed(1)} MiB/s; ${seg.length} segments; errors ${errors}; ` +
-          `server CPU ${serverCpuS.toFixed(2)} s = ${((serverCpuS * 1000) / (seg.length + LISTENERS)).toFixed(3)} ms per request; ` +
+          `server CPU ${serverCpuS.toFixed(2)} s = ${msPer(serverCpuS, seg.length + LISTENERS).toFixed(3)} ms per request; ` +
           `load generator CPU ${clientCpuS.toFixed(2)} s; 1-min load average ${loadavg()[0]!.toFixed(2)}`,
       );
     }
@@ -238,11 +179,11 @@ async function main() {
       const cpu = rs.reduce((n, r) => n + r.serverCpuS, 0);
       return {
         rounds: rs.length,
-        timeToFirstSegmentMs: { p50: +pct(ttfs, 50).toFixed(1), p95: +pct(ttfs, 95).toFixed(1), max: +ttfs.at(-1)!.toFixed(1) },
-        segmentLatencyMs: { p50: +pct(seg, 50).toFixed(1), p95: +pct(seg, 95).toFixed(1), p99: +pct(seg, 99).toFixed(1) },
+        timeToFirstSegmentMs: { p50: +percentile(ttfs, 50).toFixed(1), p95: +percentile(ttfs, 95).toFixed(1), max: +ttfs.at(-1)!.toFixed(1) },
+        segmentLatencyMs: { p50: +percentile(seg, 50).toFixed(1), p95: +percentile(seg, 95).toFixed(1), p99: +percentile(seg, 99).toFixed(1) },
         bytesServed: bytes,
         bytesPerSecond: Math.round(bytes / (wall / 1000)),
-        serverCpuMsPerRequest: +((cpu * 1000) / requests).toFixed(3),
+        serverCpuMsPerRequest: +msPer(cpu, requests).toFixed(3),
         errors: rs.reduce((n, r) => n + r.errors, 0),
       };
     };
@@ -260,12 +201,8 @@ async function main() {
     };
     console.log(JSON.stringify(summary, null, 2));
   } finally {
-    if (child && child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child!.once("exit", r));
-    }
-    if (BACKEND === "postgres") await admin(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`).catch(() => {});
-    await rm(dataDir, { recursive: true, force: true });
+    await suite.stopAll();
+    if (BACKEND === "postgres") await database.drop().catch(() => {});
   }
 }
 

@@ -6,20 +6,20 @@
 // Uses (and creates) the database chat_bench_store; the 1M-message seed is kept between runs.
 
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
 import { pino } from "pino";
 
 import type { MessageDraft } from "../src/domain/ports/message-store.js";
 import { PrismaClient } from "../src/store/generated/prisma/client.js";
 import { applyPostgresMigrations } from "../src/store/migrate.js";
 import { PgMessageStore } from "../src/store/pg-message-store.js";
+import { adminUrlFrom, BenchDatabase } from "./lib/bench-database.js";
+import { percentileAtFloorIndex } from "./lib/percentiles.js";
+import { cpuDeltaMs, cpuOfPids, type CpuByPid } from "./lib/postgres-cpu.js";
 
-const adminUrl = process.env.BENCH_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
-const DB = "chat_bench_store";
+const database = new BenchDatabase("chat_bench_store", adminUrlFrom("BENCH_PG_URL"));
 const SECONDS = Number(process.env.BENCH_SECONDS || 8);
 const WRITERS = (process.env.BENCH_WRITERS || "1,50,200,1000").split(",").map(Number);
 const POOL = Number(process.env.BENCH_POOL || 10);
@@ -28,44 +28,22 @@ const SEED_ROOMS = 100;
 const SEED_PER_ROOM = 10_000; // 100 × 10,000 = 1,000,000 messages
 const SEED_CHUNK = 100;
 
-const dbUrl = (() => {
-  const u = new URL(adminUrl);
-  u.pathname = `/${DB}`;
-  return u.toString();
-})();
+const dbUrl = database.url;
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
-}
+const pct = percentileAtFloorIndex;
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 async function ensureDatabase(): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    const r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB]);
-    if (r.rowCount === 0) await c.query(`CREATE DATABASE "${DB}"`);
-  } finally {
-    await c.end();
-  }
+  await database.ensure();
   await applyPostgresMigrations(dbUrl, pino({ level: "silent" }));
 }
 
-/** CPU seconds used so far by this database's backends (from /proc; needs the server on this machine). */
-async function pgCpu(prisma: InstanceType<typeof PrismaClient>): Promise<Map<number, number>> {
+/** CPU ms used so far by this database's backends (from /proc; needs the server on this machine). */
+async function pgCpu(prisma: InstanceType<typeof PrismaClient>): Promise<CpuByPid> {
   const rows = await prisma.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
-  const out = new Map<number, number>();
-  for (const { pid } of rows) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      out.set(pid, (Number(f[11]) + Number(f[12])) / 100); // utime + stime, in clock ticks of 10 ms
-    } catch {
-      // not on this machine, or gone
-    }
-  }
-  return out;
+  return cpuOfPids(rows.map((r) => r.pid));
 }
-const cpuDelta = (a: Map<number, number>, b: Map<number, number>) => [...b].reduce((sum, [pid, t]) => sum + t - (a.get(pid) ?? 0), 0);
+const cpuDelta = (a: CpuByPid, b: CpuByPid) => cpuDeltaMs(a, b) / 1000;
 
 const text = () => `bench message ${randomUUID().slice(0, 8)} — the quick brown fox jumps over the lazy dog ${"x".repeat(Math.floor(Math.random() * 60))}`;
 

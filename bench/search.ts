@@ -25,9 +25,10 @@ import { applyPostgresMigrations } from "../src/store/migrate.js";
 import { PgMessageSearch, RECENT_WINDOW } from "../src/store/pg-message-search.js";
 import { PrismaRoomRepository } from "../src/store/prisma-rooms.js";
 import { PrismaUserRepository } from "../src/store/prisma-users.js";
+import { adminUrlFrom, BenchDatabase } from "./lib/bench-database.js";
+import { percentileAtFloorIndex } from "./lib/percentiles.js";
 
-const adminUrl = process.env.BENCH_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
-const DB = "chat_bench_search";
+const database = new BenchDatabase("chat_bench_search", adminUrlFrom("BENCH_PG_URL"));
 const RUNS = Number(process.env.BENCH_RUNS || 300);
 const WARMUP = 20;
 const ROOMS = 1_000;
@@ -40,28 +41,15 @@ const EN =
 const KO =
   "안녕하세요,안녕,감사합니다,고마워,오늘,내일,어제,회의,점심,저녁,아침,커피,주말,영화,친구,회사,학교,집,시간,정말,진짜,우리,같이,사랑해,괜찮아요,미안해요,좋아요,네,아니요,날씨,비가,와요,생일,축하해요,여행,공항,호텔,음식,맛있어요,배고파,피곤해,프로젝트,마감,서버,배포,테스트,버그,수정,디자인,예산,휴가,기차,버스,지하철,도착,출발,전화,문자,사진,음악,게임,운동,축구,야구,도서관,박물관,김밥";
 
-const dbUrl = (() => {
-  const u = new URL(adminUrl);
-  u.pathname = `/${DB}`;
-  return u.toString();
-})();
+const dbUrl = database.url;
 
 /** Room i's id: a fixed UUID, so reruns find the same rooms. */
 const roomSql = (i: string) => `md5('bench-room-' || (${i}))::uuid::text`;
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
-}
+const pct = percentileAtFloorIndex;
 
 async function ensureDatabase(): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    const r = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [DB]);
-    if (r.rowCount === 0) await c.query(`CREATE DATABASE "${DB}"`);
-  } finally {
-    await c.end();
-  }
+  await database.ensure();
   await applyPostgresMigrations(dbUrl, pino({ level: "silent" }));
 }
 

@@ -11,19 +11,17 @@
 // users up, puts both in a direct room's call, measures, prints, stops the nodes and drops the
 // database. Admin connection: BENCH_PG_URL, else TEST_PG_URL, else the local server; Redis:
 // BENCH_REDIS_URL, else TEST_REDIS_URL, else the local server.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
-import { cpus, loadavg, tmpdir } from "node:os";
-import path from "node:path";
+import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { io, type Socket } from "socket.io-client";
+import { fetchJson, signUp } from "./lib/api-client.js";
+import { adminUrlFrom, BenchDatabase } from "./lib/bench-database.js";
+import { loadAverage } from "./lib/machine-load.js";
+import { NodeSuite, type HttpNode } from "./lib/node-suite.js";
+import { summarize } from "./lib/percentiles.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({
   options: {
     count: { type: "string", default: "4000" },
@@ -39,65 +37,19 @@ const WARMUP = Number(args.warmup);
 const RATE = Number(args.rate);
 const SIZE = Number(args.size);
 const TRANSPORT = args.transport as "websocket" | "polling";
-const DB_NAME = "chat_bench_signaling";
-const adminUrl = process.env.BENCH_PG_URL || process.env.TEST_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
+const database = new BenchDatabase("chat_bench_signaling", adminUrlFrom("BENCH_PG_URL", "TEST_PG_URL"));
 const redisUrl = process.env.BENCH_REDIS_URL || process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
-const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${DB_NAME}` }).toString();
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+function startNode(suite: NodeSuite, name: string, dataDir: string, jwtSecret: string): Promise<HttpNode> {
+  return suite.startApp({
+    name,
+    inheritEnv: true,
+    output: { stdout: "inherit", stderr: "inherit" },
+    env: { DATA_DIR: dataDir, DATABASE_URL: database.url, REDIS_URL: redisUrl, JWT_SECRET: jwtSecret, LOG_LEVEL: "warn", BCRYPT_COST: "4" },
   });
-}
-
-async function startNode(dataDir: string, jwtSecret: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, DATABASE_URL: dbUrl, REDIS_URL: redisUrl, JWT_SECRET: jwtSecret, LOG_LEVEL: "warn", BCRYPT_COST: "4" },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`node exited with code ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error("node not ready in time");
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-}
-
-async function json(url: string, body?: unknown, token?: string) {
-  const res = await fetch(url, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const parsed = (await res.json()) as any;
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(parsed)}`);
-  return parsed;
 }
 
 function connect(url: string, token: string): Promise<Socket> {
@@ -108,24 +60,20 @@ function connect(url: string, token: string): Promise<Socket> {
   });
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const fmt = (ms: number) => ms.toFixed(2);
 
 async function main() {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "chat-bench-signaling-"));
+  const suite = new NodeSuite();
   const jwtSecret = randomBytes(48).toString("base64url");
-  await admin(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await admin(`CREATE DATABASE "${DB_NAME}"`);
-  const nodes: ChildProcess[] = [];
+  await database.recreate();
   try {
     // One after the other: the first applies the migrations.
-    const one = await startNode(dataDir, jwtSecret);
-    nodes.push(one.child);
-    const two = await startNode(dataDir, jwtSecret);
-    nodes.push(two.child);
-    const signup = (name: string) => json(`${one.url}/api/auth/signup`, { email: `${name}-${randomUUID()}@example.test`, password: "benchmark password", displayName: name });
+    const dataDir = await suite.tempDir("chat-bench-signaling-");
+    const one = await startNode(suite, "node1", dataDir, jwtSecret);
+    const two = await startNode(suite, "node2", dataDir, jwtSecret);
+    const signup = (name: string) => signUp(one.url, { email: `${name}-${randomUUID()}@example.test`, password: "benchmark password", displayName: name });
     const [ann, bob] = await Promise.all([signup("Ann"), signup("Bob")]);
-    const { room } = await json(`${one.url}/api/rooms`, { type: "direct", userId: bob.user.id }, ann.accessToken);
+    const { room } = await fetchJson(`${one.url}/api/rooms`, { json: { type: "direct", userId: bob.user.id }, token: ann.accessToken });
     const annSock = await connect(one.url, ann.accessToken);
     const bobSock = await connect(two.url, bob.accessToken);
     for (const s of [annSock, bobSock]) {
@@ -179,30 +127,28 @@ async function main() {
     annSock.close();
     bobSock.close();
 
-    relay.sort((x, y) => x - y);
-    ackRtt.sort((x, y) => x - y);
+    const relayMs = summarize(relay);
+    const ackMs = summarize(ackRtt);
     const lost = total - received;
-    const p99 = pct(relay, 99);
+    const p99 = relayMs.p99;
     const report = {
       signals: COUNT,
       ratePerSecond: RATE,
       achievedPerSecond: Math.round(total / elapsed),
       payloadBytes: SIZE,
       transport: TRANSPORT,
-      relayMs: { p50: fmt(pct(relay, 50)), p90: fmt(pct(relay, 90)), p99: fmt(p99), max: fmt(relay.at(-1)!) },
-      ackMs: { p50: fmt(pct(ackRtt, 50)), p99: fmt(pct(ackRtt, 99)) },
+      relayMs: { p50: fmt(relayMs.p50), p90: fmt(relayMs.p90), p99: fmt(p99), max: fmt(relayMs.max) },
+      ackMs: { p50: fmt(ackMs.p50), p99: fmt(ackMs.p99) },
       failedAcks: failures,
       lost,
-      machine: `${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+      machine: `${cpus().length} cores, load ${loadAverage()}`,
     };
     console.log(JSON.stringify(report, null, 2));
     log(`relay p50 ${report.relayMs.p50} ms, p99 ${report.relayMs.p99} ms (goal < 20 ms: ${p99 < 20 ? "met" : "MISSED"}); ${lost} lost, ${failures} failed acks`);
     if (lost || failures) process.exitCode = 1;
   } finally {
-    for (const child of nodes) child.kill("SIGTERM");
-    await Promise.all(nodes.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
-    await admin(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`).catch(() => {});
-    await rm(dataDir, { recursive: true, force: true });
+    await suite.stopAll();
+    await database.drop().catch(() => {});
   }
 }
 

@@ -5,11 +5,13 @@
 
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { newHist, percentile, record, count, type Hist } from "../../bench/chat-hist.js";
+import { requestJson } from "../../bench/lib/api-client.js";
+import { autocannon, type AutocannonResult } from "../../bench/lib/autocannon.js";
+import { newHist, percentile, record, count, type Hist } from "../../bench/lib/latency-histogram.js";
+import { mapConcurrently } from "../../bench/lib/map-concurrently.js";
 import { combine } from "../../bench/chat-report.js";
 import type { Member, StepResult, WorkerCmd, WorkerReply } from "../../bench/chat-worker.js";
 import type { Monitor } from "./monitor.js";
@@ -84,7 +86,7 @@ export async function memory(ctx: RunCtx, totalSockets: number): Promise<Mem> {
     const g = samples[i];
     const gauge = ctx.monitor.latestSockets(b.name);
     return [b.name, {
-      rss: g?.rss ?? ctx.monitor.latestRss(b.name), heap: g?.heap ?? NaN,
+      rss: g?.rss ?? ctx.monitor.latestRss(b.name), heap: g ? g.heapUsed + g.external : NaN,
       sockets: b.metrics && !Number.isNaN(gauge) ? gauge : totalSockets / ctx.backends.length,
     }];
   }));
@@ -241,34 +243,6 @@ interface PollerState {
   seenSeq: number;
 }
 
-function request(agent: http.Agent, url: URL, method: string, token: string, body?: unknown): Promise<{ status: number; body: any; error?: string }> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve) => {
-    const req = http.request(
-      {
-        host: url.hostname, port: url.port, path: url.pathname + url.search, method, agent,
-        headers: { authorization: `Bearer ${token}`, ...(payload ? { "content-type": "application/json", "content-length": payload.length } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-        res.on("error", (err) => resolve({ status: 0, body: undefined, error: err.message }));
-      },
-    );
-    req.on("error", (err: NodeJS.ErrnoException) => resolve({ status: 0, body: undefined, error: err.code ?? err.message }));
-    req.end(payload);
-  });
-}
-
 /**
  * Messages posted in the members' rooms at `rate` (POST /api/rooms/:id/messages, the text carrying the
  * send time, round-robin over rooms and members), through HAProxy. Runs beside any poll generator.
@@ -316,7 +290,7 @@ export class Producer {
         if (inWin) this.sent++;
         this.outstanding++;
         const u = new URL(`/api/rooms/${this.seeded.rooms[room]!.id}/messages`, base);
-        void request(this.agent, u, "POST", this.seeded.users[sender]!.token, { clientMsgId: randomUUID(), text: `${t.toFixed(3)}|${PAD}` }).then((r) => {
+        void requestJson(this.agent, u, "POST", this.seeded.users[sender]!.token, { clientMsgId: randomUUID(), text: `${t.toFixed(3)}|${PAD}` }).then((r) => {
           this.outstanding--;
           const seq = r.body?.message?.seq;
           if (typeof seq === "number" && seq > this.lastSeq[room]!) this.lastSeq[room] = seq;
@@ -361,22 +335,19 @@ export async function leanFeed(ctx: RunCtx, o: FeedOpts): Promise<StepReport> {
 
   // Each poller first takes the cursor of "now" (GET /api/events without one).
   const t0 = now();
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(o.concurrency, pollers.length) }, async () => {
-    while (next < pollers.length) {
-      const p = pollers[next++]!;
-      const r = await request(agent, new URL("/api/events", base), "GET", users[p.user]!.token);
-      if (r.status === 200 && typeof r.body?.cursor === "string") p.cursor = r.body.cursor;
-      else fail(`initial poll ${r.error ?? r.status}`);
-    }
-  }));
+  await mapConcurrently(pollers.length, o.concurrency, async (i) => {
+    const p = pollers[i]!;
+    const r = await requestJson(agent, new URL("/api/events", base), "GET", users[p.user]!.token);
+    if (r.status === 200 && typeof r.body?.cursor === "string") p.cursor = r.body.cursor;
+    else fail(`initial poll ${r.error ?? r.status}`);
+  });
   const connectSeconds = (now() - t0) / 1000;
 
   async function chain(p: PollerState) {
     while (now() < stopAt) {
       const timeout = Math.max(1, Math.min(o.pollTimeoutS, Math.floor((stopAt - now()) / 1000)));
       const path = p.cursor ? `/api/events?cursor=${encodeURIComponent(p.cursor)}&timeout=${timeout}` : "/api/events";
-      const r = await request(agent, new URL(path, base), "GET", users[p.user]!.token);
+      const r = await requestJson(agent, new URL(path, base), "GET", users[p.user]!.token);
       const at = now();
       if (r.error && now() >= stopAt) return; // torn down at the end
       polls++;
@@ -442,20 +413,6 @@ export async function leanFeed(ctx: RunCtx, o: FeedOpts): Promise<StepReport> {
 
 // ------------------------------------------------------------------ REST friend list: autocannon
 
-interface AutocannonInstance {
-  on(ev: "response", fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
-  on(ev: "done", fn: (result: AutocannonResult) => void): void;
-}
-interface AutocannonResult {
-  requests: { total: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-}
-type Autocannon = (opts: object) => AutocannonInstance;
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
-
 export interface FriendsOpts {
   tokens: string[];
   connections: number;
@@ -464,7 +421,7 @@ export interface FriendsOpts {
   durationS: number;
 }
 
-function cannon(url: string, o: FriendsOpts, seconds: number, onResponse?: (status: number, ms: number) => void): Promise<AutocannonResult> {
+function cannon(url: string, o: FriendsOpts, seconds: number, onResponse?: (status: number, ms: number) => void): PromiseLike<AutocannonResult> {
   let i = 0;
   const inst = autocannon({
     url: `${url}/api/friends`,
@@ -477,7 +434,7 @@ function cannon(url: string, o: FriendsOpts, seconds: number, onResponse?: (stat
     }],
   });
   if (onResponse) inst.on("response", (_c, status, _b, ms) => onResponse(status, ms));
-  return new Promise((resolve) => inst.on("done", resolve));
+  return inst;
 }
 
 /** GET /api/friends through HAProxy, each request as one of the seeded users (round-robin). */

@@ -3,59 +3,21 @@
 // connections. Windows of that timeline give per-node CPU (% of one core), peak and mean RSS, and
 // the peak concurrent connections.
 
-import { readdirSync, readFileSync } from "node:fs";
-import { haproxyStats, type Backend, type Proc } from "./stack.js";
-
-const TICK_MS = 10; // CLK_TCK = 100 on Linux
-const PAGE = 4096;
+import { busyPercent, machineTicks, type MachineTicks } from "../../bench/lib/machine-load.js";
+import { cpuDeltaMs, postgresCpuByPid, type CpuByPid } from "../../bench/lib/postgres-cpu.js";
+import { processCpu, runQueueWaitMs } from "../../bench/lib/proc-stats.js";
+import type { SuiteProcess } from "../../bench/lib/suite-process.js";
+import { haproxyStats, type Backend } from "./stack.js";
 
 /** CPU time, run-queue wait (summed over the process's threads: time runnable but not running) and RSS. */
 export function procStat(pid: number): { cpuMs: number; waitMs: number; rss: number } | null {
+  const cpu = processCpu(pid);
+  if (!cpu) return null;
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    let waitNs = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        waitNs += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[1]);
-      } catch {
-        // the thread ended
-      }
-    }
-    return { cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS, waitMs: waitNs / 1e6, rss: Number(f[21]) * PAGE };
+    return { cpuMs: cpu.cpuMs, waitMs: runQueueWaitMs(pid, "all threads"), rss: cpu.rss };
   } catch {
     return null;
   }
-}
-
-/**
- * PostgreSQL working for this run, per process: the backends connected to `db` plus the shared
- * background processes (walwriter, checkpointer...); backends of other databases (other people's
- * runs) are left out. Per pid, so that backends ending mid-window do not make the sum go backwards.
- */
-function postgresCpu(db: string): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
-      // "postgres: 15/main: <user> <db> <host>(<port>) <state>" for a backend.
-      const parts = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").trim().split(/\s+/);
-      if (parts[0] === "postgres:" && parts.length > 4 && /\(\d+\)$/.test(parts[4] ?? "") && parts[3] !== db) continue;
-      const s = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-      out.set(Number(pid), (Number(f[11]) + Number(f[12])) * TICK_MS);
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-export function machineTicks(): { busy: number; total: number } {
-  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - cpu[3]! - cpu[4]!, total };
 }
 
 interface Sample {
@@ -64,8 +26,8 @@ interface Sample {
   sockets: Map<string, number>; // node -> socketio_connected_sockets
   polls: Map<string, number>; // node -> events_held_polls
   lbConns: number; // HAProxy frontend "chat" current sessions
-  pg: Map<number, number> | undefined; // postgres pid -> CPU ms
-  machine: { busy: number; total: number };
+  pg: CpuByPid | undefined; // postgres pid -> CPU ms
+  machine: MachineTicks;
 }
 
 export interface ProcUsage {
@@ -107,7 +69,7 @@ export class Monitor {
   watch(name: string, pid: number) {
     this.procs.set(name, pid);
   }
-  watchProc(p: Proc) {
+  watchProc(p: SuiteProcess) {
     this.watch(p.name, p.pid);
   }
   unwatch(name: string) {
@@ -140,7 +102,7 @@ export class Monitor {
         const s = procStat(pid);
         if (s) procs.set(name, s);
       }
-      const pg = this.database ? postgresCpu(this.database) : undefined;
+      const pg = this.database ? postgresCpuByPid(this.database) : undefined;
       const sockets = new Map<string, number>();
       const polls = new Map<string, number>();
       await Promise.all(
@@ -211,12 +173,11 @@ export class Monitor {
       };
     });
     if (first?.pg && last?.pg && last.at > first.at) {
-      let ms = 0;
-      for (const [pid, cpu] of last.pg) ms += cpu - (first.pg.get(pid) ?? 0);
+      const ms = cpuDeltaMs(first.pg, last.pg);
       procs.push({ name: "postgres", cpuPct: ms / (10 * seconds), waitPct: NaN, rssMbMax: NaN, rssMbMean: NaN });
     }
     const sum = (m: Map<string, number>) => [...m.values()].filter((v) => !Number.isNaN(v)).reduce((x, y) => x + y, 0);
-    const busy = first && last ? (100 * (last.machine.busy - first.machine.busy)) / Math.max(1, last.machine.total - first.machine.total) : NaN;
+    const busy = first && last ? busyPercent(first.machine, last.machine) : NaN;
     return {
       seconds,
       procs,

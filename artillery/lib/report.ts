@@ -1,5 +1,6 @@
 // One measured step of a run, whichever tool produced it, and the summary the runner prints.
 
+import { tableHeader, tableRow, type Column } from "../../bench/lib/report.js";
 import type { WindowStats } from "./monitor.js";
 
 export type Tool = "artillery" | "lean" | "autocannon";
@@ -61,14 +62,12 @@ const fmtN = (x: number) => (Number.isNaN(x) ? "-" : x >= 100 ? x.toFixed(0) : x
 export const clean = (r: StepReport) => r.errors === 0 && r.missing === 0 && r.connectFailed === 0;
 export const meetsLatency = (r: StepReport, p99Ms: number) => clean(r) && r.latency.count > 0 && r.latency.p99 < p99Ms;
 
-const COLS: [string, number][] = [
+const COLS: Column[] = [
   ["target", 6], ["tool", 9], ["scenario", 11], ["nodes", 5], ["offered/s", 9], ["users", 6], ["peak conns", 10],
   ["errors", 6], ["missing", 7], ["sent/s", 7], ["ok/s", 7], ["deliv/s", 8], ["p50", 7], ["p95", 7], ["p99", 7], ["max", 7],
 ];
 
-export function header(): string {
-  return [COLS.map(([n, w]) => n.padStart(w)).join(" "), COLS.map(([, w]) => "-".repeat(w)).join(" ")].join("\n");
-}
+export const header = (): string => tableHeader(COLS);
 
 export function line(r: StepReport): string {
   const peak = Math.max(r.window.peakSockets, r.window.peakPolls, r.window.peakLbConns, r.scenario === "friends" ? 0 : r.connected);
@@ -77,7 +76,7 @@ export function line(r: StepReport): string {
     String(r.errors + r.connectFailed), String(r.missing), fmtN(r.sentPerS), fmtN(r.okPerS), fmtN(r.deliveredPerS),
     fmtMs(r.latency.p50), fmtMs(r.latency.p95), fmtMs(r.latency.p99), fmtMs(r.latency.max),
   ];
-  return cells.map((c, i) => c.padStart(COLS[i]![1])).join(" ");
+  return tableRow(COLS, cells);
 }
 
 /** The per-process lines under a step: CPU (% of one core) and RSS of each node and helper. */

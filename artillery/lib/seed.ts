@@ -1,15 +1,15 @@
 // Virtual users, seeded in bulk before a run: users, group rooms and their memberships, and
 // friendships go in by direct SQL (the same rows signup, room creation and an accepted invite or
-// friend request write), and each user's access token is minted with the nodes' shared JWT_SECRET
-// exactly as src/security/jwt-access-tokens.ts issues one (HS256, issuer "chat-backend", sub = user
-// id, a session id). The bearer check is stateless, so no session rows are needed; passwordHash "!"
-// matches no password, so these users cannot log in. checkThroughBalancer() then proves the path a
+// friend request write), and each user gets a live session and an access token minted with the
+// nodes' shared JWT_SECRET exactly as src/security/jwt-access-tokens.ts issues one
+// (bench/lib/access-tokens.ts: a token is refused unless its session is live); passwordHash "!"
+// matches no password, so these users cannot sign in. checkThroughBalancer() then proves the path a
 // real client takes: a signup through HAProxy, and a seeded token accepted by GET /api/me.
 
-import { createSecretKey, randomUUID } from "node:crypto";
-import jwt from "jsonwebtoken";
+import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { dbUrl, JWT_SECRET } from "./stack.js";
+import { seedLogins } from "../../bench/lib/access-tokens.js";
+import { database, JWT_SECRET } from "./stack.js";
 
 export interface SeedUser {
   id: string;
@@ -27,8 +27,6 @@ export interface Seeded {
   friendsPerUser: number;
 }
 
-const key = createSecretKey(Buffer.from(JWT_SECRET, "utf8"));
-const mint = (id: string) => jwt.sign({ sid: randomUUID() }, key, { algorithm: "HS256", subject: id, issuer: "chat-backend", expiresIn: 86_400 });
 
 /** `users` users in rooms of `roomSize` consecutive users (the last room may be smaller); optionally `friends` friends each. */
 export async function seed(opts: { users: number; roomSize: number; friends?: number }): Promise<Seeded> {
@@ -38,7 +36,7 @@ export async function seed(opts: { users: number; roomSize: number; friends?: nu
   for (let first = 0; first < opts.users; first += opts.roomSize) {
     rooms.push({ id: randomUUID(), members: Array.from({ length: Math.min(opts.roomSize, opts.users - first) }, (_, k) => first + k) });
   }
-  const c = new pg.Client({ connectionString: dbUrl });
+  const c = new pg.Client({ connectionString: database.url });
   await c.connect();
   try {
     await c.query("BEGIN");
@@ -84,10 +82,11 @@ export async function seed(opts: { users: number; roomSize: number; friends?: nu
         await c.query(`INSERT INTO "Friendship" ("userId", "friendId") SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`, [a, b]);
       }
     }
+    const tokens = await seedLogins(c, JWT_SECRET, ids, 86_400);
     await c.query("COMMIT");
     await c.query("ANALYZE");
     const friendsPerUser = friends > 0 ? Math.min(2 * Math.ceil(friends / 2), opts.users - 1) : 0;
-    return { users: ids.map((id) => ({ id, token: mint(id) })), rooms, friendsPerUser };
+    return { users: ids.map((id, i) => ({ id, token: tokens[i]! })), rooms, friendsPerUser };
   } catch (err) {
     await c.query("ROLLBACK").catch(() => undefined);
     throw err;

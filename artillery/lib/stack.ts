@@ -5,160 +5,32 @@
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { settingsFrom } from "../../bench/env-settings.js";
+import { adminUrlFrom, BenchDatabase } from "../../bench/lib/bench-database.js";
+import { settingsFrom } from "../../bench/lib/env-settings.js";
+import { freePort } from "../../bench/lib/free-port.js";
+import { NodeSuite, repoRoot, waitHttpOk, type HttpNode } from "../../bench/lib/node-suite.js";
+import { openFileLimits } from "../../bench/lib/proc-stats.js";
+import { GC_PROBE_ARGS, watchProcess, type SuiteProcess } from "../../bench/lib/suite-process.js";
 
-export const root = fileURLToPath(new URL("../../", import.meta.url));
+export const root = repoRoot;
 export const artilleryDir = fileURLToPath(new URL("../", import.meta.url));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 export const log = (msg: string) => process.stdout.write(`[loadtest] ${msg}\n`);
 
 // ------------------------------------------------------------------ children
 
-export interface Proc {
-  name: string;
-  pid: number;
-  child: ChildProcess;
-  /** Resolves with the exit code (or signal) once the process is gone. */
-  exited: Promise<number | string>;
-  /** warn/error log lines (JSON logs) or stderr, capped. */
-  problems: string[];
-  stop(graceMs?: number): Promise<number | string>;
-  /**
-   * App nodes and the bare server are started with --expose-gc and bench/feed-gc-hook.mjs: a full
-   * GC, then the live heap (V8 heap used + external) and RSS, in bytes. null when it does not answer.
-   */
-  gc(): Promise<GcSample | null>;
-}
+/** Every child of the run (nodes, Redis, HAProxy, Artillery) and its temporary directories. */
+const suite = new NodeSuite();
 
-export interface GcSample {
-  heap: number;
-  rss: number;
-}
-
-const running = new Set<Proc>();
-const tempDirs = new Set<string>();
-
-export function track(name: string, child: ChildProcess, opts: { jsonLogs?: boolean; keepStdout?: string[] } = {}): Proc {
-  const problems: string[] = [];
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, sig) => resolve(code ?? sig ?? -1)));
-  if (child.stdout) {
-    if (opts.jsonLogs || opts.keepStdout) {
-      createInterface({ input: child.stdout }).on("line", (line) => {
-        if (opts.keepStdout && opts.keepStdout.length < 2000) opts.keepStdout.push(line);
-        if (!opts.jsonLogs) return;
-        try {
-          const e = JSON.parse(line);
-          if (typeof e.level === "number" && e.level >= 40 && problems.length < 200) problems.push(line.slice(0, 500));
-        } catch {
-          if (problems.length < 200) problems.push(line.slice(0, 500));
-        }
-      });
-    } else {
-      child.stdout.resume();
-    }
-  }
-  const gcWaiters: ((m: GcSample) => void)[] = [];
-  if (child.stderr) {
-    createInterface({ input: child.stderr }).on("line", (line) => {
-      if (line.startsWith('{"feedBenchGc"')) {
-        try {
-          const m = JSON.parse(line).feedBenchGc as { heapUsed: number; external: number; rss: number };
-          gcWaiters.shift()?.({ heap: m.heapUsed + m.external, rss: m.rss });
-        } catch {
-          // not ours
-        }
-        return;
-      }
-      if (problems.length < 200) problems.push(`${name}: ${line.slice(0, 500)}`);
-    });
-  }
-  const p: Proc = {
-    name, pid: child.pid!, child, exited, problems,
-    gc() {
-      return new Promise<GcSample | null>((resolve) => {
-        const t = setTimeout(() => {
-          const i = gcWaiters.indexOf(got);
-          if (i >= 0) gcWaiters.splice(i, 1);
-          resolve(null);
-        }, 10_000);
-        const got = (m: GcSample) => {
-          clearTimeout(t);
-          resolve(m);
-        };
-        if (!GC_PROBE.length) {
-          clearTimeout(t);
-          return resolve(null);
-        }
-        gcWaiters.push(got);
-        child.kill("SIGUSR2");
-      });
-    },
-    async stop(graceMs = 15_000) {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      const code = await exited;
-      clearTimeout(t);
-      running.delete(p);
-      return code;
-    },
-  };
-  running.add(p);
-  void exited.then(() => running.delete(p));
-  return p;
-}
-
+/** Tracks a child started here, so that stopAll() stops it; its stderr lines are kept as problems. */
+export const track = (name: string, child: ChildProcess): SuiteProcess => suite.track(watchProcess(name, child, { stdout: "ignore" }));
 /** Stops every child still running (newest first) and removes the temporary directories. */
-export async function stopAll(): Promise<void> {
-  for (const p of [...running].reverse()) await p.stop();
-  for (const d of tempDirs) await rm(d, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
+export const stopAll = (): Promise<void> => suite.stopAll();
 /** For the hard time cap and fatal signals: SIGKILL everything at once, synchronously. */
-export function killAllNow(): void {
-  for (const p of running) p.child.kill("SIGKILL");
-}
-
-export async function tempDir(prefix: string): Promise<string> {
-  const d = await mkdtemp(path.join(tmpdir(), prefix));
-  tempDirs.add(d);
-  return d;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHttp(url: string, proc: Proc, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}) before it was ready:\n${proc.problems.join("\n")}`);
-    }
-    try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (r.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`${proc.name} not ready at ${url} within ${timeoutMs / 1000} s:\n${proc.problems.join("\n")}`);
-}
+export const killAllNow = (): void => suite.killAllNow();
 
 // ------------------------------------------------------------------ prerequisites
 
@@ -204,11 +76,7 @@ export function ensurePrismaClient(): void {
 
 // ------------------------------------------------------------------ file descriptors
 
-export function fdLimits(): { soft: number; hard: number } {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
-  const [soft, hard] = (line ?? "").split(/\s{2,}/).slice(1, 3).map((x) => (x === "unlimited" ? Infinity : Number(x)));
-  return { soft: soft ?? 1024, hard: hard ?? 1024 };
-}
+export const fdLimits = (): { soft: number; hard: number } => openFileLimits();
 
 /**
  * A process cannot raise its own limit from JavaScript, so when the soft limit is below `want` the
@@ -247,41 +115,18 @@ export async function reexecWithFdLimit(want: number): Promise<boolean> {
 
 // ------------------------------------------------------------------ PostgreSQL
 
-export const adminPgUrl = process.env.LOADTEST_PG_URL || process.env.BENCH_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
-export const dbName = process.env.LOADTEST_DB || "chat_loadtest";
-export const dbUrl = (() => {
-  const u = new URL(adminPgUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
-
-async function admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: adminPgUrl, connectionTimeoutMillis: 5_000 });
-  try {
-    await c.connect();
-  } catch (err) {
-    throw new Error(`PostgreSQL is not reachable at ${adminPgUrl} (${(err as Error).message}); set LOADTEST_PG_URL to an admin connection URL`);
-  }
-  try {
-    return await work(c);
-  } finally {
-    await c.end();
-  }
-}
-
-export const freshDatabase = () =>
-  admin(async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${dbName}"`);
-  });
-
-export const dropDatabase = () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`)).then(() => undefined);
+export const database = new BenchDatabase(
+  process.env.LOADTEST_DB || "chat_loadtest",
+  adminUrlFrom("LOADTEST_PG_URL", "BENCH_PG_URL"),
+  "set LOADTEST_PG_URL to an admin connection URL",
+);
+export const dbName = database.name;
 
 // ------------------------------------------------------------------ Redis
 
-export async function startRedis(): Promise<{ url: string; proc: Proc }> {
+export async function startRedis(): Promise<{ url: string; proc: SuiteProcess }> {
   const port = await freePort();
-  const dir = await tempDir("loadtest-redis-");
+  const dir = await suite.tempDir("loadtest-redis-");
   const child = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning", "--maxclients", "10000"],
@@ -308,23 +153,22 @@ export async function startRedis(): Promise<{ url: string; proc: Proc }> {
 
 // ------------------------------------------------------------------ app nodes and the bare server
 
-/**
- * Memory per socket without garbage: SIGUSR2 makes the process run a full GC and report its live
- * heap and RSS (bench/feed-gc-hook.mjs, shared with bench/feed.ts). Without that file the runner
- * falls back to plain RSS samples.
- */
-const GC_PROBE = existsSync(path.join(root, "bench", "feed-gc-hook.mjs")) ? ["--expose-gc", "--import", "./bench/feed-gc-hook.mjs"] : [];
-
 export const JWT_SECRET = "loadtest-jwt-secret-0123456789abcdef0123456789abcdef";
 
 export interface Backend {
   name: string;
   port: number;
   url: string;
-  proc: Proc;
+  /**
+   * Started with GC_PROBE_ARGS (bench/feed-gc-hook.mjs, shared with bench/feed.ts): proc.gc() has it
+   * run a full GC and report its live heap and RSS, for memory per socket without garbage.
+   */
+  proc: SuiteProcess;
   /** Has GET /metrics (the app; not the bare server). */
   metrics: boolean;
 }
+
+const backend = (node: HttpNode, metrics: boolean): Backend => ({ name: node.name, port: node.port, url: node.url, proc: node, metrics });
 
 /**
  * N app nodes (`node --import tsx src/main.ts`, as `npm run dev` runs one) on the load-test database
@@ -332,30 +176,24 @@ export interface Backend {
  * They start together: migrations run under PostgreSQL's advisory lock, exactly once.
  */
 export async function startNodes(n: number, opts: { redisUrl: string; profileDir?: string }): Promise<Backend[]> {
-  const dataDir = await tempDir("loadtest-data-");
+  const dataDir = await suite.tempDir("loadtest-data-");
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const port = await freePort();
       const name = `node${i + 1}`;
-      const args = [
-        // One file per thread in the node's directory (the main thread's is the biggest; the other is tsx's loader thread).
-        ...(opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", path.join(opts.profileDir, name)] : []),
-        ...GC_PROBE,
-        // Extra node flags for the app nodes, for investigations (e.g. --heapsnapshot-signal=SIGUSR1).
-        ...(process.env.LOADTEST_NODE_ARGS ? process.env.LOADTEST_NODE_ARGS.split(" ").filter(Boolean) : []),
-        "--import", "tsx", "src/main.ts",
-      ];
-      const child = spawn(process.execPath, args, {
-        cwd: root,
+      const node = await suite.startApp({
+        name,
+        nodeArgs: [
+          // One file per thread in the node's directory (the main thread's is the biggest; the other is tsx's loader thread).
+          ...(opts.profileDir ? ["--cpu-prof", "--cpu-prof-dir", path.join(opts.profileDir, name)] : []),
+          ...GC_PROBE_ARGS,
+          // Extra node flags for the app nodes, for investigations (e.g. --heapsnapshot-signal=SIGUSR1).
+          ...(process.env.LOADTEST_NODE_ARGS ? process.env.LOADTEST_NODE_ARGS.split(" ").filter(Boolean) : []),
+        ],
         env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? "/tmp",
           NODE_ENV: "production",
-          PORT: String(port),
-          HOST: "127.0.0.1",
           NODE_ID: name,
           DATA_DIR: dataDir,
-          DATABASE_URL: dbUrl,
+          DATABASE_URL: database.url,
           REDIS_URL: opts.redisUrl,
           JWT_SECRET,
           LOG_LEVEL: "warn",
@@ -369,28 +207,17 @@ export async function startNodes(n: number, opts: { redisUrl: string; profileDir
           // Extra settings for the app nodes, for A/B runs (e.g. LOADTEST_APP_ENV="SOCKET_COALESCE_WRITES=false").
           ...settingsFrom(process.env.LOADTEST_APP_ENV),
         },
-        stdio: ["ignore", "pipe", "pipe"],
+        readyTimeoutMs: 120_000,
       });
-      const proc = track(name, child, { jsonLogs: true });
-      const url = `http://127.0.0.1:${port}`;
-      await waitHttp(`${url}/readyz`, proc, 120_000);
-      return { name, port, url, proc, metrics: true };
+      return backend(node, true);
     }),
   );
 }
 
 /** The baseline: bench/bare-server.ts, one process, no auth, no storage, no adapter. */
 export async function startBare(): Promise<Backend> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...GC_PROBE, "--import", "tsx", "bench/bare-server.ts"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const proc = track("bare", child);
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/healthz`, proc, 60_000);
-  return { name: "bare", port, url, proc, metrics: false };
+  const node = await suite.startBare({ nodeArgs: GC_PROBE_ARGS, env: { NODE_ENV: "production" }, output: { stdout: "ignore" }, readyTimeoutMs: 60_000 });
+  return backend(node, false);
 }
 
 // ------------------------------------------------------------------ HAProxy
@@ -399,7 +226,7 @@ export interface Balancer {
   url: string;
   /** One stats page per HAProxy process. */
   statsUrls: string[];
-  procs: Proc[];
+  procs: SuiteProcess[];
   cfgPaths: string[];
   stop(): Promise<void>;
 }
@@ -418,8 +245,8 @@ export async function startHaproxy(backends: Backend[], maxconn: number, fdLimit
   const perProcess = Math.max(1_000, Math.floor((fdLimit - 500) / 2));
   const processes = Math.max(1, Math.ceil(maxconn / perProcess));
   const port = await freePort();
-  const dir = await tempDir("loadtest-haproxy-");
-  const procs: Proc[] = [];
+  const dir = await suite.tempDir("loadtest-haproxy-");
+  const procs: SuiteProcess[] = [];
   const statsUrls: string[] = [];
   const cfgPaths: string[] = [];
   for (let i = 0; i < processes; i++) {
@@ -469,7 +296,7 @@ frontend stats
     cfgPaths.push(cfgPath);
   }
   const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/healthz`, procs[0]!, 20_000);
+  await waitHttpOk(`${url}/healthz`, procs[0]!, 20_000);
   // Every server up (health checks passed) in every process, not just the first.
   const deadline = Date.now() + 20_000;
   for (const [i, statsUrl] of statsUrls.entries()) {

@@ -1,4 +1,5 @@
-// Latency histogram shared by the chat bench workers and the report (bench/chat.ts).
+// Latency histogram shared by the chat generator (bench/chat-worker.ts), bench/chat.ts and the scale-out
+// runner's lean tool.
 // Buckets: 0.05 ms wide below 100 ms, 1 ms wide from 100 ms to 60 s; one overflow bucket.
 
 const FINE_MS = 100;
