@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Api, ApiResponse, TestUser } from "./api.js";
+import { eventually } from "./eventually.js";
 import { testDatabase } from "./services.js";
 
 const run = promisify(execFile);
@@ -29,16 +30,19 @@ export function postTrack(api: Api, user: TestUser, bytes: Buffer, title = "Song
   return api.request("POST", "/api/tracks", { token: user.accessToken, raw: fileForm({ title, ...extra }, { bytes, name: "song.mp3", type: "audio/mpeg" }) });
 }
 
-/** Polls GET /api/tracks/:id (observable state) until it leaves "processing", or fails at the deadline. */
+/** Polls GET /api/tracks/:id (observable state) until it leaves "processing"; fails at once on an error answer. */
 export async function waitForTrack(api: Api, token: string, id: string, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await api.get(`/api/tracks/${id}`, token);
-    if (res.status !== 200) throw new Error(`GET track: ${res.status} ${JSON.stringify(res.body)}`);
-    if (res.body.track.status !== "processing") return res.body.track;
-    if (Date.now() > deadline) throw new Error(`track ${id} still processing after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const got = await eventually(
+    async () => {
+      const res = await api.get(`/api/tracks/${id}`, token);
+      if (res.status !== 200) return { failed: res };
+      return res.body.track.status !== "processing" && { track: res.body.track };
+    },
+    // Each try is a request to a node that is busy transcoding: ten a second are plenty.
+    { within: timeoutMs, every: 100, what: `track ${id} to leave "processing"` },
+  );
+  if (got.failed) throw new Error(`GET track: ${got.failed.status} ${JSON.stringify(got.failed.body)}`);
+  return got.track;
 }
 
 /** The files under a directory, recursively (relative paths), e.g. to see that nothing was left behind. */

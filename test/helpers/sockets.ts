@@ -51,12 +51,3 @@ export function nextEvent<T = any>(socket: ClientSocket, event: string, match: (
     s.on(event, on);
   });
 }
-
-/** Resolves once `count()` reaches `n`, polling cheaply on the event loop (for collected arrays). */
-export async function until(check: () => boolean, timeoutMs = 5_000, what = "condition"): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

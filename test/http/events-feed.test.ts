@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { EventsFeed } from "../../src/domain/events-feed.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import { startTestCluster, type TestNode } from "../helpers/nodes.js";
+import { eventually } from "../helpers/eventually.js";
 import { connectSocket, nextEvent } from "../helpers/sockets.js";
 
 describe("long-poll event feed across two nodes", function () {
@@ -30,14 +31,32 @@ describe("long-poll event feed across two nodes", function () {
     return res.body.cursor;
   };
   const poll = (api: Api, user: TestUser, cursor: string, timeout = 10) => api.get(`/api/events?cursor=${encodeURIComponent(cursor)}&timeout=${timeout}`, user.accessToken);
+  /** Chained polls from `cursor` until an event matches `last`: every event on the way, in order. */
+  const eventsUntil = async (api: Api, user: TestUser, cursor: string, last: (e: any) => boolean) => {
+    const events: any[] = [];
+    for (let i = 0; !events.some(last); i++) {
+      expect(i, "polls before the awaited event").to.be.below(10);
+      const res = await poll(api, user, cursor, 5);
+      expect(res.status).to.equal(200);
+      events.push(...res.body.events);
+      cursor = res.body.cursor;
+    }
+    return events;
+  };
+  /** The long-polls a node holds right now (its `events_held_polls` gauge). */
+  const heldPolls = async (node: TestNode): Promise<number> => {
+    const m = /^events_held_polls (\d+)$/m.exec((await new Api(node.url).get("/metrics")).body as string);
+    expect(m, "events_held_polls in /metrics").to.not.equal(null);
+    return Number(m![1]);
+  };
 
   it("a poll held on node B is answered by an invite created on node A, long before its timeout", async () => {
     const [owner, guest] = await Promise.all([signUp(apiA, "Owner"), signUp(apiA, "Guest")]);
     const cursor = await nowCursor(apiB, guest);
     const started = Date.now();
     const held = poll(apiB, guest, cursor, 20);
-    // Let the poll reach the server and register before the invite exists.
-    await new Promise((r) => setTimeout(r, 200));
+    // The invite must come after the poll is held (so the wake answers it, not the first read).
+    await eventually(async () => expect(await heldPolls(b)).to.equal(1), { what: "the poll held on node B" });
     const room = await apiA.post("/api/rooms", { type: "group", name: "Party", memberIds: [guest.id] }, owner.accessToken);
     const res = await held;
     expect(res.status).to.equal(200);
@@ -89,12 +108,16 @@ describe("long-poll event feed across two nodes", function () {
     await poll(apiA, bob, await nowCursor(apiA, bob), 1);
     const cursor = await nowCursor(apiA, bob);
     for (let i = 1; i <= 5; i++) await apiA.post(`/api/rooms/${roomId}/messages`, { clientMsgId: `c${i}`, text: `msg ${i}` }, alice.accessToken);
-    // The room updates are written in batches; wait until the last message's update is in.
-    let events: { type: string; data: { room: { id: string; lastMessage: { text: string }; unreadCount: number } } }[] = [];
-    for (let i = 0; i < 20; i++) {
-      events = (await poll(apiB, bob, cursor, 5)).body.events;
-      if (events.some((e) => e.data.room?.lastMessage?.text === "msg 5")) break;
-    }
+    // The room updates are written in batches; poll from the same cursor until the last message's update is in.
+    type RoomEvent = { type: string; data: { room: { id: string; lastMessage: { text: string }; unreadCount: number } } };
+    const events = await eventually(
+      async () => {
+        const got: RoomEvent[] = (await poll(apiB, bob, cursor, 5)).body.events;
+        expect(got.map((e) => e.data.room?.lastMessage?.text)).to.include("msg 5");
+        return got;
+      },
+      { within: 15_000, every: 50, what: "the update carrying msg 5" },
+    );
     const updates = events.filter((e) => e.type === "room.updated" && e.data.room.id === roomId);
     expect(updates).to.have.length(1);
     expect(updates[0]!.data.room.lastMessage.text).to.equal("msg 5");
@@ -102,7 +125,7 @@ describe("long-poll event feed across two nodes", function () {
   });
 
   it("a busy room gets at most one room.updated a second: a change soon after an update waits and merges into the next", async () => {
-    const [alice, bob] = await Promise.all([signUp(apiA, "Alice"), signUp(apiA, "Bob")]);
+    const [alice, bob, carol] = await Promise.all([signUp(apiA, "Alice"), signUp(apiA, "Bob"), signUp(apiA, "Carol")]);
     const roomId = (await apiA.post("/api/rooms", { type: "direct", userId: bob.id }, alice.accessToken)).body.room.id;
     const socket = await connectSocket(b.url, bob.accessToken);
     try {
@@ -124,7 +147,11 @@ describe("long-poll event feed across two nodes", function () {
       // without the one-second floor; "three", sent after that window, takes its place.
       const third = shown("three");
       await send("two");
-      await new Promise((r) => setTimeout(r, 300));
+      // Barrier, not a sleep: a room made after "two" (never written, so no floor) is announced in
+      // the first window after it, the one that would also carry "two" if the floor did not hold it.
+      const barrier = nextEvent(socket, "event", (e: RoomEvent) => e.type === "room.updated" && e.data.room?.id !== roomId);
+      const created = await apiA.post("/api/rooms", { type: "direct", userId: bob.id }, carol.accessToken);
+      expect((await barrier).data.room?.id).to.equal(created.body.room.id);
       await send("three");
       await third;
       expect(seen).to.deep.equal(["one", "three"]);
@@ -138,10 +165,12 @@ describe("long-poll event feed across two nodes", function () {
     const cursors = await Promise.all([g1, g2].map((g) => nowCursor(apiA, g)));
     const roomId = (await apiA.post("/api/rooms", { type: "group", name: "Club", memberIds: [g1.id, g2.id] }, owner.accessToken)).body.room.id;
     await apiA.post(`/api/rooms/${roomId}/messages`, { clientMsgId: "m1", text: "welcome" }, owner.accessToken);
-    await new Promise((r) => setTimeout(r, 300)); // past the room.updated batch window, so a wrong event would be in the log
+    // Barrier, not a sleep: a direct room of the two, made after the message, reaches them in the
+    // batch that would carry a wrong room.updated of the group, or a later one.
+    const direct = (await apiA.post("/api/rooms", { type: "direct", userId: g2.id }, g1.accessToken)).body.room.id;
     for (const [i, g] of [g1, g2].entries()) {
-      const res = await poll(apiB, g, cursors[i]!, 1);
-      expect(res.body.events.map((e: { type: string }) => e.type)).to.deep.equal(["invite.created"]);
+      const events = await eventsUntil(apiB, g, cursors[i]!, (e) => e.type === "room.updated" && e.data.room?.id === direct);
+      expect(events.map((e) => `${e.type} ${e.data.room?.id}`)).to.deep.equal([`invite.created ${roomId}`, `room.updated ${direct}`]);
     }
     const invite = (await apiA.get("/api/invites", g1.accessToken)).body.invites[0];
     const cursor = await nowCursor(apiA, g1);
@@ -191,13 +220,14 @@ describe("long-poll event feed across two nodes", function () {
     const tabs = [...Array(10)].map((_, i) => poll(i % 2 ? apiA : apiB, x, cursor, 15));
     const gone = new AbortController();
     const abandoned = fetch(`${a.url}/api/events?cursor=${cursor}&timeout=30`, { headers: { authorization: `Bearer ${x.accessToken}` }, signal: gone.signal }).catch(() => null);
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => expect([await heldPolls(a), await heldPolls(b)]).to.deep.equal([6, 5]), { what: "all eleven polls held" });
     gone.abort();
     await abandoned;
+    // Freed by the client going away, before any event could answer it.
+    await eventually(async () => expect(await heldPolls(a)).to.equal(5), { what: "the abandoned poll freed" });
     await apiA.post("/api/friends/requests", { userId: x.id }, y.accessToken);
     const answers = await Promise.all(tabs);
     for (const res of answers) expect(res.body.events.map((e: { type: string }) => e.type)).to.deep.equal(["friend.request"]);
-    const metrics = (await apiA.get("/metrics")).body as string;
-    expect(metrics).to.match(/^events_held_polls 0$/m);
+    expect([await heldPolls(a), await heldPolls(b)]).to.deep.equal([0, 0]);
   });
 });

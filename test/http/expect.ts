@@ -7,7 +7,8 @@ export const BACKENDS = ["postgres", "embedded"] as const;
 /** Every embedded start creates a PGlite cluster (~2 s); PostgreSQL starts are quick. */
 export const NODE_START_TIMEOUT_MS = 30_000;
 
-const STATUS_CODE: Record<string, number> = {
+/** The contract's error codes and their HTTP statuses (PROTOCOL, Errors). */
+export const STATUS_CODE: Record<string, number> = {
   VALIDATION: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,

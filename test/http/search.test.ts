@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { eventually } from "../helpers/eventually.js";
 import { groupWith } from "../helpers/rooms.js";
 import { connectSocket, emitAck } from "../helpers/sockets.js";
 import { BACKENDS, errorPaths, expectProblem, NODE_START_TIMEOUT_MS } from "./expect.js";
@@ -41,16 +42,16 @@ for (const backend of BACKENDS) {
      * Polls the search until `done` holds, and fails if it still does not once REFLECTED_WITHIN_MS
      * have passed since `since` (the moment the change was acknowledged).
      */
-    const searchUntil = async (user: TestUser, params: Record<string, string | number>, done: (results: Result[]) => boolean, since: number) => {
-      for (;;) {
-        const startedAt = Date.now();
-        const res = await search(user, params);
-        expect(res.status, JSON.stringify(res.body)).to.equal(200);
-        if (done(res.body.results)) return res.body.results;
-        if (startedAt - since > REFLECTED_WITHIN_MS) throw new Error(`search for ${JSON.stringify(params)} not reflected within ${REFLECTED_WITHIN_MS} ms: ${JSON.stringify(res.body.results.map((r) => r.message.text))}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const searchUntil = (user: TestUser, params: Record<string, string | number>, done: (results: Result[]) => boolean, since: number) =>
+      eventually(
+        async () => {
+          const res = await search(user, params);
+          expect(res.status, JSON.stringify(res.body)).to.equal(200);
+          expect(done(res.body.results), `reflected: ${JSON.stringify(res.body.results.map((r) => r.message.text))}`).to.equal(true);
+          return res.body.results;
+        },
+        { within: since + REFLECTED_WITHIN_MS - Date.now(), every: 50, what: `search for ${JSON.stringify(params)} reflected within ${REFLECTED_WITHIN_MS} ms` },
+      );
     /** A group of `owner` and `others` with messages posted in order, each found by search before the test goes on. */
     const roomWith = async (owner: TestUser, others: TestUser[], texts: string[], name = "Trip") => {
       const roomId = await groupWith(api, owner, others, name);

@@ -15,6 +15,7 @@ import { uuidv7 } from "../../src/domain/uuid7.js";
 import { parseRange } from "../../src/http/byte-range.js";
 import { contentDisposition } from "../../src/http/content-disposition.js";
 import { FileBlobStorage } from "../../src/store/file-blob-storage.js";
+import { eventually } from "../helpers/eventually.js";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -208,13 +209,6 @@ class ScriptedTranscoder implements AudioTranscoder {
 }
 
 const silentLog = { info() {}, warn() {}, error() {} };
-async function eventually(check: () => boolean, what: string, ms = 3_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 const hls: HlsOutput = {
   playlist: "index.m3u8",
   files: [
@@ -246,9 +240,9 @@ describe("transcode worker (port fakes)", () => {
     await queued("t1");
     const w = worker();
     w.start();
-    await eventually(() => transcoder.calls.length === 1, "a transcode");
+    await eventually(() => transcoder.calls.length === 1, { what: "a transcode" });
     transcoder.calls[0]!.resolve(hls);
-    await eventually(() => tracks.tracks.get("t1")!.status === "ready", "ready");
+    await eventually(() => tracks.tracks.get("t1")!.status === "ready", { what: "ready" });
     await w.stop();
     expect([...blobs.files.keys()].sort()).to.deep.equal([trackHlsKey("t1", "index.m3u8"), trackHlsKey("t1", "seg-00000.ts")]);
     expect(tracks.tracks.get("t1")).to.include({ durationMs: 1000, loudnessLufs: -14 });
@@ -259,9 +253,9 @@ describe("transcode worker (port fakes)", () => {
     await queued("t1");
     const w = worker();
     w.start();
-    await eventually(() => transcoder.calls.length === 1, "a transcode");
+    await eventually(() => transcoder.calls.length === 1, { what: "a transcode" });
     transcoder.calls[0]!.reject(new TranscodeFailed("ffmpeg failed: Invalid data found when processing input"));
-    await eventually(() => tracks.tracks.get("t1")!.status === "failed", "failed");
+    await eventually(() => tracks.tracks.get("t1")!.status === "failed", { what: "failed" });
     await w.stop();
     expect(tracks.tracks.get("t1")!.error).to.match(/Invalid data/);
     expect(blobs.files.size).to.equal(0);
@@ -271,15 +265,15 @@ describe("transcode worker (port fakes)", () => {
     await queued("t1");
     const first = worker();
     first.start();
-    await eventually(() => transcoder.calls.length === 1, "a transcode");
+    await eventually(() => transcoder.calls.length === 1, { what: "a transcode" });
     await first.stop();
     expect(transcoder.calls[0]!.signal.aborted).to.equal(true);
     expect(tracks.jobs.get("t1")).to.include({ state: "queued", attempts: 0 });
     const second = worker();
     second.start();
-    await eventually(() => transcoder.calls.length === 2, "the second run");
+    await eventually(() => transcoder.calls.length === 2, { what: "the second run" });
     transcoder.calls[1]!.resolve(hls);
-    await eventually(() => tracks.tracks.get("t1")!.status === "ready", "ready");
+    await eventually(() => tracks.tracks.get("t1")!.status === "ready", { what: "ready" });
     await second.stop();
   });
 
@@ -287,17 +281,17 @@ describe("transcode worker (port fakes)", () => {
     await queued("t1");
     const crashed = worker({ leaseMs: 200 });
     crashed.start();
-    await eventually(() => transcoder.calls.length === 1, "a transcode");
+    await eventually(() => transcoder.calls.length === 1, { what: "a transcode" });
     const oldClaim = { trackId: "t1", claimToken: tracks.jobs.get("t1")!.token!, attempts: 1 };
     await crashed.abandon();
     expect(tracks.jobs.get("t1")!.state).to.equal("running");
     const next = worker({ leaseMs: 200 });
     next.start();
-    await eventually(() => transcoder.calls.length === 2, "the takeover", 5_000);
+    await eventually(() => transcoder.calls.length === 2, { within: 5_000, what: "the takeover" });
     expect(tracks.jobs.get("t1")!.attempts).to.equal(2);
     expect(await tracks.finishJob(oldClaim, { status: "failed", error: "late" })).to.equal(false);
     transcoder.calls[1]!.resolve(hls);
-    await eventually(() => tracks.tracks.get("t1")!.status === "ready", "ready");
+    await eventually(() => tracks.tracks.get("t1")!.status === "ready", { what: "ready" });
     await next.stop();
   });
 
@@ -306,7 +300,7 @@ describe("transcode worker (port fakes)", () => {
     tracks.jobs.get("t1")!.attempts = MAX_ATTEMPTS;
     const w = worker();
     w.start();
-    await eventually(() => tracks.tracks.get("t1")!.status === "failed", "failed");
+    await eventually(() => tracks.tracks.get("t1")!.status === "failed", { what: "failed" });
     await w.stop();
     expect(transcoder.calls).to.have.length(0);
     expect(tracks.tracks.get("t1")!.error).to.match(/interrupted/);
@@ -318,7 +312,7 @@ describe("transcode worker (port fakes)", () => {
     tracks.jobs.get("t1")!.leaseUntil = Date.now() + 600_000;
     const w = worker({ soleWorker: true });
     w.start();
-    await eventually(() => transcoder.calls.length === 1, "the resumed run");
+    await eventually(() => transcoder.calls.length === 1, { what: "the resumed run" });
     await w.abandon();
   });
 

@@ -6,6 +6,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../../src/store/generated/prisma/client.js";
 import { PrismaTrackRepository } from "../../src/store/prisma-tracks.js";
 import { uuidv7 } from "../../src/domain/uuid7.js";
+import { eventually } from "../helpers/eventually.js";
 import { startTestNode } from "../helpers/nodes.js";
 import { testDatabase } from "../helpers/services.js";
 
@@ -51,13 +52,19 @@ describe("transcode queue on PostgreSQL", function () {
     while (first && first.trackId !== track.id) first = await repo.claimJob(60_000); // skip any left by a killed run
     expect(first).to.include({ trackId: track.id, attempts: 1 });
     expect(await repo.renewJob(first!, 200)).to.equal(true);
-    await new Promise((r) => setTimeout(r, 400)); // the lease (database clock) runs out
-    let second = await repo.claimJob(60_000);
-    while (second && second.trackId !== track.id) second = await repo.claimJob(60_000);
+    // Claimable again once the lease (database clock) runs out: poll for it rather than sleep past it.
+    const second = await eventually(
+      async () => {
+        let claim = await repo.claimJob(60_000);
+        while (claim && claim.trackId !== track.id) claim = await repo.claimJob(60_000);
+        return claim ?? false;
+      },
+      { every: 20, what: "the lapsed claim to be claimable" },
+    );
     expect(second).to.include({ trackId: track.id, attempts: 2 });
     expect(await repo.renewJob(first!, 60_000)).to.equal(false);
     expect(await repo.finishJob(first!, { status: "failed", error: "late" })).to.equal(false);
-    expect(await repo.finishJob(second!, { status: "ready", durationMs: 1000, loudnessLufs: -20 })).to.equal(true);
+    expect(await repo.finishJob(second, { status: "ready", durationMs: 1000, loudnessLufs: -20 })).to.equal(true);
     expect(await repo.find(track.id)).to.include({ status: "ready", durationMs: 1000, error: null });
   });
 });

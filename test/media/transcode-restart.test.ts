@@ -6,10 +6,10 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { expect } from "chai";
 import { Api, signUp } from "../helpers/api.js";
+import { eventually } from "../helpers/eventually.js";
 import { mediaEnv, parsePlaylist, postTrack, sineAudio, waitForTrack } from "../helpers/media.js";
 import { startTestNode, type TestNode } from "../helpers/nodes.js";
 import { spawnNode, type NodeProcess } from "../helpers/processes.js";
-import { until } from "../helpers/sockets.js";
 import { NODE_START_TIMEOUT_MS } from "../http/expect.js";
 
 // Long enough that the transcode is still running when the test interrupts it (a few seconds
@@ -58,7 +58,7 @@ describe("transcode queue across restarts", function () {
       let api = new Api(node.url);
       const user = await signUp(api, "Uploader");
       const { track } = (await postTrack(api, user, song, "Long")).body;
-      await until(() => firstLog.entries.some((e) => e.msg === "transcoding" && e.trackId === track.id), 30_000, "the transcode to start");
+      await eventually(() => firstLog.entries.some((e) => e.msg === "transcoding" && e.trackId === track.id), { within: 30_000, what: "the transcode to start" });
       await node.kill();
       node = undefined;
       expect(firstLog.entries.some((e) => e.msg === "track ready")).to.equal(false);
@@ -87,7 +87,7 @@ describe("transcode queue across restarts", function () {
       let api = new Api(node.url);
       const user = await signUp(api, "Uploader");
       const { track } = (await postTrack(api, user, song, "Long")).body;
-      await until(() => firstLog.entries.some((e) => e.msg === "transcoding" && e.trackId === track.id), 30_000, "the transcode to start");
+      await eventually(() => firstLog.entries.some((e) => e.msg === "transcoding" && e.trackId === track.id), { within: 30_000, what: "the transcode to start" });
       await node.stop();
       node = undefined;
 
@@ -119,7 +119,7 @@ describe("transcode queue across restarts", function () {
       const { track } = (await postTrack(api, user, song, "Long")).body;
       const logged = (p: NodeProcess, attempt: number) =>
         p.logs.some((line) => line.includes(`"msg":"transcoding"`) && line.includes(track.id) && line.includes(`"attempt":${attempt}`));
-      await until(() => logged(first, 1), 30_000, "the transcode to start");
+      await eventually(() => logged(first, 1), { within: 30_000, what: "the transcode to start" });
       first.child.kill("SIGKILL");
       expect(await first.exited).to.equal("SIGKILL");
 

@@ -13,7 +13,8 @@ import { redisUrl } from "../helpers/services.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import { startTestCluster, startTestNode, type TestNode } from "../helpers/nodes.js";
 import { groupWith } from "../helpers/rooms.js";
-import { collect, connectSocket, emitAck, nextEvent, until, type ClientSocket } from "../helpers/sockets.js";
+import { eventually } from "../helpers/eventually.js";
+import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
 
 interface Signal {
   roomId: string;
@@ -116,7 +117,7 @@ describe("call signaling across two nodes", function () {
 
     const step = async (n: number, act: () => unknown) => {
       await act();
-      await until(() => seen.length >= n, 5_000, `call:updated #${n}`);
+      await eventually(() => seen.length >= n, { within: 5_000, what: `call:updated #${n}` });
     };
     await step(1, () => emitAck(annSock, "call:join", { roomId }));
     await step(2, () => emitAck(bobSock, "call:join", { roomId }));
@@ -140,8 +141,8 @@ describe("call signaling across two nodes", function () {
     await emitAck(bobSock, "call:join", { roomId });
 
     const refused = async (s: ClientSocket, event: string, payload: unknown) => (await emitAck(s, event, payload)).error?.code;
-    expect(await refused(eveSock, "call:join", { roomId }), "non-member joins").to.equal("FORBIDDEN");
-    expect(await refused(eveSock, "call:signal", { roomId, toUserId: ann.id, kind: "offer", data: { sdp: "x" } }), "non-member signals").to.equal("FORBIDDEN");
+    expect(await refused(eveSock, "call:join", { roomId }), "non-member joins").to.equal("NOT_FOUND");
+    expect(await refused(eveSock, "call:signal", { roomId, toUserId: ann.id, kind: "offer", data: { sdp: "x" } }), "non-member signals").to.equal("NOT_FOUND");
     expect(await refused(catSock, "call:signal", { roomId, toUserId: ann.id, kind: "offer", data: { sdp: "x" } }), "member outside the call").to.equal("FORBIDDEN");
     expect(await refused(annSock, "call:signal", { roomId, toUserId: cat.id, kind: "offer", data: { sdp: "x" } }), "to a member outside the call").to.equal("NOT_FOUND");
     expect(await refused(annSock, "call:signal", { roomId, toUserId: eve.id, kind: "offer", data: { sdp: "x" } }), "to a non-member").to.equal("NOT_FOUND");
@@ -150,7 +151,7 @@ describe("call signaling across two nodes", function () {
 
     // Leaving the room does not leave the call by itself, but it ends the right to signal.
     expect((await api.post(`/api/rooms/${roomId}/leave`, undefined, bob.accessToken)).status).to.equal(204);
-    expect(await refused(bobSock, "call:signal", { roomId, toUserId: ann.id, kind: "answer", data: { sdp: "x" } }), "former member").to.equal("FORBIDDEN");
+    expect(await refused(bobSock, "call:signal", { roomId, toUserId: ann.id, kind: "answer", data: { sdp: "x" } }), "former member").to.equal("NOT_FOUND");
     expect((await emitAck(bobSock, "call:leave", { roomId })).ok, "a former member can still hang up").to.equal(true);
     expect(eveGot).to.deep.equal([]);
     expect(annGot).to.deep.equal([]);
@@ -222,7 +223,7 @@ describe("call signaling across two nodes", function () {
 
       const killedAt = Date.now();
       await doomed.kill();
-      await until(() => seenA.length > 0 && seenB.length > 0, TTL_MS + 8_000, "the expiry's call:updated on both sockets");
+      await eventually(() => seenA.length > 0 && seenB.length > 0, { within: TTL_MS + 8_000, what: "the expiry's call:updated on both sockets" });
       expect(Date.now() - killedAt, "within ttl + sweep (+ slack)").to.be.below(TTL_MS + 5_000);
       expect(seenA.map((u) => u.participants)).to.deep.equal([[ann.id]]);
       expect(seenB.map((u) => u.participants)).to.deep.equal([[ann.id]]);
@@ -327,7 +328,7 @@ describe("RedisCallRegistry", function () {
       await admin.del(`chat:call:room:${roomId}`);
       await admin.zrem("chat:call:expiry", `${roomId} ${userId} socket-1`);
       expect(await registry.entries(roomId)).to.deep.equal([]);
-      await until(() => changes.length > 0, 5_000, "the re-registration");
+      await eventually(() => changes.length > 0, { within: 5_000, what: "the re-registration" });
       expect(changes).to.deep.equal([{ roomId, participants: [userId] }]);
       expect((await registry.entries(roomId)).map((e) => e.connectionId)).to.deep.equal(["socket-1"]);
       expect(await registry.leaveAll(userId, "socket-1")).to.deep.equal([{ roomId, participants: [] }]);

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import { startTestCluster, type TestNode } from "../helpers/nodes.js";
 import { groupWith } from "../helpers/rooms.js";
-import { collect, connectSocket, emitAck, nextEvent, until, type ClientSocket } from "../helpers/sockets.js";
+import { eventually } from "../helpers/eventually.js";
+import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
 
 describe("live chat across two nodes", function () {
   this.timeout(30_000);
@@ -56,7 +57,7 @@ describe("live chat across two nodes", function () {
     expect(acks.every((ack) => ack.ok)).to.equal(true);
     expect(acks.map((ack) => ack.message.seq)).to.deep.equal([...Array(20).keys()].map((i) => i + 1));
 
-    await until(() => seen.every((list) => list.length >= 20), 5_000, "20 deliveries on every socket");
+    await eventually(() => seen.every((list) => list.length >= 20), { within: 5_000, what: "20 deliveries on every socket" });
     for (const list of seen) {
       // One sending node: every receiver sees seq order, each message exactly once.
       expect(list.map((m) => m.seq)).to.deep.equal(acks.map((ack) => ack.message.seq));
@@ -77,7 +78,7 @@ describe("live chat across two nodes", function () {
     const total = perSender * socks.length;
     expect(acks.filter((x) => x.ok)).to.have.length(total);
     expect(acks.map((x) => x.message.seq).sort((x, y) => x - y)).to.deep.equal([...Array(total).keys()].map((i) => i + 1));
-    await until(() => seen.every((l) => l.length >= total), 10_000, "all deliveries");
+    await eventually(() => seen.every((l) => l.length >= total), { within: 10_000, what: "all deliveries" });
     for (const list of seen) {
       expect(new Set(list.map((m) => m.seq)).size, "no duplicates").to.equal(total);
       expect(list).to.have.length(total);
@@ -105,7 +106,7 @@ describe("live chat across two nodes", function () {
     expect(viaHttp.body.message).to.deep.equal(first.message);
     // A later message proves the pipe is flowing; only it and the first may have arrived.
     const marker = await emitAck(aliceSock, "message:send", { roomId, clientMsgId: "retry-2", text: "marker" });
-    await until(() => seen.some((m) => m.seq === marker.message.seq));
+    await eventually(() => seen.some((m) => m.seq === marker.message.seq));
     expect(seen.map((m) => m.seq)).to.deep.equal([1, 2]);
   });
 
@@ -142,7 +143,7 @@ describe("live chat across two nodes", function () {
       expect(ack.lastReadSeq, `receipt for ${seqs[i]}`).to.be.at.least(seqs[i]!);
     });
     // (Receipts moved through two nodes may reach a peer out of order: clients keep the highest.)
-    await until(() => seen.some((r) => r.userId === bob.id && r.lastReadSeq === 20), 5_000, "receipt:updated at 20");
+    await eventually(() => seen.some((r) => r.userId === bob.id && r.lastReadSeq === 20), { within: 5_000, what: "receipt:updated at 20" });
     const room = await apiA.get(`/api/rooms/${roomId}`, alice.accessToken);
     expect(room.body.members.find((m: { user: { id: string } }) => m.user.id === bob.id).lastReadSeq).to.equal(20);
   });
@@ -154,14 +155,18 @@ describe("live chat across two nodes", function () {
     const alice2 = await connect(b, alice);
     const bobSock = await connect(b, bob);
     for (const s of [alice1, alice2, bobSock]) await emitAck(s, "room:join", { roomId });
-    const ownEcho = collect(alice2, "typing");
+    const ownEcho = [alice1, alice2].map((s) => collect<{ userId: string }>(s, "typing"));
     const got = nextEvent(bobSock, "typing");
     expect(await emitAck(alice1, "typing", { roomId, isTyping: true })).to.deep.equal({ ok: true });
     expect(await got).to.deep.equal({ roomId, userId: alice.id, isTyping: true });
     const stop = nextEvent(bobSock, "typing", (t) => !t.isTyping);
     await emitAck(alice1, "typing", { roomId, isTyping: false });
     await stop;
-    expect(ownEcho).to.have.length(0);
+    // Barrier: a later broadcast to the room reaches each of Alice's sockets after any echo of her typing would have.
+    const later = [alice1, alice2].map((s) => nextEvent(s, "message:new", (m) => m.text === "after typing"));
+    await emitAck(bobSock, "message:send", { roomId, clientMsgId: "after-typing", text: "after typing" });
+    await Promise.all(later);
+    expect(ownEcho.map((seen) => seen.filter((t) => t.userId === alice.id))).to.deep.equal([[], []]);
   });
 
   it("edits and deletes are broadcast and restricted to the sender", async () => {
@@ -190,7 +195,9 @@ describe("live chat across two nodes", function () {
     const roomId = (await apiA.post("/api/rooms", { type: "direct", userId: bob.id }, alice.accessToken)).body.room.id;
     const aliceSock = await connect(a, alice);
     const malSock = await connect(b, mallory);
-    const leaked = collect(malSock, "message:new");
+    const bobSock = await connect(b, bob); // a member on Mallory's node
+    const leaked: string[] = [];
+    malSock.onAny((event: string) => leaked.push(event));
     for (const [event, payload] of [
       ["room:join", { roomId }],
       ["message:send", { roomId, clientMsgId: "x", text: "hi" }],
@@ -199,18 +206,20 @@ describe("live chat across two nodes", function () {
     ] as const) {
       const ack = await emitAck(malSock, event, payload);
       expect(ack.ok, event).to.equal(false);
-      expect(ack.error.code, event).to.equal("FORBIDDEN");
+      expect(ack.error.code, event).to.equal("NOT_FOUND");
     }
     const sync = await emitAck(malSock, "sync", { rooms: { [roomId]: 0 } });
     expect(sync.rooms[roomId].messages).to.deep.equal([]);
-    expect(sync.rooms[roomId].error.code).to.equal("FORBIDDEN");
-    await emitAck(aliceSock, "room:join", { roomId });
-    const own = nextEvent(aliceSock, "message:new");
+    expect(sync.rooms[roomId].error.code).to.equal("NOT_FOUND");
+    for (const s of [aliceSock, bobSock]) await emitAck(s, "room:join", { roomId });
+    // Barrier: Bob, on Mallory's node, gets the room's traffic in the same broadcasts a leak would be in.
+    const toBob = Promise.all([nextEvent(bobSock, "message:new"), nextEvent(bobSock, "typing")]);
     await emitAck(aliceSock, "message:send", { roomId, clientMsgId: "secret", text: "secret" });
-    await own;
+    await emitAck(aliceSock, "typing", { roomId, isTyping: true });
+    await toBob;
     // Mallory's socket is connected and answers, yet saw nothing.
     expect((await emitAck(malSock, "typing", { roomId: "00000000-0000-4000-8000-000000000000", isTyping: true })).error.code).to.equal("NOT_FOUND");
-    expect(leaked).to.have.length(0);
+    expect(leaked).to.deep.equal([]);
   });
 
   it("a member removed through one node can no longer send through the other (membership caches are invalidated)", async () => {
@@ -222,7 +231,7 @@ describe("live chat across two nodes", function () {
     expect((await apiA.delete(`/api/rooms/${roomId}/members/${guest.id}`, owner.accessToken)).status).to.equal(204);
     const after = await emitAck(guestOnB, "message:send", { roomId, clientMsgId: "after", text: "kicked" });
     expect(after.ok).to.equal(false);
-    expect(after.error.code).to.equal("FORBIDDEN");
+    expect(after.error.code).to.equal("NOT_FOUND");
     // And a new member added through A can send through B at once.
     const late = await signUp(apiA, "Late");
     const invite = await apiA.post(`/api/rooms/${roomId}/invites`, { userIds: [late.id] }, owner.accessToken);

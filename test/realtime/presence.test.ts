@@ -10,6 +10,7 @@ import type { PresenceChange, PresenceTracker } from "../../src/domain/ports/pre
 import { MemoryPresenceTracker } from "../../src/store/memory-presence.js";
 import { RedisPresenceTracker } from "../../src/store/redis-presence.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { eventually } from "../helpers/eventually.js";
 import { startTestNode, type TestNode } from "../helpers/nodes.js";
 import { redisUrl } from "../helpers/services.js";
 import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
@@ -29,15 +30,6 @@ interface PresenceEvent {
 }
 
 const silent = pino({ level: "silent" });
-
-/** Polls an async condition (for state no event announces); never a fixed sleep. */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5_000) {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const isIso = (v: unknown) => typeof v === "string" && new Date(v).toISOString() === v;
 
@@ -126,10 +118,10 @@ describe("presence across two nodes (postgres, redis)", function () {
     const laptop = await connect(nodeA, user);
     // The ack proves node A registered the laptop (its calls about a socket run in order).
     expect(await emitAck(laptop, "presence:set", { status: "online" })).to.deep.equal({ ok: true, status: "online" });
-    await eventually(async () => (await registeredSockets(user.id)) === 2, "two registered sockets");
+    await eventually(async () => (await registeredSockets(user.id)) === 2, { what: "two registered sockets" });
 
     phone.close();
-    await eventually(async () => (await registeredSockets(user.id)) === 1, "phone unregistered");
+    await eventually(async () => (await registeredSockets(user.id)) === 1, { what: "phone unregistered" });
     for (const api of [apiA, apiB]) expect(await friendPresence(api, friend, user.id)).to.deep.equal({ status: "online", lastSeenAt: came.lastSeenAt });
 
     const offline = presenceOf(watcher, user.id, "offline");
@@ -193,6 +185,9 @@ describe("presence across two nodes (postgres, redis)", function () {
     expect(away.lastSeenAt, "lastSeenAt stays the time the user came online").to.equal(came.lastSeenAt);
     expect(await friendPresence(apiA, friend, user.id)).to.include({ status: "away" });
     // Away users count as online in room:join (online = connected).
+    const roomId = (await apiA.post("/api/rooms", { type: "direct", userId: user.id }, friend.accessToken)).body.room.id;
+    const joined = await emitAck(watcher, "room:join", { roomId });
+    expect(joined.members.find((m: { userId: string }) => m.userId === user.id)).to.include({ online: true });
 
     // A new device starts online, so the user is online again…
     next = presenceOf(watcher, user.id, "online");
@@ -365,7 +360,7 @@ describe("presence trackers", () => {
 
       doomed.abandon();
       const killedAt = Date.now();
-      await eventually(async () => mine.every((id) => reported.some((c) => c.userId === id)), "offline reports", 5_000);
+      await eventually(async () => mine.every((id) => reported.some((c) => c.userId === id)), { within: 5_000, what: "offline reports" });
       // Live sockets survive many ttl periods thanks to the heartbeat; the shared user never went offline.
       expect((await y.statusOf([shared])).get(shared)?.status).to.equal("online");
       expect(reported.filter((c) => mine.includes(c.userId) || c.userId === shared).map((c) => `${c.userId}:${c.status}`).sort()).to.deep.equal(
@@ -385,7 +380,7 @@ describe("presence trackers", () => {
       const redis = new Redis(redisUrl);
       try {
         await redis.multi().del(`chat:presence:user:${userId}`).zrem("chat:presence:expiry", `${userId} s1`).exec();
-        await eventually(async () => reported.some((c) => c.userId === userId && c.status === "online"), "re-registration");
+        await eventually(async () => reported.some((c) => c.userId === userId && c.status === "online"), { what: "re-registration" });
         expect((await t.statusOf([userId])).get(userId)?.status).to.equal("online");
         // Corrupt data reads as "never seen", not as an error.
         await redis.set(`chat:presence:seen:${userId}`, "yesterday");

@@ -4,7 +4,8 @@ import { expect } from "chai";
 import { Api, signUp } from "../helpers/api.js";
 import { startTestCluster, startTestNode, CLUSTER_JWT_SECRET, type TestNode } from "../helpers/nodes.js";
 import { spawnNode } from "../helpers/processes.js";
-import { collect, connectSocket, emitAck, nextEvent, until, type ClientSocket } from "../helpers/sockets.js";
+import { eventually } from "../helpers/eventually.js";
+import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
 
 async function directRoom(api: Api) {
   const [alice, bob] = await Promise.all([signUp(api, "Alice"), signUp(api, "Bob")]);
@@ -92,7 +93,7 @@ describe("resync after a reconnect, node crash and Redis restart", function () {
         }
       };
       const pumps = [...Array(20)].map(pump);
-      await until(() => acked.length >= 150, 20_000, "150 acks before the kill");
+      await eventually(() => acked.length >= 150, { within: 20_000, what: "150 acks before the kill" });
       proc.child.kill("SIGKILL");
       expect(await proc.exited).to.equal("SIGKILL");
       await Promise.all(pumps);
@@ -128,10 +129,10 @@ describe("resync after a reconnect, node crash and Redis restart", function () {
       const { alice, bob, roomId } = await directRoom(api);
       const aliceSock = track(await connectSocket(a.url, alice.accessToken));
       const bobSock = track(await connectSocket(b.url, bob.accessToken));
-      await emitAck(bobSock, "room:join", { roomId });
+      for (const s of [aliceSock, bobSock]) await emitAck(s, "room:join", { roomId });
       const seen = collect(bobSock, "message:new");
       await emitAck(aliceSock, "message:send", { roomId, clientMsgId: "r0", text: "before restart" });
-      await until(() => seen.length === 1, 5_000, "delivery before the restart");
+      await eventually(() => seen.length === 1, { within: 5_000, what: "delivery before the restart" });
 
       redis.kill("SIGKILL");
       await new Promise((r) => redis.once("exit", r));
@@ -141,18 +142,15 @@ describe("resync after a reconnect, node crash and Redis restart", function () {
       redis = startRedis(port);
       await waitForPort(port);
 
-      // Broadcasts resume once the adapter's subscriber is back: send until one crosses,
-      // each attempt waiting for its own delivery.
-      let crossed = false;
-      for (let i = 2; i < 60 && !crossed; i++) {
-        const arrived = nextEvent(bobSock, "message:new", (m) => m.text === `after restart ${i}`, 500).then(
-          () => true,
-          () => false,
-        );
-        await emitAck(aliceSock, "message:send", { roomId, clientMsgId: `r${i}`, text: `after restart ${i}` });
-        crossed = await arrived;
-      }
-      expect(crossed, "a broadcast crossed nodes after the restart").to.equal(true);
+      // Broadcasts resume once each node's adapter subscriber is back: send until one crosses,
+      // each attempt waiting (at most 500 ms) for its own delivery; then the same the other way.
+      let i = 2;
+      const crosses = (from: ClientSocket, to: ClientSocket) => async () => {
+        const text = `after restart ${i++}`;
+        await Promise.all([nextEvent(to, "message:new", (m) => m.text === text, 500), emitAck(from, "message:send", { roomId, clientMsgId: text, text })]);
+      };
+      await eventually(crosses(aliceSock, bobSock), { within: 30_000, every: 0, what: "a broadcast from node A to node B after the restart" });
+      await eventually(crosses(bobSock, aliceSock), { within: 30_000, every: 0, what: "a broadcast from node B to node A after the restart" });
       // Whatever was missed during the outage is recoverable by seq.
       const sync = await emitAck(bobSock, "sync", { rooms: { [roomId]: 1 } });
       expect(sync.rooms[roomId].messages[0].text).to.equal("during outage");
@@ -177,14 +175,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
+function waitForPort(port: number) {
+  const listening = () =>
+    new Promise<boolean>((resolve) => {
       const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
       s.on("error", () => resolve(false));
     });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listening on ${port}`);
+  return eventually(listening, { every: 50, what: `something listening on ${port}` });
 }

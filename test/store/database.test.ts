@@ -6,6 +6,7 @@ import pg from "pg";
 import { pino } from "pino";
 
 import { openDatabase, type Database } from "../../src/store/database.js";
+import { eventually } from "../helpers/eventually.js";
 import { testDatabase } from "../helpers/services.js";
 
 describe("database on PostgreSQL", function () {
@@ -33,11 +34,13 @@ describe("database on PostgreSQL", function () {
       const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
       expect(killed.rowCount).to.be.at.least(3);
       // Each pool's idle client sees its connection end; wait until PostgreSQL shows none left.
-      for (let i = 0; i < 100; i++) {
-        const left = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
-        if (left.rows[0].n === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await eventually(
+        async () => {
+          const left = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
+          expect(left.rows[0].n, "connections left").to.equal(0);
+        },
+        { every: 20, what: "the killed connections to be gone" },
+      );
     } finally {
       await admin.end();
     }

@@ -82,9 +82,11 @@ export function messageSearchContract(name: string, make: () => Promise<SearchIn
       const cafe = message(room, 2, "Café au lait"); // precomposed é
       const party = message(room, 3, "party time 🎉🎉");
       const greek = message(room, 4, "ΟΔΟΣ ΠΑΝΕΠΙΣΤΗΜΙΟΥ");
-      await index.apply([tokyo, cafe, party, greek]);
+      const creme = message(room, 5, "Cre\u0300me bru\u0302le\u0301e"); // decomposed è, û, é
+      await index.apply([tokyo, cafe, party, greek, creme]);
       expect(ids(await search([room], "京都"))).to.deep.equal([tokyo.id]);
       expect(ids(await search([room], "CAFE\u0301"))).to.deep.equal([cafe.id]); // decomposed é
+      expect(ids(await search([room], "cr\u00e8me br\u00fbl\u00e9e"))).to.deep.equal([creme.id]); // precomposed, against decomposed text
       expect(ids(await search([room], "🎉"))).to.deep.equal([party.id]);
       expect(ids(await search([room], "οδος"))).to.deep.equal([greek.id]);
     });

@@ -54,10 +54,8 @@ if (mongoUrl) {
   });
 } else {
   describe("MessageSearchIndex contract: MongoMessageSearch on MongoDB", () => {
-    before(function () {
-      console.log("    MongoMessageSearch contract SKIPPED: MONGO_URL not set (no MongoDB server can be installed here)");
-      this.skip();
-    });
-    it("runs the MessageSearchIndex contract (needs MONGO_URL)", () => undefined);
+    before(() => console.log("    MongoMessageSearch contract SKIPPED: MONGO_URL not set (no MongoDB server can be installed here)"));
+    // A pending marker without a body, not an empty case: it is reported as pending and can never pass.
+    it("runs the MessageSearchIndex contract (needs MONGO_URL)");
   });
 }

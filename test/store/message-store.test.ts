@@ -64,11 +64,9 @@ if (mongoUrl) {
   });
 } else {
   describe("MessageStore contract: MongoMessageStore on MongoDB", () => {
-    before(function () {
-      console.log("    MongoMessageStore contract SKIPPED: MONGO_URL not set (no MongoDB server can be installed here)");
-      this.skip();
-    });
-    it("runs the MessageStore contract (needs MONGO_URL)", () => undefined);
+    before(() => console.log("    MongoMessageStore contract SKIPPED: MONGO_URL not set (no MongoDB server can be installed here)"));
+    // A pending marker without a body, not an empty case: it is reported as pending and can never pass.
+    it("runs the MessageStore contract (needs MONGO_URL)");
   });
 }
 

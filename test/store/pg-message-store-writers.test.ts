@@ -12,6 +12,7 @@ import type { MessageDraft } from "../../src/domain/ports/message-store.js";
 import { openDatabase, type Database } from "../../src/store/database.js";
 import { applyPostgresMigrations } from "../../src/store/migrate.js";
 import { PgMessageStore } from "../../src/store/pg-message-store.js";
+import { eventually } from "../helpers/eventually.js";
 import { testDatabase } from "../helpers/services.js";
 
 const silent = pino({ level: "silent" });
@@ -88,14 +89,13 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
       const folding = store.append(draft(room, "m6"), new Date());
       // The batch (planned from the remembered head, no lock taken before it) has started and
       // waits for the head lock: it began before the edit committed.
-      for (let waited = 0; ; waited += 20) {
-        const { rowCount } = await editor.query(
-          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%message_batch_write(%'`,
-        );
-        if (rowCount) break;
-        if (waited > 10_000) throw new Error("the batch statement never waited for the head lock");
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await eventually(
+        async () => {
+          const { rowCount } = await editor.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%message_batch_write(%'`);
+          expect(rowCount, "batch statements waiting for a lock").to.be.above(0);
+        },
+        { within: 10_000, every: 20, what: "the batch statement to wait for the head lock" },
+      );
       await editor.query("COMMIT");
       expect((await folding).message.seq).to.equal(6);
     } finally {
