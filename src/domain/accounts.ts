@@ -26,9 +26,6 @@ export interface AuthResult {
   refreshToken: string;
 }
 
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 128;
-export const DISPLAY_NAME_MAX = 50;
 // A code lives 15 minutes and allows 5 guesses: 5 in 10^6 odds per code for a guesser.
 const EMAIL_CODE_TTL_MS = 15 * 60_000;
 const EMAIL_CODE_MAX_ATTEMPTS = 5;
@@ -67,7 +64,11 @@ export async function login(deps: AccountDeps, input: { email: string; password:
   const email = normalizeEmail(input.email);
   await deps.loginFailures.check(email);
   const user = await deps.users.findByEmail(email);
-  decoyHash ??= deps.hasher.hash(randomBytes(16).toString("hex"));
+  // A failed computation is forgotten, not kept: it would fail every unknown-email login after.
+  decoyHash ??= deps.hasher.hash(randomBytes(16).toString("hex")).catch((err: unknown) => {
+    decoyHash = undefined;
+    throw err;
+  });
   const ok = await deps.hasher.verify(input.password, user?.passwordHash ?? (await decoyHash));
   if (!user || !ok) {
     await deps.loginFailures.consume(email);

@@ -9,6 +9,7 @@ import type { BlobStorage } from "./ports/blob-storage.js";
 import type { ImageThumbnailer } from "./ports/image-thumbnailer.js";
 import type { RoomRepository } from "./ports/room-repository.js";
 import { requireMember } from "./rooms.js";
+import { ATTACHMENTS_PER_MESSAGE_MAX } from "../protocol/limits.js";
 
 export interface AttachmentDeps {
   rooms: RoomRepository;
@@ -18,7 +19,8 @@ export interface AttachmentDeps {
   attachmentMaxBytes: number;
 }
 
-export const ATTACHMENTS_PER_MESSAGE_MAX = 10;
+// Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.
+export { ATTACHMENTS_PER_MESSAGE_MAX };
 // Types without a recognisable signature (plain text, CSV, source code…) are served as this.
 const UNKNOWN_TYPE = "application/octet-stream";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

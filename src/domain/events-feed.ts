@@ -4,16 +4,13 @@
  */
 import { Gone, Invalid, RateLimited } from "./errors.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
-import type { FeedEventDraft, FeedEventType, FeedPublisher } from "./ports/feed.js";
+import type { FeedEvent } from "../protocol/feed.js";
+import type { FeedEventDraft, FeedPublisher } from "./ports/feed.js";
 import type { FeedLog, FeedWaker, StoredFeedEvent } from "./ports/feed-log.js";
 import { renderPairs, type RoomViewDeps } from "./room-views.js";
 
-export interface FeedEvent {
-  id: string;
-  type: FeedEventType;
-  at: string;
-  data: Record<string, unknown>;
-}
+/** The wire shape (src/protocol/feed.ts): each type with its own `data`. */
+export type { FeedEvent };
 
 export interface FeedDeps extends RoomViewDeps {
   feedLog: FeedLog;
@@ -220,5 +217,8 @@ export class EventsFeed implements FeedPublisher {
 }
 
 function toWire(e: StoredFeedEvent, data: Record<string, unknown>): FeedEvent {
-  return { id: String(e.seq), type: e.type, at: e.at.toISOString(), data };
+  // The log keeps each event's data as its publisher gave it: a FeedEventDraft, whose data is
+  // loosely typed so that the use cases and their tests need not narrow on `type`. The shape per
+  // type is the protocol's (FeedEventSchema); this is where the loose form is taken to be it.
+  return { id: String(e.seq), type: e.type, at: e.at.toISOString(), data } as FeedEvent;
 }

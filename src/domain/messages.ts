@@ -2,10 +2,10 @@ import { Conflict, Forbidden, Invalid, NotFound } from "./errors.js";
 import { seqOfMessageId, type AttachmentRef, type Message } from "./message.js";
 import type { MessagePage } from "./ports/message-store.js";
 import { requireMember, type RoomDeps } from "./rooms.js";
+import { MESSAGE_TEXT_MAX, PAGE_LIMIT_MAX, SYNC_ROOMS_MAX } from "../protocol/limits.js";
 
-export const MESSAGE_TEXT_MAX = 4_000;
-export const PAGE_LIMIT_MAX = 100;
-export const SYNC_ROOMS_MAX = 200;
+// Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.
+export { MESSAGE_TEXT_MAX, PAGE_LIMIT_MAX, SYNC_ROOMS_MAX };
 
 /** Fills in attachment metadata for ids the sender uploaded to this room (the files feature plugs in here). */
 export interface AttachmentResolver {

@@ -14,8 +14,6 @@ export interface PlayerDeps {
   broadcaster: Broadcaster;
 }
 
-// Longer than any track may be (the upload limit would be hit first); bounds what a client sets.
-export const POSITION_MAX_MS = 24 * 3_600_000;
 
 function viewAt(state: PlayerState, now: number): PlayerView {
   const positionMs = state.playing ? state.positionMs + Math.max(0, now - state.at) : state.positionMs;

@@ -2,14 +2,13 @@ import { Invalid, NotFound } from "./errors.js";
 import type { PlaylistRecord, PlaylistRepository } from "./ports/playlist-repository.js";
 import type { TrackRepository } from "./ports/track-repository.js";
 import { viewTrack, type TrackView } from "./tracks.js";
+import { PLAYLIST_NAME_MAX, PLAYLIST_TRACKS_MAX } from "../protocol/limits.js";
 
 export interface PlaylistDeps {
   playlists: PlaylistRepository;
   tracks: TrackRepository;
 }
 
-export const PLAYLIST_NAME_MAX = 100;
-export const PLAYLIST_TRACKS_MAX = 500;
 
 export interface PlaylistSummary {
   id: string;

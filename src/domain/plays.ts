@@ -2,13 +2,13 @@ import { Invalid } from "./errors.js";
 import type { ChartPeriod, PlayCounter } from "./ports/play-counter.js";
 import type { TrackRepository } from "./ports/track-repository.js";
 import { requireReadyTrack, viewTrack, type TrackView } from "./tracks.js";
+import { CHART_LIMIT_MAX } from "../protocol/limits.js";
 
 export interface PlayDeps {
   tracks: TrackRepository;
   plays: PlayCounter;
 }
 
-export const CHART_LIMIT_MAX = 100;
 
 /** A listener started a track. Repeats within the window are accepted and not counted. */
 export async function recordPlay(deps: PlayDeps, userId: string, trackId: string): Promise<boolean> {

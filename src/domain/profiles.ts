@@ -12,7 +12,6 @@ export interface ProfileDeps {
 
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 export const AVATAR_TYPES = ["image/png", "image/jpeg", "image/webp"] as const;
-export const STATUS_MESSAGE_MAX = 200;
 // Avatar keys are public URLs: unguessable, and shaped so the route can validate them by pattern.
 export const AVATAR_KEY = /^[0-9a-f-]{36}-[0-9a-f]{16}\.(png|jpg|webp)$/;
 

@@ -5,6 +5,7 @@ import type { PushSender } from "./ports/push-sender.js";
 import type { PushSubscriptionRepository } from "./ports/push-subscriptions.js";
 import type { RoomRepository } from "./ports/room-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
+import type { PushPayload } from "../protocol/push.js";
 
 // Messages stored within this window share one recipients query: a busy node asks the database
 // a few times a second, not once per message.
@@ -26,17 +27,8 @@ export interface PushNotifierDeps {
   onError(err: unknown, what: string): void;
 }
 
-/** What the service worker receives (web/src/sw.ts shows it). */
-export interface PushPayload {
-  type: "message";
-  roomId: string;
-  seq: number;
-  count: number;
-  title: string;
-  body: string;
-  /** Where a click on the notification leads. */
-  url: string;
-}
+/** What the service worker receives (web/src/sw.ts shows it): the protocol's (src/protocol/push.ts). */
+export type { PushPayload };
 
 function preview(last: PendingPush["last"]): string {
   const text = last.text.replace(/\s+/g, " ").trim();

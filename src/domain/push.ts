@@ -5,7 +5,6 @@ import type { PushSubscriptionRecord, PushSubscriptionRepository } from "./ports
 
 // A user's browsers and devices; the oldest beyond this are dropped (abandoned browsers rarely unsubscribe).
 export const PUSH_SUBSCRIPTIONS_PER_USER = 20;
-export const PUSH_ENDPOINT_MAX = 2_048;
 
 /**
  * Which hosts the server may post pushes to (public addresses only, unless a test allows its local

@@ -4,6 +4,7 @@ import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
 import { byActivity, renderEntries, renderRoomFor, type RoomView, type RoomViewDeps } from "./room-views.js";
 import { viewUser, type UserView } from "./users.js";
+import { ROOM_NAME_MAX, GROUP_INVITES_MAX } from "../protocol/limits.js";
 
 export interface RoomDeps extends RoomViewDeps {
   presence: PresenceReader;
@@ -11,8 +12,8 @@ export interface RoomDeps extends RoomViewDeps {
   broadcaster: Broadcaster;
 }
 
-export const ROOM_NAME_MAX = 100;
-export const GROUP_INVITES_MAX = 100;
+// Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.
+export { ROOM_NAME_MAX, GROUP_INVITES_MAX };
 
 /**
  * Every room use case starts here: non-members are refused before anything is read, with the

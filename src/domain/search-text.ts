@@ -3,8 +3,10 @@
 // no word splitting and no stemming, so it works the same for every script ("안녕" inside
 // "안녕하세요", "京都" inside "東京都庁", "ello" inside "Hello"). Both index adapters store and
 // query the folded form this module defines, and the snippet highlights exactly what matched.
+import { SEARCH_QUERY_MAX } from "../protocol/limits.js";
 
-export const SEARCH_QUERY_MAX = 200;
+// Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.
+export { SEARCH_QUERY_MAX };
 
 /** How much text a snippet shows: up to this many UTF-16 code units, the match included. */
 export const SNIPPET_LENGTH = 120;

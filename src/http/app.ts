@@ -9,6 +9,7 @@ import type { ProfileDeps } from "../domain/profiles.js";
 import type { FailureClassifier } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { asyncApiDocument } from "../protocol/asyncapi.js";
 import { bearerAuth } from "./authenticate.js";
 import { problemHandler, sendProblem } from "./problem.js";
 import { requestLog } from "./request-log.js";
@@ -112,6 +113,7 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
     info: { title: "Chat backend API", version: "0.1.0", description: "See README.md and shared/PROTOCOL.md for the socket events and guarantees." },
   });
   api.get("/openapi.json", (_req, res) => void res.json(openapi));
+  api.get("/asyncapi.json", (_req, res) => void res.json(asyncApiDocument()));
   api.use((req, res) => sendProblem(res, "NOT_FOUND", `no route ${req.method} ${req.baseUrl}${req.path}`));
   app.use("/api", api);
 

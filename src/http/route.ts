@@ -2,12 +2,19 @@ import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openap
 import type { Request, RequestHandler, Response, Router } from "express";
 import { z } from "zod";
 import type { AccessClaims } from "../domain/ports/security.js";
-import { ProblemSchema } from "./api-schemas.js";
+import { ProblemSchema } from "../protocol/errors.js";
 import { parseInput, refuseNul } from "../protocol/parse.js";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** Default application/json; any other type (bytes, HLS) is written by the handler itself. */
+  contentType?: string;
+}
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends Record<number, ResponseSpec>> {
   method: Method;
   /** Express path relative to /api, e.g. "/rooms/:id". */
   path: string;
@@ -21,7 +28,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   /** Documented only (multipart bodies are parsed by multer before the handler). */
   multipart?: Record<string, "file" | "string">;
   middleware?: RequestHandler[];
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  responses: R;
 }
 
 export interface RouteContext<P, Q, B> {
@@ -36,6 +43,16 @@ export interface RouteContext<P, Q, B> {
 
 /** A reply to send as JSON; `undefined` when the handler wrote the response itself (streams). */
 export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
+
+/** The JSON body a documented response promises: what its schema accepts (nothing without one). */
+type BodyOf<S> = S extends { contentType: string } ? never : S extends { schema: infer Z extends z.ZodType } ? z.input<Z> : undefined;
+
+/**
+ * The replies a route may send: a body one of its documented responses accepts, so a reply that
+ * drifts from the OpenAPI document fails to compile. The status is not tied to its own body:
+ * TypeScript widens a literal status returned through a generic callback to `number`.
+ */
+export type ReplyFor<R> = { status: number; body?: { [S in keyof R]: BodyOf<R[S]> }[keyof R]; headers?: Record<string, string> } | undefined;
 
 export interface RouteKit {
   router: Router;
@@ -52,11 +69,12 @@ const toOpenApiPath = (p: string) => `/api${p.replace(/:([A-Za-z]+)/g, "{$1}")}`
  * Registers one route: the same zod schemas validate the request and describe it in OpenAPI,
  * so the document cannot drift from what the server accepts.
  */
-export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown>(
-  kit: RouteKit,
-  spec: RouteSpec<P, Q, B>,
-  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Reply>,
-) {
+export function defineRoute<
+  R extends Record<number, ResponseSpec>,
+  P extends z.ZodType = z.ZodObject,
+  Q extends z.ZodType = z.ZodObject,
+  B extends z.ZodType = z.ZodUnknown,
+>(kit: RouteKit, spec: RouteSpec<P, Q, B, R>, handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<NoInfer<ReplyFor<R>>>) {
   const needsAuth = spec.auth !== false;
   const responses: RouteConfig["responses"] = {};
   for (const [status, r] of Object.entries(spec.responses)) {

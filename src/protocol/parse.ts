@@ -7,7 +7,14 @@ import type { z } from "zod";
 import { Invalid, type FieldError } from "../domain/errors.js";
 import { nulFields } from "./no-nul.js";
 
-function invalid(where: string, errors: FieldError[]): Invalid {
+// An error names what was wrong, it does not echo the input: a path made of a client's keys (a
+// 0.9 MB room id in `sync`) is cut, and so are the number of errors and the message.
+const PATH_MAX = 200;
+const ERRORS_MAX = 20;
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+function invalid(where: string, all: FieldError[]): Invalid {
+  const errors = all.slice(0, ERRORS_MAX).map((e) => ({ path: cut(e.path, PATH_MAX), message: cut(e.message, PATH_MAX) }));
   return new Invalid(`invalid ${where}: ${errors.map((e) => `${e.path} ${e.message}`).join("; ")}`, errors);
 }
 

@@ -1,37 +1,50 @@
 import type { Socket } from "socket.io";
 import type { z } from "zod";
-import { DomainError, type FailureClassifier, type FieldError, type Invalid } from "../domain/errors.js";
+import { DomainError, Invalid, type FailureClassifier } from "../domain/errors.js";
 import { parseInput } from "../protocol/parse.js";
+import { CLIENT_EVENT_CATALOGUE } from "../protocol/socket-events.js";
+import type { AckReply, AckResult, ClientEvent, ClientInput, ClientToServerEvents } from "../protocol/socket-maps.js";
 import type { Logger } from "../logger.js";
 import type { AckBudget } from "./ack-budget.js";
 import type { Inflight } from "./inflight.js";
 
-type Reply = ({ ok: true } & object) | { ok: false; error: { code: string; message: string; errors?: FieldError[] } };
+// The catalogue seen event by event, so that `PAYLOADS[event]` is known to parse to ClientInput<E>
+// for a generic E (TypeScript cannot correlate the entries of the literal itself).
+const PAYLOADS: { readonly [E in ClientEvent]: { readonly payload: z.ZodType<ClientInput<E>> } } = CLIENT_EVENT_CATALOGUE;
+
+export interface AckDeps {
+  log: Logger;
+  inflight: Inflight;
+  ackBudget?: AckBudget;
+  classify?: FailureClassifier;
+}
 
 /**
- * Wraps one event handler: parse the payload, run the use case, ack. Nothing a client sends can
- * throw out of here, so a bad payload never costs the connection or the process.
+ * Wraps one event handler: parse the payload with the event's schema from the catalogue, run the
+ * use case, ack. `run` gets the parsed payload and must return the ack's fields as the catalogue
+ * declares them (checked at compile time). Nothing a client sends can throw out of here, so a bad
+ * payload never costs the connection or the process.
+ *
+ * The listener it returns has the event's type (so `socket.on` with another event's name fails to
+ * compile) but takes `unknown` arguments on purpose: a client may send anything, in any number,
+ * with or without an ack callback; only the parse step decides what the payload is.
  */
-export function acked<S extends z.ZodType>(
-  socket: Socket,
-  deps: { log: Logger; inflight: Inflight; ackBudget?: AckBudget; classify?: FailureClassifier },
-  event: string,
-  schema: S,
-  run: (input: z.output<S>) => Promise<object>,
-): (...args: unknown[]) => void {
+export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, event: E, run: (input: ClientInput<E>) => Promise<AckResult<E>>): ClientToServerEvents[E] {
+  // Looked up once per socket and event, not per call.
+  const schema = PAYLOADS[event].payload;
   return (...args: unknown[]) => {
     const last = args.at(-1);
-    const ack = typeof last === "function" ? (last as (reply: Reply) => void) : undefined;
+    const ack = typeof last === "function" ? (last as (reply: AckReply<E>) => void) : undefined;
     const payload = ack ? args.slice(0, -1)[0] : args[0];
     const log = deps.log;
-    const reply = (r: Reply) => {
+    const reply = (r: AckReply<E>) => {
       try {
         ack?.(r);
       } catch (err) {
         log.warn({ err, event }, "ack failed");
       }
     };
-    let input: z.output<S>;
+    let input: ClientInput<E>;
     try {
       input = parseInput(schema, payload, "payload");
     } catch (err) {
@@ -50,7 +63,8 @@ export function acked<S extends z.ZodType>(
         const known = err instanceof DomainError ? err : deps.classify?.(err);
         if (known) {
           if (known !== err) log.warn({ err, event }, "dependency unavailable");
-          reply({ ok: false, error: { code: known.code, message: known.message } });
+          // A use case's VALIDATION names its fields as the parse step's does, on both doors.
+          reply({ ok: false, error: { code: known.code, message: known.message, ...(known instanceof Invalid ? { errors: known.errors } : {}) } });
           return;
         }
         log.error({ err, event, userId: socket.data.userId }, "socket handler failed");

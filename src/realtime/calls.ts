@@ -1,17 +1,6 @@
-import { z } from "zod";
 import { connectionClosed, joinCall, leaveCall, relaySignal, type CallDeps } from "../domain/calls.js";
-import { RoomPayload, RoomId } from "../protocol/fields.js";
 import { acked } from "./ack.js";
 import type { ChatSocket, RealtimeDeps } from "./deps.js";
-
-const SignalPayload = z.strictObject({
-  roomId: RoomId,
-  toUserId: z.uuid({ error: "must be a user id" }),
-  kind: z.enum(["offer", "answer", "candidate"]),
-  // Any JSON (an RTCSessionDescriptionInit, an RTCIceCandidateInit, or null for end of
-  // candidates); its size is checked by the use case (PAYLOAD_TOO_LARGE, not VALIDATION).
-  data: z.unknown().refine((v) => v !== undefined, { error: "is required" }),
-});
 
 /** call:join / call:leave / call:signal, and leaving every call when the socket goes. */
 export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight" | "classify"> & CallDeps) {
@@ -19,12 +8,12 @@ export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "i
 
   socket.on(
     "call:join",
-    acked(socket, deps, "call:join", RoomPayload, async ({ roomId }) => ({ participants: await joinCall(deps, userId, socket.id, roomId) })),
+    acked(socket, deps, "call:join", async ({ roomId }) => ({ participants: await joinCall(deps, userId, socket.id, roomId) })),
   );
 
   socket.on(
     "call:leave",
-    acked(socket, deps, "call:leave", RoomPayload, async ({ roomId }) => {
+    acked(socket, deps, "call:leave", async ({ roomId }) => {
       await leaveCall(deps, userId, socket.id, roomId);
       return {};
     }),
@@ -32,7 +21,7 @@ export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "i
 
   socket.on(
     "call:signal",
-    acked(socket, deps, "call:signal", SignalPayload, async (input) => {
+    acked(socket, deps, "call:signal", async (input) => {
       await relaySignal(deps, userId, socket.id, input);
       return {};
     }),

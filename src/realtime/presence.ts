@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { setAway, type PresenceDeps } from "../domain/presence.js";
 import { acked } from "./ack.js";
 import type { ChatSocket, RealtimeDeps } from "./deps.js";
@@ -8,14 +7,11 @@ import type { ChatSocket, RealtimeDeps } from "./deps.js";
  * user's resulting status across all their devices (away only when every one says away).
  * Connect and disconnect are reported by the server's onConnect/onDisconnect hooks (node.ts).
  */
-// Built once per module, not per socket: each schema instance costs kilobytes of heap.
-const PresencePayload = z.strictObject({ status: z.enum(["online", "away"]) });
-
 export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight" | "classify"> & PresenceDeps) {
   const userId = socket.data.userId;
   socket.on(
     "presence:set",
-    acked(socket, deps, "presence:set", PresencePayload, async ({ status }) => ({
+    acked(socket, deps, "presence:set", async ({ status }) => ({
       status: await setAway(deps, userId, socket.id, status === "away"),
     })),
   );

@@ -1,16 +1,12 @@
-import { z } from "zod";
 import { markRead } from "../domain/rooms.js";
 import { acked } from "./ack.js";
 import type { ChatSocket, RealtimeDeps } from "./deps.js";
-import { RoomId, Seq } from "../protocol/fields.js";
 
-// Built once per module, not per socket: each schema instance costs kilobytes of heap.
-const ReadPayload = z.strictObject({ roomId: RoomId, seq: Seq });
-
+/** receipt:read: the body of POST /api/rooms/:id/read plus roomId (src/protocol/receipts.ts). */
 export function register(socket: ChatSocket, deps: RealtimeDeps) {
   socket.on(
     "receipt:read",
-    acked(socket, deps, "receipt:read", ReadPayload, async ({ roomId, seq }) => ({
+    acked(socket, deps, "receipt:read", async ({ roomId, seq }) => ({
       lastReadSeq: await markRead(deps, socket.data.userId, roomId, seq),
     })),
   );

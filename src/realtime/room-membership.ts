@@ -1,16 +1,11 @@
-import { z } from "zod";
 import { requireMember } from "../domain/rooms.js";
 import { renderRoomFor } from "../domain/room-views.js";
 import { NotFound } from "../domain/errors.js";
 import { acked } from "./ack.js";
 import type { ChatSocket, RealtimeDeps } from "./deps.js";
 import { roomChannel } from "./events.js";
-import { RoomId, RoomPayload, Seq } from "../protocol/fields.js";
 
 const MISSED_LIMIT = 100;
-
-// Built once per module, not per socket: each schema instance costs kilobytes of heap.
-const JoinPayload = z.strictObject({ roomId: RoomId, afterSeq: Seq.optional() });
 
 /** room:join / room:leave: which rooms' live traffic this socket receives. */
 export function register(socket: ChatSocket, deps: RealtimeDeps) {
@@ -18,7 +13,7 @@ export function register(socket: ChatSocket, deps: RealtimeDeps) {
 
   socket.on(
     "room:join",
-    acked(socket, deps, "room:join", JoinPayload, async ({ roomId, afterSeq }) => {
+    acked(socket, deps, "room:join", async ({ roomId, afterSeq }) => {
       await requireMember(deps, roomId, userId);
       // Join before reading: a message committed meanwhile is then either in `missed` or
       // broadcast to this socket (or both; clients drop duplicates by seq).
@@ -41,7 +36,7 @@ export function register(socket: ChatSocket, deps: RealtimeDeps) {
 
   socket.on(
     "room:leave",
-    acked(socket, deps, "room:leave", RoomPayload, async ({ roomId }) => {
+    acked(socket, deps, "room:leave", async ({ roomId }) => {
       await socket.leave(roomChannel(roomId));
       return {};
     }),

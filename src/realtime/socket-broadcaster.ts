@@ -1,6 +1,28 @@
+import type { BroadcastOperator } from "socket.io";
 import type { Broadcaster, RoomBroadcasts, UserBroadcasts } from "../domain/ports/broadcaster.js";
+import type { ServerToClientEvents, SocketData } from "./events.js";
 import type { ChatServer } from "./deps.js";
 import { roomChannel, userChannel } from "./events.js";
+
+type Target = BroadcastOperator<ServerToClientEvents, SocketData>;
+type Emitters<M> = { readonly [E in keyof M]: (target: Target, payload: M[E]) => void };
+
+// One emit per event the port may send. Socket.IO types `emit` through a conditional type that
+// TypeScript cannot resolve for a generic event name, so a generic `target.emit(event, payload)`
+// would need a cast; looked up in these tables instead, each event is emitted with its own
+// concrete types, and an event added to the port without an emitter here fails to compile.
+const ROOM: Emitters<RoomBroadcasts> = {
+  "message:new": (t, p) => t.emit("message:new", p),
+  "message:updated": (t, p) => t.emit("message:updated", p),
+  "receipt:updated": (t, p) => t.emit("receipt:updated", p),
+  typing: (t, p) => t.emit("typing", p),
+  "player:updated": (t, p) => t.emit("player:updated", p),
+  "call:updated": (t, p) => t.emit("call:updated", p),
+};
+const USER: Emitters<UserBroadcasts> = {
+  event: (t, p) => t.emit("event", p),
+  "presence:updated": (t, p) => t.emit("presence:updated", p),
+};
 
 /** The Broadcaster port on Socket.IO: through the Redis adapter when configured, so every node delivers. */
 export class SocketBroadcaster implements Broadcaster {
@@ -9,12 +31,12 @@ export class SocketBroadcaster implements Broadcaster {
   toRoom<E extends keyof RoomBroadcasts>(roomId: string, event: E, payload: RoomBroadcasts[E], opts?: { exceptUserId?: string }) {
     let target = this.io.to(roomChannel(roomId));
     if (opts?.exceptUserId) target = target.except(userChannel(opts.exceptUserId));
-    (target.emit as (e: string, p: unknown) => boolean)(event, payload);
+    ROOM[event](target, payload);
   }
 
   toUsers<E extends keyof UserBroadcasts>(userIds: string[], event: E, payload: UserBroadcasts[E]) {
     if (!userIds.length) return;
-    (this.io.to(userIds.map(userChannel)).emit as (e: string, p: unknown) => boolean)(event, payload);
+    USER[event](this.io.to(userIds.map(userChannel)), payload);
   }
 
   detachUser(userId: string, roomId: string) {

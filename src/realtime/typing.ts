@@ -1,15 +1,10 @@
-import { z } from "zod";
 import { requireMember } from "../domain/rooms.js";
 import { acked } from "./ack.js";
 import type { ChatSocket, RealtimeDeps } from "./deps.js";
-import { RoomId } from "../protocol/fields.js";
 
 // Clients repeat "typing" while keys are pressed; one broadcast per room per 2 s is enough to
 // keep the indicator lit, and "stopped" always passes so it goes out without delay.
 const TYPING_THROTTLE_MS = 2_000;
-
-// Built once per module, not per socket: each schema instance costs kilobytes of heap.
-const TypingPayload = z.strictObject({ roomId: RoomId, isTyping: z.boolean() });
 
 export function register(socket: ChatSocket, deps: RealtimeDeps) {
   const userId = socket.data.userId;
@@ -17,7 +12,7 @@ export function register(socket: ChatSocket, deps: RealtimeDeps) {
 
   socket.on(
     "typing",
-    acked(socket, deps, "typing", TypingPayload, async ({ roomId, isTyping }) => {
+    acked(socket, deps, "typing", async ({ roomId, isTyping }) => {
       await requireMember(deps, roomId, userId);
       const now = Date.now();
       if (isTyping && now - (lastSent.get(roomId) ?? 0) < TYPING_THROTTLE_MS) return {};

@@ -3,7 +3,24 @@
  * transparent refresh (once per 401, serialised across tabs), and typed helpers per route.
  */
 import { accessTokenFresh, getSession, reloadSession, setSession, updateTokens } from "./session.js";
-import type { AuthReply, FeedEvent, Friend, FriendRequest, Invite, Message, Room, RoomMember, User } from "./types.js";
+import type {
+  AuthReply,
+  EventsReply,
+  FriendRequestLists,
+  FriendRequestReply,
+  FriendsReply,
+  InviteAnswerReply,
+  InvitesReply,
+  MessagePage,
+  MessageReply,
+  ReadReply,
+  RoomDetailReply,
+  RoomReply,
+  RoomsReply,
+  TokenPairReply,
+  UserReply,
+  UsersReply,
+} from "./types.js";
 
 export interface FieldError {
   path: string;
@@ -82,7 +99,7 @@ export function refreshTokens(staleAccessToken?: string): Promise<string | null>
       }
       const res = await send("POST", "/api/auth/refresh", null, { body: { refreshToken: session.refreshToken } });
       if (res.ok) {
-        const pair = (await res.json()) as { accessToken: string; refreshToken: string };
+        const pair = (await res.json()) as TokenPairReply;
         updateTokens(pair.accessToken, pair.refreshToken);
         return pair.accessToken;
       }
@@ -133,32 +150,32 @@ export const api = {
     setSession(null);
     if (session) await request("POST", "/api/auth/logout", { body: { refreshToken: session.refreshToken }, auth: false }).catch(() => {});
   },
-  me: () => request<{ user: User }>("GET", "/api/me"),
-  user: (id: string) => request<{ user: User }>("GET", `/api/users/${enc(id)}`),
-  searchUsers: (q: string) => request<{ users: User[]; nextCursor: string | null }>("GET", `/api/users?q=${enc(q)}&limit=20`),
+  me: () => request<UserReply>("GET", "/api/me"),
+  user: (id: string) => request<UserReply>("GET", `/api/users/${enc(id)}`),
+  searchUsers: (q: string) => request<UsersReply>("GET", `/api/users?q=${enc(q)}&limit=20`),
 
-  friends: () => request<{ friends: Friend[] }>("GET", "/api/friends"),
-  friendRequests: () => request<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>("GET", "/api/friends/requests"),
-  requestFriend: (userId: string) => request<{ request: FriendRequest }>("POST", "/api/friends/requests", { body: { userId } }),
-  answerFriend: (id: string, verb: "accept" | "decline") => request<{ request: FriendRequest }>("POST", `/api/friends/requests/${enc(id)}/${verb}`),
+  friends: () => request<FriendsReply>("GET", "/api/friends"),
+  friendRequests: () => request<FriendRequestLists>("GET", "/api/friends/requests"),
+  requestFriend: (userId: string) => request<FriendRequestReply>("POST", "/api/friends/requests", { body: { userId } }),
+  answerFriend: (id: string, verb: "accept" | "decline") => request<FriendRequestReply>("POST", `/api/friends/requests/${enc(id)}/${verb}`),
   removeFriend: (userId: string) => request<void>("DELETE", `/api/friends/${enc(userId)}`),
 
-  rooms: () => request<{ rooms: Room[] }>("GET", "/api/rooms"),
-  room: (id: string) => request<{ room: Room; members: RoomMember[] }>("GET", `/api/rooms/${enc(id)}`),
-  createGroup: (name: string, memberIds: string[]) => request<{ room: Room }>("POST", "/api/rooms", { body: { type: "group", name, memberIds } }),
-  openDirect: (userId: string) => request<{ room: Room }>("POST", "/api/rooms", { body: { type: "direct", userId } }),
-  inviteToRoom: (roomId: string, userIds: string[]) => request<{ invites: Invite[] }>("POST", `/api/rooms/${enc(roomId)}/invites`, { body: { userIds } }),
-  invites: () => request<{ invites: Invite[] }>("GET", "/api/invites"),
-  answerInvite: (id: string, verb: "accept" | "decline") => request<{ invite: Invite; room?: Room }>("POST", `/api/invites/${enc(id)}/${verb}`),
+  rooms: () => request<RoomsReply>("GET", "/api/rooms"),
+  room: (id: string) => request<RoomDetailReply>("GET", `/api/rooms/${enc(id)}`),
+  createGroup: (name: string, memberIds: string[]) => request<RoomReply>("POST", "/api/rooms", { body: { type: "group", name, memberIds } }),
+  openDirect: (userId: string) => request<RoomReply>("POST", "/api/rooms", { body: { type: "direct", userId } }),
+  inviteToRoom: (roomId: string, userIds: string[]) => request<InvitesReply>("POST", `/api/rooms/${enc(roomId)}/invites`, { body: { userIds } }),
+  invites: () => request<InvitesReply>("GET", "/api/invites"),
+  answerInvite: (id: string, verb: "accept" | "decline") => request<InviteAnswerReply>("POST", `/api/invites/${enc(id)}/${verb}`),
   leaveRoom: (roomId: string) => request<void>("POST", `/api/rooms/${enc(roomId)}/leave`),
 
   messagesBefore: (roomId: string, before: number | null, limit = 50) =>
-    request<{ messages: Message[]; hasMore: boolean }>("GET", `/api/rooms/${enc(roomId)}/messages?limit=${limit}${before ? `&before=${before}` : ""}`),
+    request<MessagePage>("GET", `/api/rooms/${enc(roomId)}/messages?limit=${limit}${before ? `&before=${before}` : ""}`),
   messagesAfter: (roomId: string, after: number, limit = 100) =>
-    request<{ messages: Message[]; hasMore: boolean }>("GET", `/api/rooms/${enc(roomId)}/messages?after=${after}&limit=${limit}`),
-  sendMessage: (roomId: string, clientMsgId: string, text: string) => request<{ message: Message }>("POST", `/api/rooms/${enc(roomId)}/messages`, { body: { clientMsgId, text } }),
-  markRead: (roomId: string, seq: number) => request<{ lastReadSeq: number }>("POST", `/api/rooms/${enc(roomId)}/read`, { body: { seq } }),
+    request<MessagePage>("GET", `/api/rooms/${enc(roomId)}/messages?after=${after}&limit=${limit}`),
+  sendMessage: (roomId: string, clientMsgId: string, text: string) => request<MessageReply>("POST", `/api/rooms/${enc(roomId)}/messages`, { body: { clientMsgId, text } }),
+  markRead: (roomId: string, seq: number) => request<ReadReply>("POST", `/api/rooms/${enc(roomId)}/read`, { body: { seq } }),
 
   events: (cursor: string | null, signal?: AbortSignal) =>
-    request<{ events: FeedEvent[]; cursor: string }>("GET", cursor ? `/api/events?cursor=${enc(cursor)}&timeout=25` : "/api/events", { signal }),
+    request<EventsReply>("GET", cursor ? `/api/events?cursor=${enc(cursor)}&timeout=25` : "/api/events", { signal }),
 };

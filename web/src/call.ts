@@ -9,19 +9,13 @@ import { request } from "./api.js";
 import { el, replaceChildren, setText } from "./dom.js";
 import type { Connection } from "./socket.js";
 import type { Store } from "./store.js";
+import type { CallParticipantsReply, CallSignal, IceServersReply, SignalKind } from "./types.js";
 
 interface Peer {
   pc: RTCPeerConnection;
   tile: HTMLElement;
   /** Candidates that came before the remote description (they cannot be added yet). */
   early: RTCIceCandidateInit[];
-}
-
-interface Signal {
-  roomId: string;
-  fromUserId: string;
-  kind: "offer" | "answer" | "candidate";
-  data: unknown;
 }
 
 export class CallController {
@@ -45,7 +39,7 @@ export class CallController {
     hangUp.addEventListener("click", () => void this.hangUp());
     this.panel.append(this.status, this.videos, hangUp);
     conn.socket.on("call:updated", (u) => this.onUpdated(u.roomId, u.participants));
-    conn.socket.on("call:signal", (s) => void this.onSignal(s as Signal).catch((err) => this.fail(err)));
+    conn.socket.on("call:signal", (s) => void this.onSignal(s).catch((err) => this.fail(err)));
     conn.onChange(() => {
       // The server drops a closed socket from its calls: the call ended for this tab.
       if (!conn.connected && this.roomId) this.end("Call ended: the connection was lost.");
@@ -67,7 +61,7 @@ export class CallController {
     render();
     button.addEventListener("click", () => void this.start(roomId).catch((err) => this.fail(err)));
     // Someone may be in the call already; call:updated only tells of changes from now on.
-    void request<{ participants: string[] }>("GET", `/api/rooms/${encodeURIComponent(roomId)}/call`).then(
+    void request<CallParticipantsReply>("GET", `/api/rooms/${encodeURIComponent(roomId)}/call`).then(
       ({ participants }) => {
         if (!this.calls.has(roomId)) this.onUpdated(roomId, participants);
       },
@@ -82,7 +76,7 @@ export class CallController {
     this.roomId = roomId;
     this.show("Starting the call…");
     try {
-      const { iceServers } = await request<{ iceServers: RTCIceServer[] }>("GET", "/api/calls/ice-servers");
+      const { iceServers } = await request<IceServersReply>("GET", "/api/calls/ice-servers");
       this.iceServers = iceServers;
       this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true }).catch(() => navigator.mediaDevices.getUserMedia({ audio: true }));
       if (this.roomId !== roomId) return; // hung up meanwhile
@@ -130,7 +124,7 @@ export class CallController {
     this.notify();
   }
 
-  private async onSignal(s: Signal): Promise<void> {
+  private async onSignal(s: CallSignal): Promise<void> {
     if (s.roomId !== this.roomId) return;
     if (s.kind === "offer") {
       const peer = this.peers.get(s.fromUserId) ?? this.peer(s.fromUserId);
@@ -161,7 +155,7 @@ export class CallController {
     await this.send(userId, "offer", peer.pc.localDescription!.toJSON());
   }
 
-  private send(toUserId: string, kind: Signal["kind"], data: unknown) {
+  private send(toUserId: string, kind: SignalKind, data: unknown) {
     const roomId = this.roomId;
     if (!roomId) return Promise.resolve();
     return this.conn.call("call:signal", { roomId, toUserId, kind, data }).then(() => undefined);

@@ -6,9 +6,8 @@
 import { ApiError, freshAccessToken, refreshTokens, request } from "./api.js";
 import { el, setText, uuid } from "./dom.js";
 import type { Connection } from "./socket.js";
-import type { Message } from "./types.js";
+import type { Attachment, AttachmentReply, Message, MessageReply } from "./types.js";
 
-type Attachment = Message["attachments"][number];
 
 /** fetch with the bearer token, refreshed once on a 401. */
 export async function authedFetch(path: string, init: RequestInit = {}): Promise<Response> {
@@ -39,10 +38,11 @@ export async function uploadForm<T>(path: string, form: FormData): Promise<T> {
 export async function sendFile(conn: Connection, roomId: string, file: File): Promise<Message> {
   const form = new FormData();
   form.append("file", file, file.name);
-  const { attachment } = await uploadForm<{ attachment: Attachment }>(`/api/rooms/${encodeURIComponent(roomId)}/attachments`, form);
-  const payload = { roomId, clientMsgId: uuid(), text: "", attachmentIds: [attachment.id] };
-  if (conn.connected) return (await conn.call("message:send", payload)).message;
-  return (await request<{ message: Message }>("POST", `/api/rooms/${encodeURIComponent(roomId)}/messages`, { body: payload })).message;
+  const { attachment } = await uploadForm<AttachmentReply>(`/api/rooms/${encodeURIComponent(roomId)}/attachments`, form);
+  // The socket's message:send payload is the HTTP body plus roomId (src/protocol/messages.ts).
+  const body = { clientMsgId: uuid(), text: "", attachmentIds: [attachment.id] };
+  if (conn.connected) return (await conn.call("message:send", { ...body, roomId })).message;
+  return (await request<MessageReply>("POST", `/api/rooms/${encodeURIComponent(roomId)}/messages`, { body })).message;
 }
 
 /** The composer's "attach" button: pick files, each becomes its own message. */

@@ -19,7 +19,6 @@ import { RoomsView } from "./rooms.js";
 import { getSession, onSessionChange, updateUser, type Session } from "./session.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
-import type { FeedEvent } from "./types.js";
 
 const root = document.getElementById("app")!;
 // The feed takes over only when the socket has been down this long (not on a quick reconnect).
@@ -145,8 +144,8 @@ class App {
 
   private wireSocket(): void {
     const s = this.conn.socket;
-    s.on("event", (e) => this.store.applyEvent(e as FeedEvent));
-    s.on("presence:updated", (p) => this.store.setPresence(p.userId, { status: p.status as "online" | "away" | "offline", lastSeenAt: p.lastSeenAt }));
+    s.on("event", (e) => this.store.applyEvent(e));
+    s.on("presence:updated", (p) => this.store.setPresence(p.userId, { status: p.status, lastSeenAt: p.lastSeenAt }));
     s.on("message:new", (m) => this.chat?.roomId === m.roomId && this.chat.onMessage(m));
     s.on("message:updated", (m) => this.chat?.roomId === m.roomId && this.chat.onMessageUpdated(m));
     s.on("receipt:updated", (r) => this.chat?.roomId === r.roomId && this.chat.onReceipt(r.userId, r.lastReadSeq));

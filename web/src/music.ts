@@ -13,25 +13,7 @@ import { freshAccessToken, request } from "./api.js";
 import { el, replaceChildren, setText } from "./dom.js";
 import { uploadForm } from "./files.js";
 import type { Connection } from "./socket.js";
-
-interface Track {
-  id: string;
-  title: string;
-  artist: string | null;
-  status: "processing" | "ready" | "failed";
-  durationMs?: number;
-  hlsUrl?: string;
-  error?: string;
-}
-
-interface PlayerState {
-  roomId: string;
-  trackId: string | null;
-  positionMs: number;
-  playing: boolean;
-  serverTime: string;
-  updatedBy: string;
-}
+import type { ChartReply, Player, Track, TrackPage, TrackReply } from "./types.js";
 
 // A player further off than this from the room's position is moved to it.
 const DRIFT_TOLERANCE_S = 0.75;
@@ -47,7 +29,7 @@ export class MusicController {
   private loadedTrack: string | null = null;
   private roomId: string | null = null;
   /** The room's player as last received, with the local time it arrived. */
-  private state: { player: PlayerState; receivedAt: number } | null = null;
+  private state: { player: Player; receivedAt: number } | null = null;
   private readonly tracks = new Map<string, Track>();
 
   constructor(private readonly conn: Connection) {
@@ -112,7 +94,7 @@ export class MusicController {
       if (artist.value.trim()) body.append("artist", artist.value);
       setText(this.uploadStatus, "Uploading…");
       try {
-        const { track } = await uploadForm<{ track: Track }>("/api/tracks", body);
+        const { track } = await uploadForm<TrackReply>("/api/tracks", body);
         form.reset();
         setText(this.uploadStatus, `“${track.title}” is being transcoded…`);
         void this.waitReady(track.id);
@@ -125,7 +107,7 @@ export class MusicController {
 
   private async waitReady(id: string) {
     for (let i = 0; i < 600; i++) {
-      const { track } = await request<{ track: Track }>("GET", `/api/tracks/${id}`);
+      const { track } = await request<TrackReply>("GET", `/api/tracks/${id}`);
       if (track.status !== "processing") {
         setText(this.uploadStatus, track.status === "ready" ? `“${track.title}” is ready.` : `“${track.title}” failed: ${track.error ?? "unknown error"}`);
         await this.refreshList();
@@ -137,8 +119,8 @@ export class MusicController {
 
   private async refreshList() {
     const [{ tracks }, chart] = await Promise.all([
-      request<{ tracks: Track[] }>("GET", "/api/tracks?limit=30"),
-      request<{ tracks: { track: Track; plays: number }[] }>("GET", "/api/charts?period=week&limit=10").catch(() => ({ tracks: [] })),
+      request<TrackPage>("GET", "/api/tracks?limit=30"),
+      request<ChartReply>("GET", "/api/charts?period=week&limit=10").catch(() => ({ tracks: [] })),
     ]);
     const plays = new Map(chart.tracks.map((e) => [e.track.id, e.plays]));
     for (const t of tracks) this.tracks.set(t.id, t);
@@ -166,7 +148,7 @@ export class MusicController {
     }
   }
 
-  onPlayer(player: PlayerState) {
+  onPlayer(player: Player) {
     if (player.roomId !== this.roomId) return;
     this.state = { player, receivedAt: performance.now() };
     void this.apply();
@@ -195,7 +177,7 @@ export class MusicController {
     this.hls = null;
     this.loadedTrack = trackId;
     if (!this.tracks.has(trackId)) {
-      const { track } = await request<{ track: Track }>("GET", `/api/tracks/${trackId}`);
+      const { track } = await request<TrackReply>("GET", `/api/tracks/${trackId}`);
       this.tracks.set(track.id, track);
     }
     const url = `/api/tracks/${trackId}/hls/index.m3u8`;

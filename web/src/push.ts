@@ -6,6 +6,7 @@
  */
 import { request } from "./api.js";
 import { el, setText } from "./dom.js";
+import type { VapidKeyReply } from "./types.js";
 
 const supported = () => "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 
@@ -34,7 +35,7 @@ async function currentSubscription(): Promise<PushSubscription | null> {
 export async function enablePush(): Promise<boolean> {
   const reg = await registerServiceWorker();
   if (!reg || (await Notification.requestPermission()) !== "granted") return false;
-  const { key } = await request<{ key: string }>("GET", "/api/push/vapid-public-key", { auth: false });
+  const { key } = await request<VapidKeyReply>("GET", "/api/push/vapid-public-key", { auth: false });
   let sub = await reg.pushManager.getSubscription();
   // Subscribed with another server key (the server's key changed): start over.
   const current = sub?.options.applicationServerKey;

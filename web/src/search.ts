@@ -6,25 +6,14 @@
  */
 import { ApiError, request } from "./api.js";
 import { el, replaceChildren, setText, shortTime, fullTime } from "./dom.js";
-import type { Message } from "./types.js";
+import type { SearchReply, SearchResult, SearchSnippet } from "./types.js";
 
 const DEBOUNCE_MS = 250;
 const QUERY_MAX = 200;
 const PAGE = 30;
 
-export interface SearchSnippet {
-  text: string;
-  highlights: { start: number; end: number }[];
-}
-
-export interface SearchResult {
-  message: Message;
-  room: { id: string; name: string };
-  snippet: SearchSnippet;
-}
-
 const searchMessages = (q: string, cursor: string | null, signal: AbortSignal) =>
-  request<{ results: SearchResult[]; nextCursor: string | null }>(
+  request<SearchReply>(
     "GET",
     `/api/search/messages?q=${encodeURIComponent(q)}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
     { signal },

@@ -1,9 +1,11 @@
 /**
  * The service worker (built to /sw.js, scope "/"): shows one notification per push and opens
- * the room when it is clicked. A push's payload is the server's PushPayload (src/domain/push-notifier.ts);
+ * the room when it is clicked. A push's payload is the server's PushPayload (src/protocol/push.ts);
  * the tag is the room, so a newer push of a room replaces its notification instead of stacking.
- * This file imports nothing: it is its own bundle entry, apart from the page's code.
+ * This file imports types only: it is its own bundle entry, apart from the page's code.
  */
+import type { PushPayload } from "./types.js";
+
 interface ExtendableEventLike extends Event {
   waitUntil(work: Promise<unknown>): void;
 }
@@ -32,13 +34,8 @@ declare const self: {
   location: Location;
 };
 
-interface Payload {
-  type?: string;
-  roomId?: string;
-  title?: string;
-  body?: string;
-  url?: string;
-}
+// Each field is checked before use: a push may come from an older server, or be malformed.
+type Payload = Partial<PushPayload>;
 
 // A new version takes over at once: it holds no caches that an old page could depend on.
 self.addEventListener("install", (e) => e.waitUntil(self.skipWaiting()));

@@ -1,70 +1,56 @@
 /**
- * Wire types the client relies on (PROTOCOL.md). Socket payloads come from the server's own
- * event maps, so a change there breaks this build instead of a user's session.
+ * Wire types the client relies on (PROTOCOL.md), all derived from the server's own schemas in
+ * src/protocol: entities, reply bodies and the socket event maps. Type imports only, so nothing
+ * of the server (nor zod) is bundled; a field changed there fails this build and the server's
+ * type-check together, instead of a user's session.
  */
-import type { ClientToServerEvents, JoinedMember, ServerToClientEvents } from "../../src/realtime/events.js";
-import type { Message } from "../../src/domain/message.js";
-import type { RoomView } from "../../src/domain/room-views.js";
+import type { z } from "zod";
+import type { AttachmentReply as AttachmentReplySchema } from "../../src/protocol/attachments.js";
+import type { CallParticipantsReply as CallParticipantsSchema, IceServersReply as IceServersSchema } from "../../src/protocol/calls.js";
+import type { EventsReply as EventsReplySchema } from "../../src/protocol/feed.js";
+import type { MessageReply as MessageReplySchema } from "../../src/protocol/messages.js";
+import type { VapidKeyReply as VapidKeyReplySchema } from "../../src/protocol/push.js";
+import type { ReadReply as ReadReplySchema } from "../../src/protocol/receipts.js";
+import type * as rooms from "../../src/protocol/rooms.js";
+import type { SearchReply as SearchReplySchema } from "../../src/protocol/search.js";
+import type * as social from "../../src/protocol/social.js";
+import type { ChartReply as ChartReplySchema, TrackPage as TrackPageSchema, TrackReply as TrackReplySchema } from "../../src/protocol/tracks.js";
+import type { UserPage, UserReply as UserReplySchema } from "../../src/protocol/users.js";
 
-export type { ClientToServerEvents, JoinedMember, Message, ServerToClientEvents };
-export type Room = RoomView;
+export type { AuthReply, TokenPairReply } from "../../src/protocol/accounts.js";
+export type { Attachment } from "../../src/protocol/attachments.js";
+export type { CallSignal, CallUpdated, IceServer, SignalKind } from "../../src/protocol/calls.js";
+export type { FeedEvent } from "../../src/protocol/feed.js";
+export type { Message, MessagePage } from "../../src/protocol/messages.js";
+export type { Player } from "../../src/protocol/player.js";
+export type { PushPayload } from "../../src/protocol/push.js";
+export type { Presence, PresenceStatus } from "../../src/protocol/presence.js";
+export type { Invite, JoinedMember, Room, RoomMember } from "../../src/protocol/rooms.js";
+export type { SearchResult, SearchSnippet } from "../../src/protocol/search.js";
+export type { Friend, FriendRequest } from "../../src/protocol/social.js";
+export type { ClientToServerEvents, ServerToClientEvents } from "../../src/protocol/socket-maps.js";
+export type { Track } from "../../src/protocol/tracks.js";
+export type { User } from "../../src/protocol/users.js";
 
-export interface User {
-  id: string;
-  email?: string;
-  displayName: string;
-  statusMessage: string;
-  avatarUrl: string | null;
-  emailVerified: boolean;
-  createdAt: string;
-}
-
-export type PresenceStatus = "online" | "away" | "offline";
-
-export interface Presence {
-  status: PresenceStatus;
-  lastSeenAt: string | null;
-}
-
-export interface Friend {
-  user: User;
-  presence: Presence;
-}
-
-export interface FriendRequest {
-  id: string;
-  fromUserId: string;
-  toUserId: string;
-  status: string;
-  createdAt: string;
-}
-
-export interface Invite {
-  id: string;
-  roomId: string;
-  inviterId: string;
-  inviteeId: string;
-  status: string;
-  createdAt: string;
-}
-
-export interface RoomMember {
-  user: User;
-  role: string;
-  lastReadSeq: number;
-  presence: Presence;
-}
-
-export interface AuthReply {
-  user: User;
-  accessToken: string;
-  refreshToken: string;
-}
-
-/** A long-poll feed event, also pushed on the socket as `event`. */
-export type FeedEvent =
-  | { id: string; type: "invite.created" | "invite.updated"; at: string; data: { invite: Invite; room: Room | null } }
-  | { id: string; type: "room.updated"; at: string; data: { room: Room } }
-  | { id: string; type: "room.removed"; at: string; data: { roomId: string } }
-  | { id: string; type: "friend.request"; at: string; data: { request: FriendRequest } }
-  | { id: string; type: "friend.updated"; at: string; data: { user: User; friends: boolean } };
+// Reply bodies of the routes the client calls.
+export type UserReply = z.output<typeof UserReplySchema>;
+export type UsersReply = z.output<typeof UserPage>;
+export type FriendsReply = z.output<typeof social.FriendsReply>;
+export type FriendRequestLists = z.output<typeof social.FriendRequestLists>;
+export type FriendRequestReply = z.output<typeof social.FriendRequestReply>;
+export type RoomReply = z.output<typeof rooms.RoomReply>;
+export type RoomsReply = z.output<typeof rooms.RoomsReply>;
+export type RoomDetailReply = z.output<typeof rooms.RoomDetailReply>;
+export type InvitesReply = z.output<typeof rooms.InvitesReply>;
+export type InviteAnswerReply = z.output<typeof rooms.InviteAnswerReply>;
+export type MessageReply = z.output<typeof MessageReplySchema>;
+export type ReadReply = z.output<typeof ReadReplySchema>;
+export type EventsReply = z.output<typeof EventsReplySchema>;
+export type AttachmentReply = z.output<typeof AttachmentReplySchema>;
+export type TrackReply = z.output<typeof TrackReplySchema>;
+export type TrackPage = z.output<typeof TrackPageSchema>;
+export type ChartReply = z.output<typeof ChartReplySchema>;
+export type SearchReply = z.output<typeof SearchReplySchema>;
+export type IceServersReply = z.output<typeof IceServersSchema>;
+export type CallParticipantsReply = z.output<typeof CallParticipantsSchema>;
+export type VapidKeyReply = z.output<typeof VapidKeyReplySchema>;

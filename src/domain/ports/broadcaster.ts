@@ -1,18 +1,12 @@
-/** Live fan-out to connected sockets, on every node. Fire-and-forget: durability lives in the stores. */
-export interface RoomBroadcasts {
-  "message:new": unknown;
-  "message:updated": unknown;
-  "receipt:updated": { roomId: string; userId: string; lastReadSeq: number };
-  typing: { roomId: string; userId: string; isTyping: boolean };
-  "player:updated": unknown;
-  "call:updated": unknown;
-}
+import type { ServerPayload } from "../../protocol/socket-maps.js";
 
-export interface UserBroadcasts {
-  event: unknown;
-  "presence:updated": { userId: string; status: string; lastSeenAt: string | null };
-  "call:signal": unknown;
-}
+/**
+ * Live fan-out to connected sockets, on every node. Fire-and-forget: durability lives in the stores.
+ * Event names and payloads are the protocol's server events (src/protocol/socket-events.ts), as
+ * types only: the domain knows what it announces, never how it travels.
+ */
+export type RoomBroadcasts = { [E in "message:new" | "message:updated" | "receipt:updated" | "typing" | "player:updated" | "call:updated"]: ServerPayload<E> };
+export type UserBroadcasts = { [E in "event" | "presence:updated"]: ServerPayload<E> };
 
 export interface Broadcaster {
   /** Every socket joined to the room (room:join), except the sockets of `exceptUserId`. */

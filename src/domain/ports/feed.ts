@@ -1,10 +1,7 @@
-export type FeedEventType =
-  | "invite.created"
-  | "invite.updated"
-  | "room.updated"
-  | "room.removed"
-  | "friend.request"
-  | "friend.updated";
+import type { FeedEventType } from "../../protocol/feed.js";
+
+/** The protocol's event types (src/protocol/feed.ts). */
+export type { FeedEventType };
 
 export interface FeedEventDraft {
   type: Exclude<FeedEventType, "room.updated">;

@@ -1,18 +1,14 @@
 import { pipeline } from "node:stream/promises";
 import type { RequestHandler } from "express";
 import multer from "multer";
-import { z } from "zod";
 import { openAttachment, openThumbnail, uploadAttachment, type AttachmentDeps } from "../../domain/attachments.js";
 import { Invalid } from "../../domain/errors.js";
 import { requireMember } from "../../domain/rooms.js";
-import { IdParams } from "../api-schemas.js";
+import { AttachmentReply } from "../../protocol/attachments.js";
+import { Binary, IdParams } from "../../protocol/common.js";
 import { parseRange } from "../byte-range.js";
 import { contentDisposition } from "../content-disposition.js";
 import { defineRoute, type RouteKit } from "../route.js";
-
-export const AttachmentSchema = z
-  .object({ id: z.string(), name: z.string(), size: z.number().int(), contentType: z.string(), url: z.string(), thumbnailUrl: z.string().optional() })
-  .meta({ id: "Attachment" });
 
 // Shown in the page rather than downloaded: types a browser renders without running anything.
 const INLINE = /^(image\/(png|jpeg|gif|webp|avif)|audio\/[\w.+-]+|video\/(mp4|webm|ogg)|application\/pdf)$/;
@@ -55,7 +51,7 @@ export function registerAttachmentRoutes(kit: RouteKit, deps: AttachmentDeps) {
       params: IdParams,
       multipart: { file: "file" },
       middleware: [memberFirst, upload.single("file")],
-      responses: { 201: { description: "Stored", schema: z.object({ attachment: AttachmentSchema }) } },
+      responses: { 201: { description: "Stored", schema: AttachmentReply } },
     },
     async ({ auth, params, req }) => {
       if (!req.file) throw new Invalid("multipart field `file` is required", [{ path: "file", message: "is required" }]);
@@ -73,8 +69,8 @@ export function registerAttachmentRoutes(kit: RouteKit, deps: AttachmentDeps) {
       tag,
       params: IdParams,
       responses: {
-        200: { description: "The file", schema: z.string().meta({ format: "binary" }), contentType: "*/*" },
-        206: { description: "The requested byte range", schema: z.string().meta({ format: "binary" }), contentType: "*/*" },
+        200: { description: "The file", schema: Binary, contentType: "*/*" },
+        206: { description: "The requested byte range", schema: Binary, contentType: "*/*" },
         416: { description: "Range not satisfiable" },
       },
     },
@@ -129,7 +125,7 @@ export function registerAttachmentRoutes(kit: RouteKit, deps: AttachmentDeps) {
       summary: "A preview of an image attachment (room members only)",
       tag,
       params: IdParams,
-      responses: { 200: { description: "Image", schema: z.string().meta({ format: "binary" }), contentType: "image/*" } },
+      responses: { 200: { description: "Image", schema: Binary, contentType: "image/*" } },
     },
     async ({ auth, params, req, res }) => {
       const thumb = await openThumbnail(deps, auth.userId, params.id);

@@ -1,13 +1,9 @@
 import type { RequestHandler } from "express";
-import { z } from "zod";
 import { login, logout, refresh, requestEmailVerification, signup, verifyEmail, type AccountDeps } from "../../domain/accounts.js";
 import type { RateLimiter } from "../../domain/ports/rate-limiter.js";
-import { DisplayName, Email, Password, UserSchema } from "../api-schemas.js";
+import { AuthReplySchema, LoginBody, RefreshBody, SignupBody, TokenPair, VerifyEmailBody } from "../../protocol/accounts.js";
+import { UserReply } from "../../protocol/users.js";
 import { defineRoute, type RouteKit } from "../route.js";
-
-const Tokens = z.object({ accessToken: z.string(), refreshToken: z.string() });
-const AuthResult = Tokens.extend({ user: UserSchema });
-const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
 
 export function registerAuthRoutes(kit: RouteKit, deps: AccountDeps & { authPerIp: RateLimiter }) {
   const perIp: RequestHandler = async (req, _res, next) => {
@@ -25,8 +21,8 @@ export function registerAuthRoutes(kit: RouteKit, deps: AccountDeps & { authPerI
       tag,
       auth: false,
       middleware: [perIp],
-      body: z.object({ email: Email, password: Password, displayName: DisplayName }),
-      responses: { 201: { description: "Account created", schema: AuthResult } },
+      body: SignupBody,
+      responses: { 201: { description: "Account created", schema: AuthReplySchema } },
     },
     async ({ body }) => ({ status: 201, body: await signup(deps, body) }),
   );
@@ -40,9 +36,8 @@ export function registerAuthRoutes(kit: RouteKit, deps: AccountDeps & { authPerI
       tag,
       auth: false,
       middleware: [perIp],
-      // Login never applies the password policy: any wrong credential is a 401.
-      body: z.object({ email: z.string(), password: z.string() }),
-      responses: { 200: { description: "Logged in", schema: AuthResult } },
+      body: LoginBody,
+      responses: { 200: { description: "Logged in", schema: AuthReplySchema } },
     },
     async ({ body }) => ({ status: 200, body: await login(deps, body) }),
   );
@@ -56,7 +51,7 @@ export function registerAuthRoutes(kit: RouteKit, deps: AccountDeps & { authPerI
       tag,
       auth: false,
       body: RefreshBody,
-      responses: { 200: { description: "New token pair", schema: Tokens } },
+      responses: { 200: { description: "New token pair", schema: TokenPair } },
     },
     async ({ body }) => ({ status: 200, body: await refresh(deps, body.refreshToken) }),
   );
@@ -86,8 +81,8 @@ export function registerAuthRoutes(kit: RouteKit, deps: AccountDeps & { authPerI
       path: "/auth/email/verify",
       summary: "Confirm the email address with the mailed code",
       tag,
-      body: z.object({ code: z.string().regex(/^\d{6}$/, "must be 6 digits") }),
-      responses: { 200: { description: "Verified", schema: z.object({ user: UserSchema }) } },
+      body: VerifyEmailBody,
+      responses: { 200: { description: "Verified", schema: UserReply } },
     },
     async ({ auth, body }) => ({ status: 200, body: { user: await verifyEmail(deps, auth.userId, body.code) } }),
   );

@@ -1,11 +1,7 @@
-import { z } from "zod";
 import type { EventsFeed } from "../../domain/events-feed.js";
 import type { Metrics } from "../../metrics.js";
+import { EventsQuery, EventsReply } from "../../protocol/feed.js";
 import { defineRoute, type RouteKit } from "../route.js";
-
-const EventSchema = z
-  .object({ id: z.string(), type: z.string(), at: z.string(), data: z.record(z.string(), z.unknown()) })
-  .meta({ id: "FeedEvent" });
 
 export function registerEventRoutes(kit: RouteKit, deps: { feed: EventsFeed; metrics: Metrics }) {
   defineRoute(
@@ -15,12 +11,9 @@ export function registerEventRoutes(kit: RouteKit, deps: { feed: EventsFeed; met
       path: "/events",
       summary: "Long-poll the caller's event feed (invites, room list updates, friends). Without a cursor: the cursor of now.",
       tag: "events",
-      query: z.object({
-        cursor: z.string().min(1).max(64).optional(),
-        timeout: z.coerce.number().int().min(0).max(55).default(25),
-      }),
+      query: EventsQuery,
       responses: {
-        200: { description: "Events after the cursor (possibly none, after the timeout) and the cursor to poll next", schema: z.object({ events: z.array(EventSchema), cursor: z.string() }) },
+        200: { description: "Events after the cursor (possibly none, after the timeout) and the cursor to poll next", schema: EventsReply },
       },
     },
     async ({ auth, query, req, res }) => {

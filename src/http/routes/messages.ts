@@ -1,27 +1,9 @@
-import { z } from "zod";
 import { listMessages, sendMessage, type MessageDeps } from "../../domain/messages.js";
 import { markRead } from "../../domain/rooms.js";
-import { IdParams } from "../api-schemas.js";
+import { IdParams } from "../../protocol/common.js";
+import { MessageListQuery, MessagePageSchema, MessageReply, SendMessageBody } from "../../protocol/messages.js";
+import { ReadBody, ReadReply } from "../../protocol/receipts.js";
 import { defineRoute, type RouteKit } from "../route.js";
-import { ClientMsgId, MessageText } from "../../protocol/fields.js";
-
-export const MessageSchema = z
-  .object({
-    id: z.string(),
-    roomId: z.string(),
-    seq: z.number().int(),
-    senderId: z.string(),
-    type: z.enum(["text", "file", "system"]),
-    text: z.string(),
-    attachments: z.array(z.object({ id: z.string(), name: z.string(), size: z.number(), contentType: z.string(), url: z.string(), thumbnailUrl: z.string().optional() })),
-    clientMsgId: z.string().nullable(),
-    createdAt: z.string(),
-    editedAt: z.string().optional(),
-    deletedAt: z.string().optional(),
-  })
-  .meta({ id: "Message" });
-
-const SeqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
   const tag = "messages";
@@ -34,8 +16,8 @@ export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
       summary: "A page of history, ascending by seq: just before `before` (default newest) or just after `after`",
       tag,
       params: IdParams,
-      query: z.object({ before: SeqParam.optional(), after: SeqParam.optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }),
-      responses: { 200: { description: "Messages", schema: z.object({ messages: z.array(MessageSchema), hasMore: z.boolean() }) } },
+      query: MessageListQuery,
+      responses: { 200: { description: "Messages", schema: MessagePageSchema } },
     },
     async ({ auth, params, query }) => ({ status: 200, body: await listMessages(deps, auth.userId, params.id, query) }),
   );
@@ -48,8 +30,8 @@ export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
       summary: "Send a message (201); the same clientMsgId again returns the original (200)",
       tag,
       params: IdParams,
-      body: z.strictObject({ clientMsgId: ClientMsgId, text: MessageText.default(""), attachmentIds: z.array(z.string().min(1).max(64)).max(10).optional() }),
-      responses: { 201: { description: "Stored", schema: z.object({ message: MessageSchema }) }, 200: { description: "Already stored", schema: z.object({ message: MessageSchema }) } },
+      body: SendMessageBody,
+      responses: { 201: { description: "Stored", schema: MessageReply }, 200: { description: "Already stored", schema: MessageReply } },
     },
     async ({ auth, params, body }) => {
       const { message, created } = await sendMessage(deps, auth.userId, { roomId: params.id, ...body });
@@ -65,8 +47,8 @@ export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
       summary: "Move the caller's read cursor forward (never backwards)",
       tag,
       params: IdParams,
-      body: z.strictObject({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
-      responses: { 200: { description: "Cursor", schema: z.object({ lastReadSeq: z.number().int() }) } },
+      body: ReadBody,
+      responses: { 200: { description: "Cursor", schema: ReadReply } },
     },
     async ({ auth, params, body }) => ({ status: 200, body: { lastReadSeq: await markRead(deps, auth.userId, params.id, body.seq) } }),
   );

@@ -1,21 +1,14 @@
-import { z } from "zod";
-import { createPlaylist, deletePlaylist, getPlaylist, listPlaylists, PLAYLIST_NAME_MAX, PLAYLIST_TRACKS_MAX, renamePlaylist, setPlaylistTracks, type PlaylistDeps } from "../../domain/playlists.js";
-import { Id, IdParams } from "../api-schemas.js";
+import { createPlaylist, deletePlaylist, getPlaylist, listPlaylists, renamePlaylist, setPlaylistTracks, type PlaylistDeps } from "../../domain/playlists.js";
+import { IdParams } from "../../protocol/common.js";
+import { CreatePlaylistBody, PlaylistReply, PlaylistsReply, PlaylistTracksBody, RenamePlaylistBody } from "../../protocol/playlists.js";
 import { defineRoute, type RouteKit } from "../route.js";
-import { TrackSchema } from "./tracks.js";
-
-const Summary = z.object({ id: z.string(), name: z.string(), trackCount: z.number().int(), createdAt: z.string(), updatedAt: z.string() });
-const PlaylistSchema = Summary.extend({ tracks: z.array(TrackSchema) }).meta({ id: "Playlist" });
-const PlaylistReply = z.object({ playlist: PlaylistSchema });
-const Name = z.string().max(PLAYLIST_NAME_MAX * 2);
-const TrackIds = z.array(Id).max(PLAYLIST_TRACKS_MAX);
 
 export function registerPlaylistRoutes(kit: RouteKit, deps: PlaylistDeps) {
   const tag = "playlists";
 
   defineRoute(
     kit,
-    { method: "get", path: "/playlists", summary: "The caller's playlists, oldest first", tag, responses: { 200: { description: "Playlists", schema: z.object({ playlists: z.array(Summary) }) } } },
+    { method: "get", path: "/playlists", summary: "The caller's playlists, oldest first", tag, responses: { 200: { description: "Playlists", schema: PlaylistsReply } } },
     async ({ auth }) => ({ status: 200, body: { playlists: await listPlaylists(deps, auth.userId) } }),
   );
 
@@ -26,7 +19,7 @@ export function registerPlaylistRoutes(kit: RouteKit, deps: PlaylistDeps) {
       path: "/playlists",
       summary: "Create a playlist",
       tag,
-      body: z.strictObject({ name: Name, trackIds: TrackIds.optional() }),
+      body: CreatePlaylistBody,
       responses: { 201: { description: "Created", schema: PlaylistReply } },
     },
     async ({ auth, body }) => ({ status: 201, body: { playlist: await createPlaylist(deps, auth.userId, body) } }),
@@ -46,7 +39,7 @@ export function registerPlaylistRoutes(kit: RouteKit, deps: PlaylistDeps) {
       summary: "Rename a playlist",
       tag,
       params: IdParams,
-      body: z.strictObject({ name: Name }),
+      body: RenamePlaylistBody,
       responses: { 200: { description: "Playlist", schema: PlaylistReply } },
     },
     async ({ auth, params, body }) => ({ status: 200, body: { playlist: await renamePlaylist(deps, auth.userId, params.id, body.name) } }),
@@ -60,7 +53,7 @@ export function registerPlaylistRoutes(kit: RouteKit, deps: PlaylistDeps) {
       summary: "Replace the playlist's tracks with this ordered list (repeats allowed)",
       tag,
       params: IdParams,
-      body: z.strictObject({ trackIds: TrackIds }),
+      body: PlaylistTracksBody,
       responses: { 200: { description: "Playlist", schema: PlaylistReply } },
     },
     async ({ auth, params, body }) => ({ status: 200, body: { playlist: await setPlaylistTracks(deps, auth.userId, params.id, body.trackIds) } }),

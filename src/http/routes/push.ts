@@ -1,16 +1,7 @@
-import { z } from "zod";
-import { listPushSubscriptions, PUSH_ENDPOINT_MAX, subscribePush, unsubscribePush, vapidPublicKey, type PushDeps } from "../../domain/push.js";
-import { IdParams } from "../api-schemas.js";
+import { listPushSubscriptions, subscribePush, unsubscribePush, vapidPublicKey, type PushDeps } from "../../domain/push.js";
+import { IdParams } from "../../protocol/common.js";
+import { SubscribeBody, SubscriptionReply, SubscriptionsReply, VapidKeyReply } from "../../protocol/push.js";
 import { defineRoute, type RouteKit } from "../route.js";
-
-const SubscriptionSchema = z.object({ id: z.string(), endpoint: z.string(), createdAt: z.string() }).meta({ id: "PushSubscription" });
-
-// PushSubscription.toJSON() of the browser, posted as it is (expirationTime is accepted and ignored).
-const SubscribeBody = z.strictObject({
-  endpoint: z.string().min(1).max(PUSH_ENDPOINT_MAX),
-  keys: z.strictObject({ p256dh: z.string().min(1).max(200), auth: z.string().min(1).max(100) }),
-  expirationTime: z.number().nullable().optional(),
-});
 
 export function registerPushRoutes(kit: RouteKit, deps: PushDeps) {
   const tag = "push";
@@ -23,7 +14,7 @@ export function registerPushRoutes(kit: RouteKit, deps: PushDeps) {
       summary: "The VAPID application server key (base64url) to subscribe with",
       tag,
       auth: false,
-      responses: { 200: { description: "Key", schema: z.object({ key: z.string() }) } },
+      responses: { 200: { description: "Key", schema: VapidKeyReply } },
     },
     async () => ({ status: 200, body: { key: vapidPublicKey(deps) } }),
   );
@@ -36,7 +27,7 @@ export function registerPushRoutes(kit: RouteKit, deps: PushDeps) {
       summary: "Register this device's push subscription (the same endpoint again replaces it)",
       tag,
       body: SubscribeBody,
-      responses: { 201: { description: "Registered", schema: z.object({ subscription: SubscriptionSchema }) } },
+      responses: { 201: { description: "Registered", schema: SubscriptionReply } },
     },
     async ({ auth, body }) => ({ status: 201, body: { subscription: await subscribePush(deps, auth.userId, body) } }),
   );
@@ -48,7 +39,7 @@ export function registerPushRoutes(kit: RouteKit, deps: PushDeps) {
       path: "/push/subscriptions",
       summary: "The caller's push subscriptions",
       tag,
-      responses: { 200: { description: "Subscriptions", schema: z.object({ subscriptions: z.array(SubscriptionSchema) }) } },
+      responses: { 200: { description: "Subscriptions", schema: SubscriptionsReply } },
     },
     async ({ auth }) => ({ status: 200, body: { subscriptions: await listPushSubscriptions(deps, auth.userId) } }),
   );

@@ -1,10 +1,8 @@
-import { z } from "zod";
 import { follow, unfollow, type FollowDeps } from "../../domain/follows.js";
 import { answerFriendRequest, listFriendRequests, listFriends, removeFriend, sendFriendRequest, type FriendDeps } from "../../domain/friends.js";
-import { FriendRequestSchema, Id, IdParams, PresenceSchema, UserIdParams, UserSchema } from "../api-schemas.js";
+import { IdParams, UserIdParams } from "../../protocol/common.js";
+import { FriendRequestBody, FriendRequestLists, FriendRequestReply, FriendsReply } from "../../protocol/social.js";
 import { defineRoute, type RouteKit } from "../route.js";
-
-const RequestReply = z.object({ request: FriendRequestSchema });
 
 export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDeps) {
   const tag = "friends";
@@ -16,8 +14,8 @@ export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDep
       path: "/friends/requests",
       summary: "Ask a user to be friends",
       tag,
-      body: z.object({ userId: Id }),
-      responses: { 201: { description: "Request created", schema: RequestReply } },
+      body: FriendRequestBody,
+      responses: { 201: { description: "Request created", schema: FriendRequestReply } },
     },
     async ({ auth, body }) => ({ status: 201, body: { request: await sendFriendRequest(deps, auth.userId, body.userId) } }),
   );
@@ -29,7 +27,7 @@ export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDep
       path: "/friends/requests",
       summary: "Pending requests to and from the caller",
       tag,
-      responses: { 200: { description: "Pending requests", schema: z.object({ incoming: z.array(FriendRequestSchema), outgoing: z.array(FriendRequestSchema) }) } },
+      responses: { 200: { description: "Pending requests", schema: FriendRequestLists } },
     },
     async ({ auth }) => ({ status: 200, body: await listFriendRequests(deps, auth.userId) }),
   );
@@ -46,7 +44,7 @@ export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDep
         summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a request addressed to the caller`,
         tag,
         params: IdParams,
-        responses: { 200: { description: "Request answered", schema: RequestReply } },
+        responses: { 200: { description: "Request answered", schema: FriendRequestReply } },
       },
       async ({ auth, params }) => ({ status: 200, body: { request: await answerFriendRequest(deps, auth.userId, params.id, answer) } }),
     );
@@ -59,7 +57,7 @@ export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDep
       path: "/friends",
       summary: "The caller's friends with presence",
       tag,
-      responses: { 200: { description: "Friends", schema: z.object({ friends: z.array(z.object({ user: UserSchema, presence: PresenceSchema })) }) } },
+      responses: { 200: { description: "Friends", schema: FriendsReply } },
     },
     async ({ auth }) => ({ status: 200, body: { friends: await listFriends(deps, auth.userId) } }),
   );

@@ -1,26 +1,9 @@
 import multer from "multer";
-import { z } from "zod";
-import { charts, CHART_LIMIT_MAX, recordPlay, type PlayDeps } from "../../domain/plays.js";
+import { charts, recordPlay, type PlayDeps } from "../../domain/plays.js";
 import { getTrack, HlsFiles, listTracks, uploadTrack, type TrackDeps } from "../../domain/tracks.js";
-import { Id, IdParams } from "../api-schemas.js";
+import { Binary, IdParams } from "../../protocol/common.js";
+import { ChartQuery, ChartReply, HlsParams, TrackListQuery, TrackPage, TrackReply } from "../../protocol/tracks.js";
 import { defineRoute, type RouteKit } from "../route.js";
-
-export const TrackSchema = z
-  .object({
-    id: z.string(),
-    title: z.string(),
-    artist: z.string().nullable(),
-    status: z.enum(["processing", "ready", "failed"]),
-    ownerId: z.string(),
-    createdAt: z.string(),
-    durationMs: z.number().int().optional(),
-    loudnessLufs: z.number().optional().meta({ description: "Integrated loudness (EBU R128)" }),
-    hlsUrl: z.string().optional(),
-    error: z.string().optional(),
-  })
-  .meta({ id: "Track" });
-
-const TrackReply = z.object({ track: TrackSchema });
 
 // Segments never change once a track is ready; the playlist neither, but it is the entry point
 // a client re-reads after an error, so it is kept for a day rather than a year.
@@ -62,8 +45,8 @@ export function registerTrackRoutes(kit: RouteKit, deps: TrackDeps & PlayDeps) {
       path: "/tracks",
       summary: "Tracks, newest first (`mine=true`: the caller's uploads)",
       tag,
-      query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: Id.optional(), mine: z.enum(["true", "false"]).optional() }),
-      responses: { 200: { description: "A page of tracks", schema: z.object({ tracks: z.array(TrackSchema), nextCursor: z.string().nullable() }) } },
+      query: TrackListQuery,
+      responses: { 200: { description: "A page of tracks", schema: TrackPage } },
     },
     async ({ auth, query }) => ({
       status: 200,
@@ -84,9 +67,9 @@ export function registerTrackRoutes(kit: RouteKit, deps: TrackDeps & PlayDeps) {
       path: "/tracks/:id/hls/:file",
       summary: "The track's HLS playlist (index.m3u8) and AAC segments, once ready; Bearer auth (hls.js: set it in xhrSetup)",
       tag,
-      params: z.object({ id: Id, file: z.string().max(64) }),
+      params: HlsParams,
       responses: {
-        200: { description: "Playlist or segment", schema: z.string().meta({ format: "binary" }), contentType: "application/vnd.apple.mpegurl" },
+        200: { description: "Playlist or segment", schema: Binary, contentType: "application/vnd.apple.mpegurl" },
         409: { description: "The track is not ready (processing or failed)" },
       },
     },
@@ -124,8 +107,8 @@ export function registerTrackRoutes(kit: RouteKit, deps: TrackDeps & PlayDeps) {
       path: "/charts",
       summary: "Most played tracks of the current UTC day, or of the 7 UTC days ending today",
       tag,
-      query: z.object({ period: z.enum(["day", "week"]).default("day"), limit: z.coerce.number().int().min(1).max(CHART_LIMIT_MAX).default(50) }),
-      responses: { 200: { description: "Chart", schema: z.object({ tracks: z.array(z.object({ track: TrackSchema, plays: z.number().int() })) }) } },
+      query: ChartQuery,
+      responses: { 200: { description: "Chart", schema: ChartReply } },
     },
     async ({ query }) => ({ status: 200, body: await charts(deps, query.period, query.limit) }),
   );

@@ -1,12 +1,10 @@
 import multer from "multer";
-import { z } from "zod";
 import { Invalid } from "../../domain/errors.js";
 import { listFollows, type FollowDeps } from "../../domain/follows.js";
 import { AVATAR_MAX_BYTES, getMe, getUser, openAvatar, searchUsers, setAvatar, updateMe, type ProfileDeps } from "../../domain/profiles.js";
-import { DisplayName, IdParams, PageQuery, StatusMessage, UserPage, UserSchema } from "../api-schemas.js";
+import { Binary, IdParams, PageQuery } from "../../protocol/common.js";
+import { AvatarParams, UpdateMeBody, UserPage, UserReply, UserSearchQuery } from "../../protocol/users.js";
 import { defineRoute, type RouteKit } from "../route.js";
-
-const UserReply = z.object({ user: UserSchema });
 
 export function registerUserRoutes(kit: RouteKit, deps: ProfileDeps & FollowDeps) {
   const tag = "users";
@@ -24,7 +22,7 @@ export function registerUserRoutes(kit: RouteKit, deps: ProfileDeps & FollowDeps
       path: "/me",
       summary: "Edit display name or status message",
       tag,
-      body: z.strictObject({ displayName: DisplayName.optional(), statusMessage: StatusMessage.optional() }),
+      body: UpdateMeBody,
       responses: { 200: { description: "Updated profile", schema: UserReply } },
     },
     async ({ auth, body }) => ({ status: 200, body: { user: await updateMe(deps, auth.userId, body) } }),
@@ -55,8 +53,8 @@ export function registerUserRoutes(kit: RouteKit, deps: ProfileDeps & FollowDeps
       summary: "Avatar image bytes (public, immutable URL)",
       tag,
       auth: false,
-      params: z.object({ key: z.string().max(100) }),
-      responses: { 200: { description: "Image", schema: z.string().meta({ format: "binary" }), contentType: "image/*" } },
+      params: AvatarParams,
+      responses: { 200: { description: "Image", schema: Binary, contentType: "image/*" } },
     },
     async ({ params, res }) => {
       const avatar = await openAvatar(deps, params.key);
@@ -76,7 +74,7 @@ export function registerUserRoutes(kit: RouteKit, deps: ProfileDeps & FollowDeps
       path: "/users",
       summary: "Search users by display name (substring) or exact email",
       tag,
-      query: PageQuery.extend({ q: z.string().trim().min(1).max(100) }),
+      query: UserSearchQuery,
       responses: { 200: { description: "A page of users", schema: UserPage } },
     },
     async ({ auth, query }) => ({ status: 200, body: await searchUsers(deps, auth.userId, { q: query.q, limit: query.limit, cursor: query.cursor ?? null }) }),
