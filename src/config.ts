@@ -61,6 +61,7 @@ const schema = z.object({
   RATE_LIMIT_SOCKET_SENDS: optional(int(100, 1_000_000)),
   RATE_LIMIT_SOCKET_EVENTS: optional(int(10, 1_000_000)),
   CORS_ORIGINS: optional(originList),
+  CHECK_REPLIES: optional(z.enum(["true", "false"])),
   SOCKET_HANDLERS_MAX: optional(int(100, 1_000_000)),
   SOCKET_COALESCE_WRITES: optional(z.enum(["true", "false"])),
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
@@ -119,6 +120,8 @@ export interface Config {
   trustProxy: string;
   /** Origins other than the node's own that browsers may call from, on both doors. */
   corsOrigins: string[];
+  /** Check every reply (HTTP body, socket ack) against the contract's schema; a mismatch is a 500 (test runs). */
+  checkReplies: boolean;
   /** Files and music (docs/media.md): upload limits and the transcode worker. */
   media: { attachmentMaxBytes: number; trackMaxBytes: number; transcodeConcurrency: number; transcodeLeaseMs: number };
   /** WebRTC: STUN servers, TURN servers with coturn's REST-style shared secret, and how long a TURN credential lives. */
@@ -185,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? "loopback",
     // Default none: the served client is same-origin and needs no CORS.
     corsOrigins: e.CORS_ORIGINS ?? [],
+    // Off in production: a zod parse of every reply costs CPU for a check the test suite makes.
+    checkReplies: e.CHECK_REPLIES === "true",
     media: {
       // Uploads are buffered in memory before they are checked and stored: these bound that.
       attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,

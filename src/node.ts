@@ -12,6 +12,7 @@ import type { PresenceTracker } from "./domain/ports/presence-tracker.js";
 import type { FeedWaker } from "./domain/ports/feed-log.js";
 import type { MailTransport } from "./domain/ports/mail-transport.js";
 import { createApp, type HttpDeps, type Readiness } from "./http/app.js";
+import { Drain } from "./http/drain.js";
 import type { RouteKit } from "./http/route.js";
 import { registerEventRoutes } from "./http/routes/events.js";
 import { registerMessageRoutes } from "./http/routes/messages.js";
@@ -86,6 +87,10 @@ const WEB_DIST = fileURLToPath(new URL("../web/dist", import.meta.url));
 // Events older than this are trimmed; a cursor from before the trim point gets 410.
 const EVENT_RETENTION_MS = 3 * 86_400_000;
 const EVENT_TRIM_EVERY_MS = 10 * 60_000;
+// How long a SIGTERMed node waits, at most, for the proxy to take it out before it stops accepting.
+const DRAIN_PROXY_WAIT_MS = 3_000;
+// How long a draining node waits, at most, for its long-polling clients to take their disconnect.
+const DRAIN_POLLERS_WAIT_MS = 1_000;
 
 function redisClient(url: string, log: Logger, role: string): Redis {
   // Commands queue while Redis restarts and go out when it is back; nothing durable lives there.
@@ -211,21 +216,23 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     (kit) => registerPushRoutes(kit, { pushSubscriptions, pushSender, hostPolicy: pushSender, allowHttpEndpoints: config.push.allowHttpEndpoints }),
   ];
   const socketGroups: ((socket: ChatSocket) => void)[] = [
-    (socket) => callEvents.register(socket, { ...callDeps, log: log.child({ component: "calls" }), inflight, classify: classifyFailure }),
-    (socket) => media.registerSocket(socket, { log: log.child({ component: "media" }), inflight, classify: classifyFailure }),
+    (socket) => callEvents.register(socket, { ...callDeps, log: log.child({ component: "calls" }), inflight, classify: classifyFailure, checkReplies: config.checkReplies }),
+    (socket) => media.registerSocket(socket, { log: log.child({ component: "media" }), inflight, classify: classifyFailure, checkReplies: config.checkReplies }),
   ];
 
   // Running HTTP handlers and socket acks: a drain waits for them before closing the stores.
   const inflight = new Inflight();
+  const drain = new Drain();
   const app = createApp(deps, {
     inflight,
+    drain,
     log,
     metrics,
     readiness,
     readyReport: { messageStore: messageBackend.kind, redisMode: redis ? "single" : "none" },
     trustProxy: config.trustProxy,
     corsOrigins: config.corsOrigins,
-    classify: classifyFailure,
+    classify: classifyFailure, checkReplies: config.checkReplies,
     staticDir: existsSync(WEB_DIST) ? WEB_DIST : undefined,
     extraRoutes: routes,
   });
@@ -238,11 +245,11 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     metrics,
     extraGroups: socketGroups,
     ackBudget: new AckBudget(config.rateLimits.socketHandlersMax),
-    classify: classifyFailure,
+    classify: classifyFailure, checkReplies: config.checkReplies,
     socketSends: createRateLimiter({ keyPrefix: "socket-send", points: config.rateLimits.socketSendBurst, durationSeconds: 1 }),
     socketEvents: createRateLimiter({ keyPrefix: "socket-event", points: config.rateLimits.socketEventsPerSecond, durationSeconds: 1 }),
     onConnect: (socket) => {
-      presenceEvents.register(socket, { ...presenceDeps, log, inflight, classify: classifyFailure });
+      presenceEvents.register(socket, { ...presenceDeps, log, inflight, classify: classifyFailure, checkReplies: config.checkReplies });
       void socketConnected(presenceDeps, socket.data.userId, socket.id);
     },
     onDisconnect: (socket) => void socketDisconnected(presenceDeps, socket.data.userId, socket.id),
@@ -282,16 +289,31 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      // First out of the proxy's balancing (/readyz 503), so no new session lands here; the
+      // sessions already here carry on meanwhile. Then drain them, and stop accepting last.
+      const proxy = await drain.begin(DRAIN_PROXY_WAIT_MS);
+      log.info({ proxy }, "not ready; draining");
       const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      const graceOver = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       // Held polls answer now (no events, same cursor) instead of holding the drain for 55 s.
       await feed.close();
-      // Handlers already running finish and ack before their sockets are closed.
-      await Promise.race([inflight.idle(), closed]);
+      // Handlers already running finish and ack before their sockets are closed (under steady
+      // traffic the node is never idle: a send arriving from now on may be cut off, and is sent again).
+      await Promise.race([inflight.settled(), graceOver]);
       io.local.disconnectSockets(true);
+      // A long-polling session takes its disconnect (and the acks before it) with its next poll:
+      // wait for them (at most 1 s), so it reconnects at once instead of after an error.
+      const pollersDeadline = Date.now() + DRAIN_POLLERS_WAIT_MS;
+      while (io.engine.clientsCount > 0 && Date.now() < pollersDeadline) await new Promise((r) => setTimeout(r, 20));
+      // Only now stop accepting: no new session comes (not ready), and the sessions here got their
+      // acks and their disconnect over connections still open, so they reconnect elsewhere at once.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       io.close();
+      // Keep-alive connections (a proxy keeps its own) close as soon as their last response is out,
+      // not at their idle timeout or the grace period.
+      const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
       await closed;
+      clearInterval(closeIdle);
       // A handler whose client already left still runs; it must not meet a closed pool.
       await Promise.race([inflight.idle(), new Promise((r) => setTimeout(r, config.shutdownGraceMs).unref())]);
       clearTimeout(grace);

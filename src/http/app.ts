@@ -11,6 +11,7 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { asyncApiDocument } from "../protocol/asyncapi.js";
 import { bearerAuth } from "./authenticate.js";
+import type { Drain } from "./drain.js";
 import { problemHandler, sendProblem } from "./problem.js";
 import { requestLog } from "./request-log.js";
 import { apiCors, noStore, securityHeaders } from "./security-headers.js";
@@ -51,11 +52,15 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
   /** Tells a dependency outage (UNAVAILABLE) from a bug (INTERNAL). */
   classify?: FailureClassifier;
+  /** Check every JSON reply against its documented schema (test runs). */
+  checkReplies?: boolean;
   inflight?: RouteKit["inflight"];
   /** The built browser client, served at `/` when present. */
   staticDir?: string;
   /** Routers of later features register here, against the same kit. */
   extraRoutes?: ((kit: RouteKit) => void)[];
+  /** Set by SIGTERM: /readyz answers 503 while the node drains. */
+  drain?: Drain;
 }
 
 const READY_TIMEOUT_MS = 2_000;
@@ -71,7 +76,8 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   app.use(securityHeaders());
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
-  app.get("/readyz", async (_req, res) => {
+  app.get("/readyz", async (req, res) => {
+    opts.drain?.noteCheck(req.get("x-haproxy-server-state"));
     const results = await Promise.all(
       opts.readiness.map(async (r) => {
         try {
@@ -90,7 +96,9 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
         unreachable: opts.readiness.flatMap((r, i) => (r.redisNode && results[i] !== null ? [r.redisNode] : [])),
       },
     };
-    if (failing.length) res.status(503).json({ status: "unavailable", failing, ...report });
+    // A SIGTERMed node is not ready whatever its dependencies say: the proxy must take it out.
+    if (opts.drain?.active) res.status(503).json({ status: "draining", failing, ...report });
+    else if (failing.length) res.status(503).json({ status: "unavailable", failing, ...report });
     else res.json({ status: "ok", ...report });
   });
   app.get("/metrics", async (_req, res) => {
@@ -102,7 +110,7 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   const api = Router();
   api.use(apiCors(opts.corsOrigins ?? []), noStore);
   api.use(express.json({ limit: "1mb" }));
-  const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(deps), inflight: opts.inflight };
+  const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(deps), inflight: opts.inflight, checkReplies: opts.checkReplies };
   registerAuthRoutes(kit, deps);
   registerUserRoutes(kit, deps);
   registerSocialRoutes(kit, deps);

@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response, Router } from "express";
 import { z } from "zod";
 import type { AccessClaims } from "../domain/ports/security.js";
 import { ProblemSchema } from "../protocol/errors.js";
-import { parseInput, refuseNul } from "../protocol/parse.js";
+import { parseInput, refuseNul, replyMismatch } from "../protocol/parse.js";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -61,6 +61,18 @@ export interface RouteKit {
   authenticate: RequestHandler;
   /** Counts running handlers, so a draining node closes its stores only after they finish. */
   inflight?: { track<T>(work: Promise<T>): Promise<T> };
+  /** Check every JSON reply against its documented schema (CHECK_REPLIES; test runs). */
+  checkReplies?: boolean;
+}
+
+/** Throws when a reply is not what the route documents for its status (CHECK_REPLIES). */
+function checkReply(spec: { method: string; path: string; responses: Record<number, ResponseSpec> }, status: number, body: unknown) {
+  const documented = spec.responses[status];
+  const where = `${spec.method.toUpperCase()} /api${spec.path} ${status}`;
+  if (!documented) throw new Error(`reply check: ${where} is not a documented status`);
+  if (!documented.schema || (documented.contentType && documented.contentType !== "application/json")) return;
+  const mismatch = replyMismatch(documented.schema, body);
+  if (mismatch) throw new Error(`reply check: ${where} does not match its schema: ${mismatch}`);
 }
 
 const toOpenApiPath = (p: string) => `/api${p.replace(/:([A-Za-z]+)/g, "{$1}")}`;
@@ -122,6 +134,7 @@ export function defineRoute<
     const work = handler({ params, query, body, auth: res.locals.auth, req, res } as never);
     const reply = await (kit.inflight ? kit.inflight.track(work) : work);
     if (!reply) return;
+    if (kit.checkReplies) checkReply(spec, reply.status, reply.body);
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (reply.body === undefined) res.status(reply.status).end();
     else res.status(reply.status).json(reply.body);

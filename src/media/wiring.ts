@@ -18,7 +18,7 @@ import { registerPlaylistRoutes } from "../http/routes/playlists.js";
 import { registerTrackRoutes } from "../http/routes/tracks.js";
 import type { RouteKit } from "../http/route.js";
 import type { Logger } from "../logger.js";
-import type { ChatSocket, RealtimeDeps } from "../realtime/deps.js";
+import type { ChatSocket, GroupDeps } from "../realtime/deps.js";
 import type { Inflight } from "../realtime/inflight.js";
 import * as playerEvents from "../realtime/player.js";
 import type { Database } from "../store/database.js";
@@ -35,7 +35,7 @@ export interface Media {
   /** The message send path's resolver for `attachmentIds`. */
   attachments: AttachmentResolver;
   routes: ((kit: RouteKit) => void)[];
-  registerSocket(socket: ChatSocket, rt: Pick<RealtimeDeps, "log" | "inflight" | "classify">): void;
+  registerSocket(socket: ChatSocket, rt: GroupDeps): void;
   /** Stops the transcode worker; its running jobs go back to the queue for the next node. */
   close(): Promise<void>;
   /** As a crash: running transcodes are killed and left claimed until their lease runs out. */

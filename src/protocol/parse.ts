@@ -24,6 +24,17 @@ export function refuseNul(value: unknown, where: string): void {
   if (nul.length) throw invalid(where, nul);
 }
 
+/**
+ * A reply the server is about to send, checked against the schema the contract documents for it
+ * (test runs: CHECK_REPLIES). A mismatch is a bug of ours: it throws, so the suite fails with the
+ * fields named instead of a client meeting the drift. Undefined when it matches.
+ */
+export function replyMismatch(schema: z.ZodType, value: unknown): string | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return undefined;
+  return result.error.issues.map((i) => `${i.path.map(String).join(".") || "(reply)"}: ${i.message}`).join("; ");
+}
+
 /** Parses with a zod schema; failures become one Invalid naming every bad field. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   refuseNul(value, where);

@@ -1,7 +1,7 @@
 import type { Socket } from "socket.io";
 import type { z } from "zod";
 import { DomainError, Invalid, type FailureClassifier } from "../domain/errors.js";
-import { parseInput } from "../protocol/parse.js";
+import { parseInput, replyMismatch } from "../protocol/parse.js";
 import { CLIENT_EVENT_CATALOGUE } from "../protocol/socket-events.js";
 import type { AckReply, AckResult, ClientEvent, ClientInput, ClientToServerEvents } from "../protocol/socket-maps.js";
 import type { Logger } from "../logger.js";
@@ -17,6 +17,8 @@ export interface AckDeps {
   inflight: Inflight;
   ackBudget?: AckBudget;
   classify?: FailureClassifier;
+  /** Check every success ack against the catalogue's ack schema (CHECK_REPLIES; test runs). */
+  checkReplies?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export interface AckDeps {
 export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, event: E, run: (input: ClientInput<E>) => Promise<AckResult<E>>): ClientToServerEvents[E] {
   // Looked up once per socket and event, not per call.
   const schema = PAYLOADS[event].payload;
+  const ackSchema = CLIENT_EVENT_CATALOGUE[event].ack;
   return (...args: unknown[]) => {
     const last = args.at(-1);
     const ack = typeof last === "function" ? (last as (reply: AckReply<E>) => void) : undefined;
@@ -58,7 +61,12 @@ export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, even
       return;
     }
     void deps.inflight.track(run(input)).finally(() => budget?.leave()).then(
-      (result) => reply({ ok: true, ...result }),
+      (result) => {
+        const mismatch = deps.checkReplies ? replyMismatch(ackSchema, result) : undefined;
+        if (mismatch === undefined) return reply({ ok: true, ...result });
+        log.error({ event, mismatch }, "reply check: ack does not match its schema");
+        reply({ ok: false, error: { code: "INTERNAL", message: `reply check: ${event} ack does not match its schema: ${mismatch}` } });
+      },
       (err: unknown) => {
         const known = err instanceof DomainError ? err : deps.classify?.(err);
         if (known) {

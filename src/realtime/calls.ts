@@ -1,9 +1,9 @@
 import { connectionClosed, joinCall, leaveCall, relaySignal, type CallDeps } from "../domain/calls.js";
 import { acked } from "./ack.js";
-import type { ChatSocket, RealtimeDeps } from "./deps.js";
+import type { ChatSocket, GroupDeps } from "./deps.js";
 
 /** call:join / call:leave / call:signal, and leaving every call when the socket goes. */
-export function register(socket: ChatSocket, deps: Pick<RealtimeDeps, "log" | "inflight" | "classify"> & CallDeps) {
+export function register(socket: ChatSocket, deps: GroupDeps & CallDeps) {
   const userId = socket.data.userId;
 
   socket.on(

@@ -1,11 +1,11 @@
 import { getPlayer, setPlayer, type PlayerDeps } from "../domain/player.js";
 import type { Logger } from "../logger.js";
 import { acked } from "./ack.js";
-import type { ChatSocket, RealtimeDeps } from "./deps.js";
+import type { ChatSocket, GroupDeps } from "./deps.js";
 import type { Inflight } from "./inflight.js";
 
 /** player:set / player:get: a room's shared player ("listening together"). */
-export function register(socket: ChatSocket, deps: PlayerDeps & Pick<RealtimeDeps, "log" | "inflight" | "classify">) {
+export function register(socket: ChatSocket, deps: PlayerDeps & GroupDeps) {
   const userId = socket.data.userId;
 
   socket.on(

@@ -41,6 +41,8 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
     BCRYPT_COST: "4",
     RATE_LIMIT_AUTH_PER_MINUTE: "100000",
     RATE_LIMIT_USER_PER_SECOND: "100000",
+    // Every reply and ack is checked against its schema: a drift between code and contract fails the suite.
+    CHECK_REPLIES: "true",
     ...(backend === "postgres" ? { DATABASE_URL: await testDatabase() } : {}),
     ...(opts.redis ? { REDIS_URL: redisUrl } : {}),
     ...opts.env,
