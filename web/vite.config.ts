@@ -1,5 +1,5 @@
 // The browser client: `npm run build:web` writes static files to web/dist, which the server
-// serves at `/` (src/node.ts). No dev proxy: build, then run the server.
+// serves at `/` (src/composition/root.ts). No dev proxy: build, then run the server.
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 

@@ -5,7 +5,7 @@ import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { AccessClaims, AccessTokens, PasswordHasher } from "./ports/security.js";
 import type { EmailCodeRepository, SessionRepository } from "./ports/session-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
-import { normalizeEmail, viewUser, type UserView } from "./users.js";
+import { normalizeEmail, viewUser, type UserView } from "./user.js";
 
 export interface AccountDeps {
   users: UserRepository;

@@ -1,7 +1,7 @@
 import { Invalid, NotFound } from "./errors.js";
 import type { FollowRepository } from "./ports/social-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
-import { viewUser, type UserView } from "./users.js";
+import { viewUser, type UserView } from "./user.js";
 
 export interface FollowDeps {
   users: UserRepository;

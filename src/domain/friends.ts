@@ -3,7 +3,7 @@ import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
 import type { FriendRepository, FriendRequestRecord } from "./ports/social-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
-import { viewUser, type UserView } from "./users.js";
+import { viewUser, type UserView } from "./user.js";
 
 export interface FriendDeps {
   users: UserRepository;

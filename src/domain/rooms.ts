@@ -3,7 +3,7 @@ import type { Broadcaster } from "./ports/broadcaster.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
 import { byActivity, renderEntries, renderRoomFor, type RoomView, type RoomViewDeps } from "./room-views.js";
-import { viewUser, type UserView } from "./users.js";
+import { viewUser, type UserView } from "./user.js";
 import { ROOM_NAME_MAX, GROUP_INVITES_MAX } from "../protocol/limits.js";
 
 export interface RoomDeps extends RoomViewDeps {
@@ -82,19 +82,6 @@ export async function removeMember(deps: RoomDeps, ownerId: string, roomId: stri
   if (memberId === ownerId) throw new Invalid("the owner leaves with POST /leave", [{ path: "userId", message: "is yourself" }]);
   if (!(await deps.rooms.membership(roomId, memberId))) throw new NotFound("not a member of this room");
   await removeFromRoom(deps, roomId, memberId);
-}
-
-/** The read cursor only moves forward, and never past the room's last message. */
-export async function markRead(deps: RoomDeps, userId: string, roomId: string, seq: number): Promise<number> {
-  await requireMember(deps, roomId, userId);
-  const lastSeq = (await deps.messages.heads([roomId])).get(roomId)?.lastSeq ?? 0;
-  const result = await deps.rooms.advanceRead(roomId, userId, Math.min(seq, lastSeq));
-  if (!result) throw new NotFound("no such room");
-  if (result.moved) {
-    deps.broadcaster.toRoom(roomId, "receipt:updated", { roomId, userId, lastReadSeq: result.lastReadSeq });
-    await deps.feed.roomChanged(roomId, [userId]);
-  }
-  return result.lastReadSeq;
 }
 
 export async function setMuted(deps: RoomDeps, userId: string, roomId: string, muted: boolean): Promise<boolean> {

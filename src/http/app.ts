@@ -1,32 +1,16 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import path from "node:path";
 import express, { Router, type Express } from "express";
-import type { AccountDeps } from "../domain/accounts.js";
-import type { FollowDeps } from "../domain/follows.js";
-import type { FriendDeps } from "../domain/friends.js";
-import type { RateLimiter } from "../domain/ports/rate-limiter.js";
-import type { ProfileDeps } from "../domain/profiles.js";
 import type { FailureClassifier } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { asyncApiDocument } from "../protocol/asyncapi.js";
-import { bearerAuth } from "./authenticate.js";
+import { bearerAuth, type BearerAuthDeps } from "./authenticate.js";
 import type { Drain } from "./drain.js";
 import { problemHandler, sendProblem } from "./problem.js";
 import { requestLog } from "./request-log.js";
 import { apiCors, noStore, securityHeaders } from "./security-headers.js";
-import type { RouteKit } from "./route.js";
-import { registerAuthRoutes } from "./routes/auth.js";
-import { registerSocialRoutes } from "./routes/social.js";
-import { registerUserRoutes } from "./routes/users.js";
-
-export type HttpDeps = AccountDeps &
-  ProfileDeps &
-  FriendDeps &
-  FollowDeps & {
-    authPerIp: RateLimiter;
-    perUser: RateLimiter;
-  };
+import type { RouteKit, RouteRegistration } from "./route.js";
 
 export interface Readiness {
   name: string;
@@ -57,15 +41,17 @@ export interface AppOptions {
   inflight?: RouteKit["inflight"];
   /** The built browser client, served at `/` when present. */
   staticDir?: string;
-  /** Routers of later features register here, against the same kit. */
-  extraRoutes?: ((kit: RouteKit) => void)[];
+  /** The session check and per-user limit of every route that requires a login (http/authenticate.ts). */
+  auth: BearerAuthDeps;
+  /** Every feature's routes, registered under /api in this order against one kit. */
+  routes: readonly RouteRegistration[];
   /** Set by SIGTERM: /readyz answers 503 while the node drains. */
   drain?: Drain;
 }
 
 const READY_TIMEOUT_MS = 2_000;
 
-export function createApp(deps: HttpDeps, opts: AppOptions): Express {
+export function createApp(opts: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   // Express would SHA-1 every JSON body for an ETag: 2% of CPU on a 25 KB friends list, for
@@ -110,11 +96,8 @@ export function createApp(deps: HttpDeps, opts: AppOptions): Express {
   const api = Router();
   api.use(apiCors(opts.corsOrigins ?? []), noStore);
   api.use(express.json({ limit: "1mb" }));
-  const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(deps), inflight: opts.inflight, checkReplies: opts.checkReplies };
-  registerAuthRoutes(kit, deps);
-  registerUserRoutes(kit, deps);
-  registerSocialRoutes(kit, deps);
-  for (const register of opts.extraRoutes ?? []) register(kit);
+  const kit: RouteKit = { router: api, registry, authenticate: bearerAuth(opts.auth), inflight: opts.inflight, checkReplies: opts.checkReplies };
+  for (const register of opts.routes) register(kit);
 
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",

@@ -65,6 +65,9 @@ export interface RouteKit {
   checkReplies?: boolean;
 }
 
+/** One feature's routes: registers them against the kit (the composition root lists them). */
+export type RouteRegistration = (kit: RouteKit) => void;
+
 /** Throws when a reply is not what the route documents for its status (CHECK_REPLIES). */
 function checkReply(spec: { method: string; path: string; responses: Record<number, ResponseSpec> }, status: number, body: unknown) {
   const documented = spec.responses[status];

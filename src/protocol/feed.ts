@@ -3,8 +3,9 @@
  * deliveries, GET /api/events and the socket's `event`. Each type carries its own `data`.
  */
 import { z } from "zod";
-import { RoomSchema, InviteSchema } from "./rooms.js";
-import { FriendRequestSchema } from "./social.js";
+import { FriendRequestSchema } from "./friends.js";
+import { InviteSchema } from "./invites.js";
+import { RoomSchema } from "./rooms.js";
 import { UserSchema } from "./users.js";
 
 const envelope = { id: z.string(), at: z.string() };

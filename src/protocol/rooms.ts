@@ -1,6 +1,6 @@
 /**
- * Rooms and invites (PROTOCOL.md, "Rooms, invites, messages"): the room as its member sees it, the
- * room routes, and `room:join` / `room:leave`, which choose the rooms whose live traffic a socket gets.
+ * Rooms (PROTOCOL.md, "Rooms, invites, messages"): the room as its member sees it, the room routes,
+ * and `room:join` / `room:leave`, which choose the rooms whose live traffic a socket gets.
  */
 import { z } from "zod";
 import { Id, RoomId, Seq } from "./common.js";
@@ -24,10 +24,6 @@ export const RoomSchema = z
   })
   .meta({ id: "Room" });
 
-export const InviteSchema = z
-  .object({ id: z.string(), roomId: z.string(), inviterId: z.string(), inviteeId: z.string(), status: z.string(), createdAt: z.string() })
-  .meta({ id: "Invite" });
-
 export const RoomMemberSchema = z
   .object({ user: UserSchema, role: z.string(), lastReadSeq: z.number().int(), presence: PresenceSchema })
   .meta({ id: "RoomMember" });
@@ -37,16 +33,12 @@ export const CreateRoomBody = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("direct"), userId: Id }),
   z.strictObject({ type: z.literal("group"), name: z.string().trim().min(1).max(ROOM_NAME_MAX), memberIds: z.array(Id).max(GROUP_INVITES_MAX).default([]) }),
 ]);
-export const InviteBody = z.strictObject({ userIds: z.array(Id).min(1).max(GROUP_INVITES_MAX) });
 export const MemberParams = z.object({ id: Id, userId: Id });
 export const MuteBody = z.strictObject({ muted: z.boolean() });
 
 export const RoomReply = z.object({ room: RoomSchema });
 export const RoomsReply = z.object({ rooms: z.array(RoomSchema) });
 export const RoomDetailReply = z.object({ room: RoomSchema, members: z.array(RoomMemberSchema) });
-export const InvitesReply = z.object({ invites: z.array(InviteSchema) });
-/** Accepting also returns the room just joined. */
-export const InviteAnswerReply = z.object({ invite: InviteSchema, room: RoomSchema.optional() });
 export const MuteReply = z.object({ muted: z.boolean() });
 
 /** room:join: `afterSeq` asks for the messages missed since (PROTOCOL guarantee 3). */
@@ -56,6 +48,5 @@ export const JoinedMemberSchema = z.object({ userId: z.string(), lastReadSeq: z.
 export const RoomJoinAck = z.object({ room: RoomSchema, members: z.array(JoinedMemberSchema), missed: z.array(MessageSchema), hasMore: z.boolean() });
 
 export type Room = z.output<typeof RoomSchema>;
-export type Invite = z.output<typeof InviteSchema>;
 export type RoomMember = z.output<typeof RoomMemberSchema>;
 export type JoinedMember = z.output<typeof JoinedMemberSchema>;

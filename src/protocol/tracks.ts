@@ -1,7 +1,6 @@
-/** Music tracks, plays and charts (PROTOCOL.md, "Files and music"; docs/media.md). */
+/** Music tracks and their HLS files (PROTOCOL.md, "Files and music"; docs/media.md). */
 import { z } from "zod";
 import { Id, PageQuery } from "./common.js";
-import { CHART_LIMIT_MAX, PAGE_LIMIT_DEFAULT } from "./limits.js";
 
 export const TrackSchema = z
   .object({
@@ -22,10 +21,8 @@ export const TrackSchema = z
 export const TrackListQuery = PageQuery.extend({ mine: z.enum(["true", "false"]).optional() });
 /** The track's HLS playlist (index.m3u8) or one of its segments. */
 export const HlsParams = z.object({ id: Id, file: z.string().max(64) });
-export const ChartQuery = z.object({ period: z.enum(["day", "week"]).default("day"), limit: z.coerce.number().int().min(1).max(CHART_LIMIT_MAX).default(PAGE_LIMIT_DEFAULT) });
 
 export const TrackReply = z.object({ track: TrackSchema });
 export const TrackPage = z.object({ tracks: z.array(TrackSchema), nextCursor: z.string().nullable() });
-export const ChartReply = z.object({ tracks: z.array(z.object({ track: TrackSchema, plays: z.number().int() })) });
 
 export type Track = z.output<typeof TrackSchema>;

@@ -1,9 +1,15 @@
-import { deleteMessage, editMessage, sendMessage, syncRooms } from "../domain/messages.js";
-import { acked } from "./ack.js";
-import type { ChatSocket, RealtimeDeps } from "./deps.js";
+import { deleteMessage, editMessage, sendMessage, syncRooms, type MessageDeps } from "../domain/messages.js";
+import type { RateLimiter } from "../domain/ports/rate-limiter.js";
+import { acked, type AckDeps } from "./ack.js";
+import type { ChatSocket } from "./deps.js";
+
+export interface MessageGroupDeps extends MessageDeps, AckDeps {
+  /** Keyed by socket id: a burst allowance per connection, spent by message:send alone. */
+  socketSends: RateLimiter;
+}
 
 /** message:send / edit / delete and sync: the same use cases as the HTTP routes, the same schemas (src/protocol/messages.ts). */
-export function register(socket: ChatSocket, deps: RealtimeDeps) {
+export function register(socket: ChatSocket, deps: MessageGroupDeps) {
   const userId = socket.data.userId;
 
   socket.on(
@@ -36,4 +42,6 @@ export function register(socket: ChatSocket, deps: RealtimeDeps) {
       rooms: await syncRooms(deps, userId, rooms),
     })),
   );
+
+  socket.on("disconnect", () => void deps.socketSends.reset(socket.id));
 }

@@ -1,8 +1,6 @@
 import { getPlayer, setPlayer, type PlayerDeps } from "../domain/player.js";
-import type { Logger } from "../logger.js";
 import { acked } from "./ack.js";
 import type { ChatSocket, GroupDeps } from "./deps.js";
-import type { Inflight } from "./inflight.js";
 
 /** player:set / player:get: a room's shared player ("listening together"). */
 export function register(socket: ChatSocket, deps: PlayerDeps & GroupDeps) {

@@ -1,24 +1,14 @@
-import { requireMember } from "../domain/rooms.js";
-import { acked } from "./ack.js";
-import type { ChatSocket, RealtimeDeps } from "./deps.js";
+import { reportTyping, TypingThrottle, type TypingDeps } from "../domain/typing.js";
+import { acked, type AckDeps } from "./ack.js";
+import type { ChatSocket } from "./deps.js";
 
-// Clients repeat "typing" while keys are pressed; one broadcast per room per 2 s is enough to
-// keep the indicator lit, and "stopped" always passes so it goes out without delay.
-const TYPING_THROTTLE_MS = 2_000;
-
-export function register(socket: ChatSocket, deps: RealtimeDeps) {
-  const userId = socket.data.userId;
-  const lastSent = new Map<string, number>();
-
+/** typing: the rule is the domain's (src/domain/typing.ts); the throttle's memory is this connection's. */
+export function register(socket: ChatSocket, deps: TypingDeps & AckDeps) {
+  const throttle = new TypingThrottle();
   socket.on(
     "typing",
-    acked(socket, deps, "typing", async ({ roomId, isTyping }) => {
-      await requireMember(deps, roomId, userId);
-      const now = Date.now();
-      if (isTyping && now - (lastSent.get(roomId) ?? 0) < TYPING_THROTTLE_MS) return {};
-      if (isTyping) lastSent.set(roomId, now);
-      else lastSent.delete(roomId);
-      deps.broadcaster.toRoom(roomId, "typing", { roomId, userId, isTyping }, { exceptUserId: userId });
+    acked(socket, deps, "typing", async (input) => {
+      await reportTyping(deps, socket.data.userId, input, throttle);
       return {};
     }),
   );

@@ -1,7 +1,7 @@
 import { Conflict } from "../domain/errors.js";
 import type { FollowRepository, FriendRepository, FriendRequestRecord, FriendRequestStatus } from "../domain/ports/social-repository.js";
 import type { Page } from "../domain/ports/user-repository.js";
-import type { UserProfile, UserRecord } from "../domain/users.js";
+import type { UserProfile, UserRecord } from "../domain/user.js";
 import type { Prisma, PlainSql } from "./database.js";
 import { toPage } from "./prisma-users.js";
 

@@ -1,5 +1,5 @@
 import type { NewUser, Page, UserPatch, UserRepository } from "../domain/ports/user-repository.js";
-import type { UserRecord } from "../domain/users.js";
+import type { UserRecord } from "../domain/user.js";
 import type { Prisma } from "./database.js";
 import { mapPrismaError } from "./prisma-errors.js";
 

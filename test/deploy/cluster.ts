@@ -1,15 +1,11 @@
 // Two node processes behind HAProxy (deploy/haproxy.cfg), as production runs them: each node is
 // its own process on a fixed port, so it can be SIGKILLed (a crash) or SIGTERMed and started
 // again on the same address (a deploy), while HAProxy keeps its configuration.
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import type { NodeProcess } from "../helpers/processes.js";
-import { CLUSTER_JWT_SECRET } from "../helpers/nodes.js";
-import { redisUrl, testDatabase } from "../helpers/services.js";
+import { spawnNode, type NodeProcess } from "../helpers/processes.js";
 import { freePort, startHaproxy, type Haproxy } from "../helpers/haproxy.js";
 import { eventually } from "../helpers/eventually.js";
 
@@ -24,57 +20,8 @@ const NODE_ENV = {
   LOG_LEVEL: "info",
 };
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 // A node process compiles its TypeScript as it starts (tsx): seconds, more on a busy machine.
 const START_TIMEOUT_MS = 60_000;
-
-/**
- * `src/main.ts` as its own process on real services (as test/helpers/processes.ts does), on a
- * given port and DATA_DIR; a process that does not come up is killed, never left behind.
- */
-async function spawnDeployNode(env: Record<string, string>, spawned: (child: ChildProcess) => void): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      HOST: "127.0.0.1",
-      BCRYPT_COST: "4",
-      RATE_LIMIT_AUTH_PER_MINUTE: "100000",
-      RATE_LIMIT_USER_PER_SECOND: "100000",
-      DATABASE_URL: await testDatabase(),
-      REDIS_URL: redisUrl,
-      JWT_SECRET: CLUSTER_JWT_SECRET,
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  spawned(child);
-  const logs: string[] = [];
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
-  child.stderr!.on("data", (d) => logs.push(String(d)));
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node did not start within ${START_TIMEOUT_MS} ms:\n${logs.join("\n")}`)), START_TIMEOUT_MS);
-      createInterface({ input: child.stdout! }).on("line", (line) => {
-        logs.push(line);
-        if (line.includes('"msg":"listening"')) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${JSON.parse(line).port}`);
-        }
-      });
-      void exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`node exited (${code}) before listening:\n${logs.join("\n")}`));
-      });
-    });
-    return { url, child, exited, logs };
-  } catch (err) {
-    child.kill("SIGKILL");
-    await exited;
-    throw err;
-  }
-}
 
 export class DeployCluster {
   readonly nodes = new Map<ServerName, NodeProcess>();
@@ -118,10 +65,16 @@ export class DeployCluster {
 
   async startNode(server: ServerName): Promise<NodeProcess> {
     if (this.stopped) throw new Error("the cluster is stopped");
-    const proc = await spawnDeployNode({ ...NODE_ENV, PORT: String(this.ports[server]), NODE_ID: server, DATA_DIR: this.dataDirs[server] }, (child) => {
-      this.children.add(child);
-      child.once("exit", () => this.children.delete(child));
-    });
+    const proc = await spawnNode(
+      { ...NODE_ENV, PORT: String(this.ports[server]), NODE_ID: server, DATA_DIR: this.dataDirs[server] },
+      {
+        startTimeoutMs: START_TIMEOUT_MS,
+        onSpawn: (child) => {
+          this.children.add(child);
+          child.once("exit", () => this.children.delete(child));
+        },
+      },
+    );
     this.nodes.set(server, proc);
     return proc;
   }

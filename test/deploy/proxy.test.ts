@@ -5,26 +5,22 @@
 // Runs whenever `haproxy` is on the PATH (.ci/run installs Debian's); says so when skipped.
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { expect } from "chai";
 import { rollingRestart } from "../../scripts/deploy-rolling.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { launchChromium, openContext, requireChromium } from "../helpers/browser.js";
 import { eventually } from "../helpers/eventually.js";
 import { haproxyVersion } from "../helpers/haproxy.js";
 import { groupWith } from "../helpers/rooms.js";
 import { ChatClient, longestGap, type Msg } from "./chat-client.js";
 import { DeployCluster, SERVERS, type ServerName } from "./cluster.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-// Without the background-networking flags Chromium floods the closed network (shared/ENVIRONMENT.md).
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
-const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
 // Debian's Python, where python3-socketio installs (not a pyenv or venv python3 on the PATH).
 const PYTHON = "/usr/bin/python3";
 const CLIENTS_MD = fileURLToPath(new URL("../../docs/clients.md", import.meta.url));
@@ -153,21 +149,15 @@ describe("deploy: two nodes behind HAProxy (deploy/haproxy.cfg)", function () {
   });
 
   it("the browser client in Chromium on long-polling through the proxy (WebSocket refused) chats with a WebSocket user on the other node", async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium`);
-      console.log(`      (skipped: ${CHROMIUM} not found; install it with apt-get install chromium, or set CI=1 to fail instead)`);
-      this.skip();
-    }
-    if (!existsSync(WEB_INDEX)) throw new Error("web/dist is missing: run `npm run build:web` (npm test's pretest does)");
+    requireChromium(this);
     await cluster!.waitUp();
     const [ann, bob] = [await signUp(api, "Ann"), await signUp(api, "Bob")];
     const roomId = await groupWith(api, ann, [bob], "Through the proxy");
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       // The page comes through the proxy, so its origin is the proxy's: the socket handshake's
       // Origin matches the Host HAProxy passes on, and the node admits it (no CORS_ORIGINS).
-      const context = await browser.newContext({ baseURL: cluster!.url, viewport: { width: 1280, height: 800 }, locale: "en-US", timezoneId: "UTC" });
-      context.setDefaultTimeout(15_000);
+      const context = await openContext(browser, cluster!.url, { timeout: 15_000 });
       // A network that refuses WebSocket: Socket.IO stays on long-polling.
       let refused = 0;
       await context.routeWebSocket(/\/socket\.io\//, (ws) => {

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { ATTACHMENTS_PER_MESSAGE_MAX, openAttachment, openThumbnail, uploadAttachment } from "../../src/domain/attachments.js";
 import type { RoomRecord } from "../../src/domain/ports/room-repository.js";
 import { leaveRoom } from "../../src/domain/rooms.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { UNKNOWN_ID } from "../fakes/ids.js";
 import { group, refusal, users } from "../fakes/scenario.js";

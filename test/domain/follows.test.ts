@@ -1,7 +1,7 @@
 // Follows (src/domain/follows.ts) on the in-memory fakes: one-way, idempotent, paged by user id.
 import { expect } from "chai";
 import { follow, listFollows, unfollow } from "../../src/domain/follows.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { UNKNOWN_ID } from "../fakes/ids.js";
 import { refusal, users } from "../fakes/scenario.js";

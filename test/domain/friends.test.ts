@@ -2,7 +2,7 @@
 // state machine (pending -> accepted | declined, answered once, only by its addressee).
 import { expect } from "chai";
 import { answerFriendRequest, listFriendRequests, listFriends, removeFriend, sendFriendRequest } from "../../src/domain/friends.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { UNKNOWN_ID } from "../fakes/ids.js";
 import { refusal, users } from "../fakes/scenario.js";

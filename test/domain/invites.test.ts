@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { answerInvite, createGroupRoom, inviteToRoom, listInvites } from "../../src/domain/invites.js";
 import type { RoomRecord } from "../../src/domain/ports/room-repository.js";
 import { GROUP_INVITES_MAX, leaveRoom, ROOM_NAME_MAX } from "../../src/domain/rooms.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { UNKNOWN_ID } from "../fakes/ids.js";
 import { direct, group, messagesIn, refusal, users } from "../fakes/scenario.js";

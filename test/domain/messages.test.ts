@@ -5,7 +5,7 @@ import { deleteMessage, editMessage, listMessages, MESSAGE_TEXT_MAX, PAGE_LIMIT_
 import type { Message } from "../../src/domain/message.js";
 import type { RoomRecord } from "../../src/domain/ports/room-repository.js";
 import { leaveRoom } from "../../src/domain/rooms.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { UNKNOWN_ID } from "../fakes/ids.js";
 import { group, messagesIn, refusal, users } from "../fakes/scenario.js";

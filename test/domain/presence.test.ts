@@ -1,7 +1,7 @@
 // Presence use cases (src/domain/presence.ts) on the in-memory fakes: who is told, and when.
 import { expect } from "chai";
 import { PresenceFanout, setAway, socketConnected, socketDisconnected, type PresenceDeps } from "../../src/domain/presence.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { MemoryPresenceTracker } from "../fakes/memory-presence-tracker.js";
 import { group, users } from "../fakes/scenario.js";

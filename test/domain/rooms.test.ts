@@ -1,11 +1,12 @@
 // Room use cases (src/domain/rooms.ts) on the in-memory fakes: membership, direct rooms, the room
-// list, leaving and removal, read cursors, mute.
+// list, leaving and removal, mute; and read cursors (src/domain/receipts.ts).
 import { expect } from "chai";
-import { createDirectRoom, getRoom, leaveRoom, listRooms, markRead, removeMember, setMuted } from "../../src/domain/rooms.js";
+import { markRead } from "../../src/domain/receipts.js";
+import { createDirectRoom, getRoom, leaveRoom, listRooms, removeMember, setMuted } from "../../src/domain/rooms.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { UNKNOWN_ID } from "../fakes/ids.js";
 import { direct, group, messagesIn, refusal, users } from "../fakes/scenario.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import type { RoomRecord } from "../../src/domain/ports/room-repository.js";
 
 describe("rooms (unit)", () => {

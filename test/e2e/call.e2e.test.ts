@@ -2,67 +2,33 @@
 // call button of their direct room; their browsers negotiate over call:signal and connect
 // peer to peer over loopback with fake camera and microphone. Then the service worker: a push
 // delivered to it (through the DevTools protocol, as a push service would) shows a notification.
-import { existsSync, mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
+import { useBrowser } from "../helpers/browser.js";
+import type { TestNode } from "../helpers/nodes.js";
 import { SHOTS } from "../helpers/screenshots.js";
+import { useCluster } from "../helpers/suite.js";
+
 const UI_TIMEOUT_MS = 20_000;
 
 describe("calls and notifications in Chromium (two users on two nodes)", function () {
   this.timeout(120_000);
-  let nodes: TestNode[] = [];
-  let browser: Browser | undefined;
-  const contexts: BrowserContext[] = [];
-
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium (apt-get install chromium)`);
-      console.log(`      (skipped: ${CHROMIUM} not found; install it with apt-get install chromium, or set CI=1 to fail instead)`);
-      this.skip();
-    }
-    if (!existsSync(WEB_INDEX)) throw new Error("web/dist is missing: run `npm run build:web` (npm test's pretest does)");
-    this.timeout(60_000);
-    mkdirSync(SHOTS, { recursive: true });
-    [nodes, browser] = await Promise.all([
-      startTestCluster(2),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-          // A camera and a microphone that need no hardware and no permission prompt.
-          "--use-fake-device-for-media-stream",
-          "--use-fake-ui-for-media-stream",
-          // Plain host candidates (not .local mDNS names, which nothing resolves headless).
-          "--disable-features=WebRtcHideLocalIpsWithMdns",
-        ],
-      }),
-    ]);
+  const { newContext } = useBrowser({
+    flags: [
+      // A camera and a microphone that need no hardware and no permission prompt.
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+      // Plain host candidates (not .local mDNS names, which nothing resolves headless).
+      "--disable-features=WebRtcHideLocalIpsWithMdns",
+    ],
   });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-  });
+  const { nodes, apis: [api] } = useCluster(2);
 
   /** A signed-in page of the web client (the session put where the client keeps it), at `hash`. */
   async function openAs(node: TestNode, user: TestUser, hash: string): Promise<Page> {
     const { body } = await new Api(node.url).get("/api/me", user.accessToken);
-    const context = await browser!.newContext({ baseURL: node.url, viewport: { width: 1100, height: 760 }, locale: "en-US", timezoneId: "UTC" });
-    contexts.push(context);
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    const context = await newContext(node, { viewport: { width: 1100, height: 760 }, timeout: UI_TIMEOUT_MS });
     await context.grantPermissions(["camera", "microphone", "notifications"], { origin: node.url });
     const session = { user: body.user, accessToken: user.accessToken, refreshToken: user.refreshToken };
     // The browser's code is a string: this file is type-checked for Node, without the DOM.
@@ -74,12 +40,11 @@ describe("calls and notifications in Chromium (two users on two nodes)", functio
   }
 
   it("connects two browsers' call (connectionState connected, video flowing) and ends it on hang-up", async () => {
-    const api = new Api(nodes[0]!.url);
     const [ann, bob] = await Promise.all([signUp(api, "Ann"), signUp(api, "Bob")]);
     const room = await api.post("/api/rooms", { type: "direct", userId: bob.id }, ann.accessToken);
     const hash = `#/room/${room.body.room.id}`;
-    const annPage = await openAs(nodes[0]!, ann, hash);
-    const bobPage = await openAs(nodes[1]!, bob, hash);
+    const annPage = await openAs(nodes[0], ann, hash);
+    const bobPage = await openAs(nodes[1], bob, hash);
 
     await annPage.locator(".chat-head .call-button", { hasText: /^Call$/ }).click();
     await annPage.locator(".call-panel .call-status", { hasText: "Waiting for others to join" }).waitFor();
@@ -107,14 +72,13 @@ describe("calls and notifications in Chromium (two users on two nodes)", functio
   });
 
   it("registers the service worker, which shows a push as a notification titled for its room", async () => {
-    const api = new Api(nodes[0]!.url);
     const ann = await signUp(api, "Ann");
-    const page = await openAs(nodes[0]!, ann, "#/");
+    const page = await openAs(nodes[0], ann, "#/");
     await page.evaluate("navigator.serviceWorker.ready.then(() => true)");
     const cdp = await page.context().newCDPSession(page);
     const registrations = new Promise<string>((resolve) => {
       cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
-        const mine = registrations.find((r) => r.scopeURL === `${nodes[0]!.url}/` && !r.isDeleted);
+        const mine = registrations.find((r) => r.scopeURL === `${nodes[0].url}/` && !r.isDeleted);
         if (mine) resolve(mine.registrationId);
       });
     });
@@ -122,7 +86,7 @@ describe("calls and notifications in Chromium (two users on two nodes)", functio
     const registrationId = await registrations;
     const roomId = "0190b3a4-0000-7000-8000-000000000001";
     await cdp.send("ServiceWorker.deliverPushMessage", {
-      origin: nodes[0]!.url,
+      origin: nodes[0].url,
       registrationId,
       data: JSON.stringify({ type: "message", roomId, seq: 3, count: 2, title: "Hikers", body: "Bob: on my way (+1 more)", url: `/#/room/${roomId}` }),
     });

@@ -4,18 +4,15 @@
 // every wait is on visible state (locators), never a fixed sleep. Screenshots of the main
 // screens land in docs/screenshots/ for the README.
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "playwright-core";
-import { Api } from "../helpers/api.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
+import type { BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
+import { useBrowser } from "../helpers/browser.js";
+import type { TestNode } from "../helpers/nodes.js";
 import { SHOTS } from "../helpers/screenshots.js";
+import { useCluster } from "../helpers/suite.js";
+
 const WIDE = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const UI_TIMEOUT_MS = 10_000;
@@ -52,8 +49,9 @@ async function scrollUpUntil(page: Page, target: Locator): Promise<void> {
 describe("web client end to end (Chromium, two users on two nodes)", function () {
   this.timeout(120_000);
 
-  let nodes: TestNode[] = [];
-  let browser: Browser | undefined;
+  const { newContext } = useBrowser();
+  // Short-lived access tokens (10 s, the minimum): the pages must renew them as they go.
+  const { nodes, apis: [api] } = useCluster(2, { env: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL_S) } });
   let a: Person;
   let b: Person;
   let roomId = "";
@@ -62,34 +60,15 @@ describe("web client end to end (Chromium, two users on two nodes)", function ()
   // B's network switches, for the dropped-connection steps.
   const bNet = { socketBlocked: false, dropSendReplies: false, sockets: [] as WebSocketRoute[] };
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium (apt-get install chromium)`);
-      console.log(`      (skipped: ${CHROMIUM} not found; install it with apt-get install chromium, or set CI=1 to fail instead)`);
-      this.skip();
-    }
-    if (!existsSync(WEB_INDEX)) throw new Error("web/dist is missing: run `npm run build:web` (npm test's pretest does)");
-    this.timeout(60_000);
-    mkdirSync(SHOTS, { recursive: true });
-    const [cluster, launched] = await Promise.all([
-      // Short-lived access tokens (10 s, the minimum): the pages must renew them as they go.
-      startTestCluster(2, { env: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL_S) } }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-      }),
-    ]);
-    nodes = cluster;
-    browser = launched;
+  before(async () => {
     const person = async (name: string, node: TestNode): Promise<Person> => {
-      const context = await launched.newContext({ viewport: WIDE, baseURL: node.url, locale: "en-US", timezoneId: "UTC" });
-      context.setDefaultTimeout(UI_TIMEOUT_MS);
+      const context = await newContext(node, { viewport: WIDE, timeout: UI_TIMEOUT_MS });
       const page = await context.newPage();
       page.on("request", (r) => r.url().endsWith("/api/auth/refresh") && refreshes[name]!++);
       return { name, email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.test`, password: "correct horse battery", context, page };
     };
-    a = await person("Ann", nodes[0]!);
-    b = await person("Bob", nodes[1]!);
+    a = await person("Ann", nodes[0]);
+    b = await person("Bob", nodes[1]);
 
     // B's traffic can be cut like a flaky network: the socket (both transports), and the
     // replies to HTTP sends (the server stores the message, the browser never hears back).
@@ -119,12 +98,6 @@ describe("web client end to end (Chromium, two users on two nodes)", function ()
       await p.page.screenshot({ path }).catch(() => {});
       console.log(`      ${p.name}'s screen: ${path}; connection: ${await p.page.locator(".conn").textContent().catch(() => "?")}`);
     }
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
   });
 
   it("shows a log-in form at / without a session; both users sign up (Enter submits)", async () => {
@@ -296,7 +269,6 @@ describe("web client end to end (Chromium, two users on two nodes)", function ()
   });
 
   it("scrolling up loads older history (120 messages seeded over HTTP); a reload keeps the session", async () => {
-    const api = new Api(nodes[0]!.url);
     // A's own login for the seeding; access tokens live 10 s here, so renew it on a 401.
     const login = async () => {
       const res = await api.post("/api/auth/login", { email: a.email, password: a.password });
@@ -347,8 +319,7 @@ describe("web client end to end (Chromium, two users on two nodes)", function ()
   });
 
   it("falls back to HTTP long-polling when WebSocket is blocked (B's second device, signed in with the log-in form)", async () => {
-    const context = await browser!.newContext({ viewport: PHONE, baseURL: nodes[0]!.url });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    const context = await newContext(nodes[0], { viewport: PHONE, timeout: UI_TIMEOUT_MS });
     await context.routeWebSocket(/\/socket\.io\//, (ws) => ws.close()); // a proxy that refuses WebSocket
     try {
       const page = await context.newPage();

@@ -2,55 +2,33 @@
 // nodes sharing one DATA_DIR. A sends a picture with the composer's attach button and B sees its
 // preview; A plays a track for the room and B's player plays it through hls.js, with the bearer
 // token on every HLS request. Waits are on visible state or the audio element's own state.
-import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import sharp from "sharp";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { useBrowser } from "../helpers/browser.js";
 import { mediaEnv, postTrack, sineAudio, waitForTrack } from "../helpers/media.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
+import type { TestNode } from "../helpers/nodes.js";
 import { groupWith } from "../helpers/rooms.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
 import { SHOTS } from "../helpers/screenshots.js";
+import { useCluster } from "../helpers/suite.js";
 
 describe("web client: files and music (Chromium, two users on two nodes)", function () {
   this.timeout(120_000);
-  let nodes: TestNode[] = [];
-  let dataDir = "";
-  let browser: Browser | undefined;
+  const { newContext } = useBrowser();
+  const { nodes, apis: [api] } = useCluster(2, async () => ({ env: await mediaEnv("postgres") }), { sharedDataDir: true });
   let ann: TestUser;
   let bob: TestUser;
   let roomId: string;
   let pages: Record<"ann" | "bob", Page>;
   const hlsRequests: { url: string; auth: boolean }[] = [];
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium`);
-      this.skip();
-    }
-    if (!existsSync(WEB_INDEX)) throw new Error("web/dist is missing: run `npm run build:web` (npm test's pretest does)");
-    this.timeout(90_000);
-    dataDir = await mkdtemp(path.join(tmpdir(), "chat-media-e2e-"));
-    [nodes, browser] = await Promise.all([
-      startTestCluster(2, { dataDir, env: await mediaEnv("postgres") }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-      }),
-    ]);
-    const api = new Api(nodes[0]!.url);
+  before(async () => {
     [ann, bob] = await Promise.all([signUp(api, "Ann"), signUp(api, "Bob")]);
     roomId = await groupWith(api, ann, [bob], "Listening party");
     const open = async (user: TestUser, node: TestNode) => {
-      const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, baseURL: node.url, locale: "en-US" });
-      context.setDefaultTimeout(15_000);
+      const context = await newContext(node, { timeout: 15_000 });
       const page = await context.newPage();
       page.on("request", (r) => {
         if (r.url().includes("/hls/")) hlsRequests.push({ url: r.url(), auth: /^Bearer \S+$/.test(r.headers().authorization ?? "") });
@@ -65,13 +43,7 @@ describe("web client: files and music (Chromium, two users on two nodes)", funct
       await page.getByLabel("Message", { exact: true }).waitFor();
       return page;
     };
-    pages = { ann: await open(ann, nodes[0]!), bob: await open(bob, nodes[1]!) };
-  });
-
-  after(async () => {
-    await browser?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    pages = { ann: await open(ann, nodes[0]), bob: await open(bob, nodes[1]) };
   });
 
   it("sends a picture with the attach button; both see its preview and its name", async () => {
@@ -91,7 +63,6 @@ describe("web client: files and music (Chromium, two users on two nodes)", funct
   });
 
   it("plays a track for the room: the other member's player follows through hls.js, with the token on every HLS request", async () => {
-    const api = new Api(nodes[0]!.url);
     // Tracks are listed for everyone: a title of this run's own, among earlier runs' tracks.
     const title = `Party tune ${Date.now().toString(36)}`;
     const { track } = (await postTrack(api, ann, await sineAudio(20), title)).body;
@@ -120,7 +91,6 @@ describe("web client: files and music (Chromium, two users on two nodes)", funct
     expect(segments.length).to.be.at.least(1);
     expect(hlsRequests.every((r) => r.auth), "every HLS request carries the bearer token").to.equal(true);
 
-    mkdirSync(SHOTS, { recursive: true });
     await pages.bob.screenshot({ path: path.join(SHOTS, "music.png") });
 
     // Pause for everyone: Bob's player stops too.

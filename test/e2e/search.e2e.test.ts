@@ -2,50 +2,28 @@
 // driven by playwright-core against one node. The room and its messages are made through the
 // API; the search itself goes through the UI (typing in the box above the room list).
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { expect } from "chai";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const WEB_INDEX = fileURLToPath(new URL("../../web/dist/index.html", import.meta.url));
+import type { Page } from "playwright-core";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { useBrowser } from "../helpers/browser.js";
 import { SHOTS } from "../helpers/screenshots.js";
+import { useNode } from "../helpers/suite.js";
+
 const UI_TIMEOUT_MS = 10_000;
 const ROOM_NAME = "Search club";
 
 describe("web client message search (Chromium, one node)", function () {
   this.timeout(60_000);
 
-  let node: TestNode | undefined;
-  let browser: Browser | undefined;
+  const { newContext } = useBrowser();
+  const { node, api } = useNode();
   let page: Page;
   let user: TestUser;
   let roomId = "";
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI) throw new Error(`${CHROMIUM} is missing; CI must install Debian's chromium (apt-get install chromium)`);
-      console.log(`      (skipped: ${CHROMIUM} not found; install it with apt-get install chromium, or set CI=1 to fail instead)`);
-      this.skip();
-    }
-    if (!existsSync(WEB_INDEX)) throw new Error("web/dist is missing: run `npm run build:web` (npm test's pretest does)");
-    this.timeout(60_000);
-    mkdirSync(SHOTS, { recursive: true });
-    const [started, launched] = await Promise.all([
-      startTestNode(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-      }),
-    ]);
-    node = started;
-    browser = launched;
-
-    const api = new Api(node.url);
+  before(async () => {
     user = await signUp(api, `Searcher ${randomUUID().slice(0, 4)}`);
     const room = await api.post("/api/rooms", { type: "group", name: ROOM_NAME, memberIds: [] }, user.accessToken);
     expect(room.status, JSON.stringify(room.body)).to.equal(201);
@@ -55,8 +33,7 @@ describe("web client message search (Chromium, one node)", function () {
       expect(sent.status, JSON.stringify(sent.body)).to.be.oneOf([200, 201]);
     }
 
-    const context = await launched.newContext({ viewport: { width: 1280, height: 800 }, baseURL: node.url, locale: "en-US", timezoneId: "UTC" });
-    context.setDefaultTimeout(UI_TIMEOUT_MS);
+    const context = await newContext(node, { timeout: UI_TIMEOUT_MS });
     page = await context.newPage();
   });
 
@@ -65,12 +42,6 @@ describe("web client message search (Chromium, one node)", function () {
     const path = join(tmpdir(), "search-e2e.png");
     await page?.screenshot({ path }).catch(() => {});
     console.log(`      screen: ${path}`);
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await browser?.close();
-    await node?.stop();
   });
 
   it("logs in and finds a Korean message by a two-syllable query, highlighted with <mark>", async () => {

@@ -1,6 +1,6 @@
 // One builder for the deps objects every use case takes, wired from the in-memory fakes. One call
 // makes one consistent world: the room repository, the message store and the users seen by
-// rooms.ts are the same ones accounts.ts, friends.ts and invites.ts see, as in src/node.ts.
+// rooms.ts are the same ones accounts.ts, friends.ts and invites.ts see, as in src/composition/services.ts.
 
 import type { AccountDeps } from "../../src/domain/accounts.js";
 import { attachmentResolver, type AttachmentDeps } from "../../src/domain/attachments.js";
@@ -9,7 +9,7 @@ import type { FollowDeps } from "../../src/domain/follows.js";
 import type { FriendDeps } from "../../src/domain/friends.js";
 import type { Message } from "../../src/domain/message.js";
 import type { AttachmentResolver, MessageDeps } from "../../src/domain/messages.js";
-import type { ProfileDeps } from "../../src/domain/profiles.js";
+import type { UserDeps } from "../../src/domain/users.js";
 import { TestClock } from "./clock.js";
 import { FakeAccessTokens } from "./fake-access-tokens.js";
 import { FastPasswordHasher } from "./fast-password-hasher.js";
@@ -36,13 +36,13 @@ export const REFRESH_TTL_MS = 30 * 86_400_000;
 export const ACCESS_TTL_MS = 15 * 60_000;
 
 /**
- * Satisfies AccountDeps, RoomDeps, MessageDeps, FriendDeps, FollowDeps, ProfileDeps and CallDeps
- * at once (they share field names and meanings, as NodeDeps does in src/node.ts), each field typed
+ * Satisfies AccountDeps, RoomDeps, MessageDeps, FriendDeps, FollowDeps, UserDeps and CallDeps
+ * at once (they share field names and meanings, as NodeDeps does in src/composition/services.ts), each field typed
  * as its fake so tests can set up and inspect. AttachmentDeps names its repository `attachments`,
  * which MessageDeps uses for the resolver: it is its own object, `attachmentDeps`, sharing rooms
  * and blobs.
  */
-export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDeps, ProfileDeps, CallDeps {
+export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDeps, UserDeps, CallDeps {
   clock: TestClock;
   now: () => Date;
   users: MemoryUserRepository;
@@ -62,7 +62,7 @@ export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDe
   blobs: MemoryBlobStorage;
   calls: MemoryCallRegistry;
   callRelay: RecordingCallRelay;
-  /** The resolver the send path uses (attachmentResolver over attachmentRepo, as src/media/wiring.ts). */
+  /** The resolver the send path uses (attachmentResolver over attachmentRepo, as src/composition/services.ts). */
   attachments: AttachmentResolver;
   attachmentRepo: MemoryAttachmentRepository;
   thumbnailer: StubImageThumbnailer;

@@ -1,6 +1,6 @@
 import { Conflict } from "../../src/domain/errors.js";
 import type { FollowRepository, FriendRepository, FriendRequestRecord } from "../../src/domain/ports/social-repository.js";
-import type { UserProfile, UserRecord } from "../../src/domain/users.js";
+import type { UserProfile, UserRecord } from "../../src/domain/user.js";
 import type { TestClock } from "./clock.js";
 import { IdSequence } from "./ids.js";
 import { toPage, type MemoryUserRepository } from "./memory-user-repository.js";

@@ -1,6 +1,6 @@
 import { Conflict, NotFound } from "../../src/domain/errors.js";
 import type { NewUser, Page, UserPatch, UserRepository } from "../../src/domain/ports/user-repository.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import type { TestClock } from "./clock.js";
 import { IdSequence } from "./ids.js";
 

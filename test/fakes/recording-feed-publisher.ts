@@ -2,7 +2,7 @@ import type { FeedEventDraft, FeedPublisher } from "../../src/domain/ports/feed.
 
 /**
  * FeedPublisher (src/domain/ports/feed.ts) that records what the use cases publish. The real one
- * (src/domain/events-feed.ts EventsFeed) appends to a log and coalesces room.updated over a
+ * (src/domain/feed.ts EventsFeed) appends to a log and coalesces room.updated over a
  * 250 ms window; what a use case owes the port is the calls, which is what this keeps.
  */
 export class RecordingFeedPublisher implements FeedPublisher {

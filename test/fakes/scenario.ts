@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { DomainError, type ErrorCode } from "../../src/domain/errors.js";
 import type { RoomRecord } from "../../src/domain/ports/room-repository.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import type { FakeDeps } from "./domain-deps.js";
 
 /** Users named by their display names, e.g. `const [ann, bob] = await users(d, "Ann", "Bob")`. */

@@ -8,7 +8,12 @@ export interface ApiResponse<T = any> {
 
 /** A thin fetch wrapper speaking the wire contract (JSON in, JSON or problem+json out). */
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  /** `baseUrl` may be a function, read at each request: a client for a node that a suite's before hook starts. */
+  constructor(private readonly base: string | (() => string)) {}
+
+  get baseUrl(): string {
+    return typeof this.base === "string" ? this.base : this.base();
+  }
 
   async request<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: RequestInit["body"]; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };

@@ -3,7 +3,8 @@
 // so a failing case names the server error behind it.
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
-import { CLUSTER_JWT_SECRET } from "./nodes.js";
+import { CLUSTER_JWT_SECRET, startTestCluster, type TestNode } from "./nodes.js";
+import { useNodes } from "./suite.js";
 
 /** The NUL character: no text field of any door accepts it (PROTOCOL.md, "Hardening"). */
 export const NUL = "\u0000";
@@ -88,6 +89,28 @@ export class CapturedLog {
 
 /** Node env for a sweep: log warnings and errors (to a CapturedLog) whatever TEST_LOG_LEVEL says. */
 export const SWEEP_LOG_ENV = { LOG_LEVEL: process.env.TEST_LOG_LEVEL || "warn" };
+
+/**
+ * A sweep's two nodes of one cluster, started before the suite and stopped after it, each logging
+ * to a CapturedLog of its own (`logs[i]` is `nodes[i]`'s; startTestCluster takes one stream).
+ */
+export function useSweepCluster() {
+  const logs: CapturedLog[] = [];
+  const suite = useNodes(
+    2,
+    async () => {
+      const nodes: TestNode[] = [];
+      for (let i = 0; i < 2; i++) {
+        const log = new CapturedLog();
+        logs.push(log);
+        nodes.push(...(await startTestCluster(1, { env: SWEEP_LOG_ENV, logStream: log })));
+      }
+      return nodes;
+    },
+    { startTimeoutMs: 120_000 },
+  );
+  return { ...suite, logs };
+}
 
 /** The database's own error inside a Prisma error's `meta` ("PostgreSQL 22021: invalid byte sequence…"). */
 function driverCause(meta: unknown): string {

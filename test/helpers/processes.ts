@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -17,9 +17,22 @@ export interface NodeProcess {
   logs: string[];
 }
 
-/** Runs `src/main.ts` as its own process (for SIGKILL and SIGTERM tests), on real services. */
-export async function spawnNode(env: Record<string, string> = {}): Promise<NodeProcess> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "chat-proc-"));
+export interface SpawnOptions {
+  /** How long the process may take to log "listening" (default 20 s); it compiles its TypeScript as it starts. */
+  startTimeoutMs?: number;
+  /** Called with the child as soon as it is spawned, before it listens (to kill one still starting). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+/**
+ * Runs `src/main.ts` as its own process (for SIGKILL and SIGTERM tests), on real services: on a
+ * free port and a temporary DATA_DIR of its own (removed once the process is gone) unless `env`
+ * names them. A process that does not come up in time, or exits first, is killed and waited for
+ * before the promise rejects: never left behind.
+ */
+export async function spawnNode(env: Record<string, string> = {}, opts: SpawnOptions = {}): Promise<NodeProcess> {
+  const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
+  const ownDir = env.DATA_DIR ? undefined : await mkdtemp(path.join(tmpdir(), "chat-proc-"));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: root,
     env: {
@@ -27,7 +40,7 @@ export async function spawnNode(env: Record<string, string> = {}): Promise<NodeP
       HOME: process.env.HOME ?? "/tmp",
       PORT: "0",
       HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
+      ...(ownDir ? { DATA_DIR: ownDir } : {}),
       LOG_LEVEL: "info",
       BCRYPT_COST: "4",
       RATE_LIMIT_AUTH_PER_MINUTE: "100000",
@@ -39,25 +52,34 @@ export async function spawnNode(env: Record<string, string> = {}): Promise<NodeP
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  opts.onSpawn?.(child);
   const logs: string[] = [];
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  if (ownDir) void exited.then(() => rm(ownDir, { recursive: true, force: true }));
   child.stderr!.on("data", (d) => logs.push(String(d)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`node did not start:\n${logs.join("")}`)), 20_000);
-    lines.on("line", (line) => {
-      logs.push(line);
-      try {
-        const entry = JSON.parse(line);
-        if (entry.msg === "listening") {
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`node did not start within ${startTimeoutMs} ms:\n${logs.join("\n")}`)), startTimeoutMs);
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        logs.push(line);
+        if (!line.includes('"msg":"listening"')) return;
+        try {
+          const { port } = JSON.parse(line);
           clearTimeout(timer);
-          resolve(`http://127.0.0.1:${entry.port}`);
+          resolve(`http://127.0.0.1:${port}`);
+        } catch {
+          // not a log line
         }
-      } catch {
-        // not a log line
-      }
+      });
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`node exited (${code}) before listening:\n${logs.join("\n")}`));
+      });
     });
-    void exited.then((code) => reject(new Error(`node exited (${code}) before listening:\n${logs.join("\n")}`)));
-  });
-  return { url, child, exited, logs };
+    return { url, child, exited, logs };
+  } catch (err) {
+    child.kill("SIGKILL");
+    await exited;
+    throw err;
+  }
 }

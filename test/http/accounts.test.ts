@@ -1,24 +1,16 @@
 // Sign-up, log-in and the error contract every route shares (PROTOCOL.md: Errors, Accounts).
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Api, signUp } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
-import { BACKENDS, errorPaths, expectNoSecrets, expectProblem, expectUserView, NODE_START_TIMEOUT_MS } from "./expect.js";
+import { signUp } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
+import { BACKENDS, errorPaths, expectNoSecrets, expectProblem, expectUserView } from "./expect.js";
 
 const freshEmail = () => `a-${randomUUID()}@example.test`;
 const PASSWORD = "a perfectly fine password";
 
 for (const backend of BACKENDS) {
   describe(`accounts (${backend})`, function () {
-    let node: TestNode;
-    let api: Api;
-
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      node = await startTestNode({ backend });
-      api = new Api(node.url);
-    });
-    after(async () => node?.stop());
+    const { api } = useNode({ backend });
 
     const signup = (body: unknown) => api.post("/api/auth/signup", body);
 

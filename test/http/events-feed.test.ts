@@ -1,28 +1,14 @@
 import { expect } from "chai";
-import type { EventsFeed } from "../../src/domain/events-feed.js";
+import type { EventsFeed } from "../../src/domain/feed.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
+import type { TestNode } from "../helpers/nodes.js";
+import { useCluster } from "../helpers/suite.js";
 import { eventually } from "../helpers/eventually.js";
 import { connectSocket, nextEvent } from "../helpers/sockets.js";
 
 describe("long-poll event feed across two nodes", function () {
   this.timeout(30_000);
-  let a: TestNode;
-  let b: TestNode;
-  let apiA: Api;
-  let apiB: Api;
-
-  before(async () => {
-    const nodes = await startTestCluster(2);
-    a = nodes[0]!;
-    b = nodes[1]!;
-    apiA = new Api(a.url);
-    apiB = new Api(b.url);
-  });
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-  });
+  const { nodes: [a, b], apis: [apiA, apiB] } = useCluster(2);
 
   const nowCursor = async (api: Api, user: TestUser): Promise<string> => {
     const res = await api.get("/api/events", user.accessToken);

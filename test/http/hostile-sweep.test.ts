@@ -19,10 +19,9 @@ import { expect } from "chai";
 import fc from "fast-check";
 import Mocha from "mocha";
 import sharp from "sharp";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { badTokens, CapturedLog, NUL, quote, SWEEP_LOG_ENV } from "../helpers/hostile.js";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { badTokens, NUL, quote, useSweepCluster } from "../helpers/hostile.js";
 import { sineAudio } from "../helpers/media.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
 import { groupWith } from "../helpers/rooms.js";
 import { STATUS_CODE } from "./expect.js";
 
@@ -598,8 +597,7 @@ async function pool<T, R>(items: T[], size: number, run: (item: T) => Promise<R>
 describe("hostile-input sweep of every documented REST route", function () {
   this.timeout(60_000);
   const suite = this;
-  const nodes: TestNode[] = [];
-  const logs: CapturedLog[] = [];
+  const { nodes, logs, apis: [api] } = useSweepCluster();
   const fixtureProblems: string[] = [];
   let doc: OpenApiDocument;
   let routes: Route[] = [];
@@ -639,15 +637,7 @@ describe("hostile-input sweep of every documented REST route", function () {
 
   before(async function () {
     this.timeout(120_000);
-    // Two nodes of one cluster, each logging to a log of its own (startTestCluster takes one stream).
-    for (let i = 0; i < 2; i++) {
-      const log = new CapturedLog();
-      logs.push(log);
-      nodes.push(...(await startTestCluster(1, { env: SWEEP_LOG_ENV, logStream: log })));
-    }
-    const api = new Api(nodes[0]!.url);
-
-    const res = await fetch(`${nodes[0]!.url}/api/openapi.json`);
+    const res = await fetch(`${nodes[0].url}/api/openapi.json`);
     expect(res.status, "GET /api/openapi.json").to.equal(200);
     doc = (await res.json()) as OpenApiDocument;
     routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
@@ -742,10 +732,6 @@ describe("hostile-input sweep of every documented REST route", function () {
         }),
       );
     }
-  });
-
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
   });
 
   it("finds the routes to sweep in GET /api/openapi.json, and real ids to fill their paths with", () => {

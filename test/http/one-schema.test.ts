@@ -6,11 +6,10 @@ import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { MessageSendPayload, SendMessageBody } from "../../src/protocol/messages.js";
 import { ReadBody, ReceiptReadPayload } from "../../src/protocol/receipts.js";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
 import { groupWith } from "../helpers/rooms.js";
 import { connectSocket, emitAck, type ClientSocket } from "../helpers/sockets.js";
-import { NODE_START_TIMEOUT_MS } from "./expect.js";
 
 interface Door {
   /** The socket event whose payload is the body plus roomId. */
@@ -80,24 +79,19 @@ function validSocketPayload(event: "message:send" | "receipt:read"): Record<stri
 }
 
 describe("one use case, one schema, both doors", function () {
-  let node: TestNode;
-  let api: Api;
+  const { node, api } = useNode();
   let alice: TestUser;
   let room: string;
   let socket: ClientSocket;
 
-  before(async function () {
-    this.timeout(NODE_START_TIMEOUT_MS);
-    node = await startTestNode();
-    api = new Api(node.url);
+  before(async () => {
     const [a, b] = await Promise.all([signUp(api, "Alice"), signUp(api, "Bob")]);
     alice = a!;
     room = await groupWith(api, alice, [b!], "Both doors");
     socket = await connectSocket(node.url, alice.accessToken);
   });
-  after(async () => {
+  after(() => {
     socket?.close();
-    await node?.stop();
   });
 
   for (const door of DOORS) {

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import type { Router } from "express";
 import { pino } from "pino";
+import { routesOf } from "../../src/composition/features.js";
 import { createApp } from "../../src/http/app.js";
 import { createMetrics } from "../../src/metrics.js";
 import { Api, signUp } from "../helpers/api.js";
@@ -13,9 +14,9 @@ import { BACKENDS, expectProblem, NODE_START_TIMEOUT_MS } from "./expect.js";
 
 type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: Layer[] } };
 
-/** Every (method, path) the base routers register under /api, read from Express's own routing table. */
-function registeredApiRoutes(deps: TestNode["deps"]): string[] {
-  const app = createApp(deps, { log: pino({ level: "silent" }), metrics: createMetrics(), readiness: [], trustProxy: "loopback" });
+/** Every (method, path) the node's features register under /api, read from Express's own routing table. */
+function registeredApiRoutes(node: TestNode): string[] {
+  const app = createApp({ log: pino({ level: "silent" }), metrics: createMetrics(), readiness: [], trustProxy: "loopback", auth: node.deps, routes: routesOf(node.features) });
   const routes: string[] = [];
   for (const layer of (app as unknown as { router: Router & { stack: Layer[] } }).router.stack) {
     for (const inner of layer.handle.stack ?? []) {
@@ -43,7 +44,9 @@ describe("operations: /readyz with Redis", function () {
   it("answers 503 naming the failing check and the unreachable Redis node as host:port", async () => {
     // The node's own Redis cannot be stopped under the other suites: the same app, with checks that fail.
     const down = () => Promise.reject(new Error("connect ECONNREFUSED"));
-    const app = createApp(node.deps, {
+    const app = createApp({
+      auth: node.deps,
+      routes: [],
       log: pino({ level: "silent" }),
       metrics: createMetrics(),
       readiness: [
@@ -143,7 +146,7 @@ for (const backend of BACKENDS) {
 
       it("documents every route the routers register", () => {
         // The two documents describe the API; they are not routes of it.
-        const registered = registeredApiRoutes(node.deps).filter((r) => r !== "get /api/openapi.json" && r !== "get /api/asyncapi.json");
+        const registered = registeredApiRoutes(node).filter((r) => r !== "get /api/openapi.json" && r !== "get /api/asyncapi.json");
         expect(registered.length).to.be.greaterThan(20);
         expect(documented()).to.include.members(registered);
       });

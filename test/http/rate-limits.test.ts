@@ -1,9 +1,9 @@
 // Auth rate limits at their documented floors: failed logins per account, signup/login per IP.
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Api, signUp } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
-import { BACKENDS, expectProblem, NODE_START_TIMEOUT_MS } from "./expect.js";
+import { signUp } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
+import { BACKENDS, expectProblem } from "./expect.js";
 
 // The node trusts X-Forwarded-For from loopback (it runs behind a local proxy), so each test
 // speaks from its own client address and the per-IP buckets of the tests do not mix.
@@ -18,15 +18,7 @@ function expectRetryAfter(res: { headers: Headers }) {
 
 for (const backend of BACKENDS) {
   describe(`rate limits (${backend})`, function () {
-    let node: TestNode;
-    let api: Api;
-
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      node = await startTestNode({ backend, env: { RATE_LIMIT_LOGIN_FAILURES: "5", RATE_LIMIT_AUTH_PER_MINUTE: "60", RATE_LIMIT_USER_PER_SECOND: "50" } });
-      api = new Api(node.url);
-    });
-    after(async () => node?.stop());
+    const { api } = useNode({ backend, env: { RATE_LIMIT_LOGIN_FAILURES: "5", RATE_LIMIT_AUTH_PER_MINUTE: "60", RATE_LIMIT_USER_PER_SECOND: "50" } });
 
     const from = (ip: string) => ({
       signup: (body: unknown) => api.request("POST", "/api/auth/signup", { body, headers: { "x-forwarded-for": ip } }),

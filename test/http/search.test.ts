@@ -2,12 +2,12 @@
 // snippets, bad input, and edits and deletes showing within the contract's 2 s.
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
 import { eventually } from "../helpers/eventually.js";
 import { groupWith } from "../helpers/rooms.js";
 import { connectSocket, emitAck } from "../helpers/sockets.js";
-import { BACKENDS, errorPaths, expectProblem, NODE_START_TIMEOUT_MS } from "./expect.js";
+import { BACKENDS, errorPaths, expectProblem } from "./expect.js";
 
 /** PROTOCOL.md: a new, edited or deleted message shows in search within 2 s. */
 const REFLECTED_WITHIN_MS = 2_000;
@@ -21,15 +21,7 @@ interface Result {
 for (const backend of BACKENDS) {
   describe(`message search (${backend})`, function () {
     this.timeout(30_000);
-    let node: TestNode;
-    let api: Api;
-
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      node = await startTestNode({ backend });
-      api = new Api(node.url);
-    });
-    after(async () => node?.stop());
+    const { node, api } = useNode({ backend });
 
     const query = (params: Record<string, string | number>) => `/api/search/messages?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)] as [string, string]))}`;
     const search = (user: TestUser, params: Record<string, string | number>) => api.get<{ results: Result[]; nextCursor: string | null }>(query(params), user.accessToken);

@@ -2,11 +2,10 @@
 // tokens get 401 on REST and in the handshake, and its open sockets are disconnected.
 import { expect } from "chai";
 import pg from "pg";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { signUp, type TestUser } from "../helpers/api.js";
 import { eventually } from "../helpers/eventually.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
 import { testDatabase } from "../helpers/services.js";
-import { connectSocket, type ClientSocket } from "../helpers/sockets.js";
+import { useCluster } from "../helpers/suite.js";
 import { expectProblem } from "./expect.js";
 
 // The contract's bound; `eventually` polls every 10 ms, so a pass means well within it.
@@ -14,39 +13,14 @@ const REVOKED_EVERYWHERE_WITHIN_MS = 1_000;
 
 describe("session revocation across two nodes", function () {
   this.timeout(30_000);
-  let a: TestNode;
-  let b: TestNode;
-  let apiA: Api;
-  let apiB: Api;
-  const sockets: ClientSocket[] = [];
-
-  before(async () => {
-    [a, b] = (await startTestCluster(2)) as [TestNode, TestNode];
-    apiA = new Api(a.url);
-    apiB = new Api(b.url);
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
-  });
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-  });
+  const { nodes: [, b], apis: [apiA, apiB], connect } = useCluster(2);
 
   const openSocketOnB = async (u: TestUser) => {
-    const s = await connectSocket(b.url, u.accessToken);
-    sockets.push(s);
+    const s = await connect(b, u);
     const closed = new Promise<string>((resolve) => s.once("disconnect", (reason) => resolve(reason)));
     return { socket: s, closed };
   };
-  const handshake = (u: TestUser) =>
-    connectSocket(b.url, u.accessToken).then(
-      (s) => {
-        sockets.push(s);
-        return "connected";
-      },
-      (err: Error) => err.message,
-    );
+  const handshake = (u: TestUser) => connect(b, u).then(() => "connected", (err: Error) => err.message);
 
   /** Node B answered the token before (so it is cached as live there), then must refuse it. */
   async function expectEndedOnB(u: TestUser, closed: Promise<string>) {

@@ -4,9 +4,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
 import jwt from "jsonwebtoken";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
-import { BACKENDS, errorPaths, expectProblem, NODE_START_TIMEOUT_MS } from "./expect.js";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
+import { BACKENDS, errorPaths, expectProblem } from "./expect.js";
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
@@ -18,18 +18,13 @@ function flipCharAt(s: string, i: number): string {
 
 for (const backend of BACKENDS) {
   describe(`sessions (${backend})`, function () {
-    let node: TestNode;
-    let api: Api;
+    const { node, api } = useNode({ backend });
     let secret: string;
 
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      node = await startTestNode({ backend });
-      api = new Api(node.url);
+    before(async () => {
       // No JWT_SECRET is set, so the node generated one and keeps it in its DATA_DIR.
       secret = (await readFile(path.join(node.dataDir, "jwt-secret"), "utf8")).trim();
     });
-    after(async () => node?.stop());
 
     const me = (token: string) => api.get("/api/me", token);
     const refresh = (refreshToken: string) => api.post("/api/auth/refresh", { refreshToken });

@@ -1,21 +1,13 @@
 // Friend requests and friendships, follows (PROTOCOL.md: Users, friends, follows).
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
-import { BACKENDS, errorPaths, expectProblem, expectUserView, NODE_START_TIMEOUT_MS } from "./expect.js";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
+import { BACKENDS, errorPaths, expectProblem, expectUserView } from "./expect.js";
 
 for (const backend of BACKENDS) {
   describe(`friends and follows (${backend})`, function () {
-    let node: TestNode;
-    let api: Api;
-
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      node = await startTestNode({ backend });
-      api = new Api(node.url);
-    });
-    after(async () => node?.stop());
+    const { api } = useNode({ backend });
 
     // Typed as "at least three" so destructuring needs no `!`; callers take only what they made.
     const users = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => signUp(api, `Friend ${i}`))) as Promise<[TestUser, TestUser, TestUser, ...TestUser[]]>;

@@ -4,9 +4,9 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
 import { expect } from "chai";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
-import { BACKENDS, errorPaths, expectProblem, expectUserView, NODE_START_TIMEOUT_MS } from "./expect.js";
+import { signUp, type TestUser } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
+import { BACKENDS, errorPaths, expectProblem, expectUserView } from "./expect.js";
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -38,15 +38,7 @@ function png(width: number, rgb: [number, number, number]): Buffer {
 
 for (const backend of BACKENDS) {
   describe(`users (${backend})`, function () {
-    let node: TestNode;
-    let api: Api;
-
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      node = await startTestNode({ backend });
-      api = new Api(node.url);
-    });
-    after(async () => node?.stop());
+    const { node, api } = useNode({ backend });
 
     const patchMe = (u: TestUser, body: unknown) => api.patch("/api/me", body, u.accessToken);
 

@@ -4,19 +4,19 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { expect } from "chai";
 import sharp from "sharp";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { signUp, type TestUser } from "../helpers/api.js";
 import { fileForm, filesUnder, mediaEnv } from "../helpers/media.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { useNode } from "../helpers/suite.js";
 import { groupWith } from "../helpers/rooms.js";
 import { connectSocket, emitAck } from "../helpers/sockets.js";
-import { BACKENDS, errorPaths, expectProblem, NODE_START_TIMEOUT_MS } from "../http/expect.js";
+import { BACKENDS, errorPaths, expectProblem } from "../http/expect.js";
 
 const bytesOf = (n: number, seed = 7) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 251));
 
 for (const backend of BACKENDS) {
   describe(`attachments (${backend})`, function () {
-    let node: TestNode;
-    let api: Api;
+    // 64 KiB: large enough for the images and ranges below, small enough to test 413 cheaply.
+    const { node, api } = useNode(async () => ({ backend, env: { ...(await mediaEnv(backend)), ATTACHMENT_MAX_BYTES: String(64 * 1024) } }));
     let owner: TestUser;
     let member: TestUser;
     let outsider: TestUser;
@@ -28,15 +28,10 @@ for (const backend of BACKENDS) {
       fetch(`${node.url}${url}`, { headers: { ...headers, ...(u ? { authorization: `Bearer ${u.accessToken}` } : {}) } });
     const blobFiles = () => filesUnder(path.join(node.dataDir, "blobs", "attachments"));
 
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      // 64 KiB: large enough for the images and ranges below, small enough to test 413 cheaply.
-      node = await startTestNode({ backend, env: { ...(await mediaEnv(backend)), ATTACHMENT_MAX_BYTES: String(64 * 1024) } });
-      api = new Api(node.url);
+    before(async () => {
       [owner, member, outsider] = await Promise.all([signUp(api, "Owner"), signUp(api, "Member"), signUp(api, "Outsider")]);
       roomId = await groupWith(api, owner, [member]);
     });
-    after(async () => node?.stop());
 
     describe("access", () => {
       it("refuses uploads and downloads to non-members and unknown ids alike (404) and anonymous callers (401)", async () => {

@@ -1,53 +1,32 @@
 // Listening together: a room's shared player across two nodes.
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect } from "chai";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { signUp, type TestUser } from "../helpers/api.js";
 import { mediaEnv, postTrack, sineAudio, waitForTrack } from "../helpers/media.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
 import { groupWith } from "../helpers/rooms.js";
-import { connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
-import { NODE_START_TIMEOUT_MS } from "../http/expect.js";
+import { emitAck, nextEvent } from "../helpers/sockets.js";
+import { useCluster } from "../helpers/suite.js";
 
 describe("shared player across two nodes", function () {
   this.timeout(60_000);
-  let nodes: TestNode[];
-  let dataDir: string;
-  let apis: Api[];
+  // One DATA_DIR for both nodes, as in production: either may run the upload's transcode.
+  const { nodes, apis, connect } = useCluster(2, async () => ({ env: await mediaEnv("postgres") }), { sharedDataDir: true });
   let a: TestUser;
   let b: TestUser;
   let outsider: TestUser;
   let roomId: string;
   let trackId: string;
-  const sockets: ClientSocket[] = [];
-  const connect = async (node: TestNode, u: TestUser) => {
-    const s = await connectSocket(node.url, u.accessToken);
-    sockets.push(s);
-    return s;
-  };
 
-  before(async function () {
-    this.timeout(NODE_START_TIMEOUT_MS + 60_000);
-    // One DATA_DIR for both nodes, as in production: either may run the upload's transcode.
-    dataDir = await mkdtemp(path.join(tmpdir(), "chat-player-"));
-    nodes = await startTestCluster(2, { dataDir, env: await mediaEnv("postgres") });
-    apis = nodes.map((n) => new Api(n.url));
-    [a, b, outsider] = await Promise.all([signUp(apis[0]!, "A"), signUp(apis[0]!, "B"), signUp(apis[0]!, "Outsider")]);
-    roomId = await groupWith(apis[0]!, a, [b]);
-    trackId = (await postTrack(apis[0]!, a, await sineAudio(2))).body.track.id;
-    expect((await waitForTrack(apis[1]!, b.accessToken, trackId)).status).to.equal("ready");
-  });
-  after(async () => {
-    for (const s of sockets) s.close();
-    await Promise.all((nodes ?? []).map((n) => n.stop()));
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  before(async () => {
+    [a, b, outsider] = await Promise.all([signUp(apis[0], "A"), signUp(apis[0], "B"), signUp(apis[0], "Outsider")]);
+    roomId = await groupWith(apis[0], a, [b]);
+    trackId = (await postTrack(apis[0], a, await sineAudio(2))).body.track.id;
+    expect((await waitForTrack(apis[1], b.accessToken, trackId)).status).to.equal("ready");
   });
 
   it("player:set acks the player and every joined socket on both nodes gets player:updated with the server time", async () => {
-    const [sa, sb] = [await connect(nodes[0]!, a), await connect(nodes[1]!, b)];
-    const sa2 = await connect(nodes[1]!, a);
+    const [sa, sb] = [await connect(nodes[0], a), await connect(nodes[1], b)];
+    const sa2 = await connect(nodes[1], a);
     for (const s of [sa, sb, sa2]) expect((await emitAck(s, "room:join", { roomId })).ok).to.equal(true);
     const seen = [sb, sa2, sa].map((s) => nextEvent(s, "player:updated", (p: { roomId: string }) => p.roomId === roomId));
     const before = Date.now();
@@ -62,8 +41,8 @@ describe("shared player across two nodes", function () {
   });
 
   it("player:get on the other node returns the state with the position advanced while playing", async () => {
-    const sa = await connect(nodes[0]!, a);
-    const sb = await connect(nodes[1]!, b);
+    const sa = await connect(nodes[0], a);
+    const sb = await connect(nodes[1], b);
     await emitAck(sa, "player:set", { roomId, trackId, positionMs: 10_000, playing: true });
     const got = await emitAck(sb, "player:get", { roomId });
     expect(got.ok).to.equal(true);
@@ -78,9 +57,9 @@ describe("shared player across two nodes", function () {
   });
 
   it("refuses non-members, unknown tracks and malformed payloads, and sends non-members nothing", async () => {
-    const so = await connect(nodes[0]!, outsider);
-    const sa = await connect(nodes[1]!, a);
-    const sb = await connect(nodes[0]!, b); // a member on the outsider's node
+    const so = await connect(nodes[0], outsider);
+    const sa = await connect(nodes[1], a);
+    const sb = await connect(nodes[0], b); // a member on the outsider's node
     for (const s of [sa, sb]) expect((await emitAck(s, "room:join", { roomId })).ok).to.equal(true);
     expect((await emitAck(so, "room:join", { roomId })).error.code).to.equal("NOT_FOUND");
     const leaked: string[] = [];
@@ -101,8 +80,8 @@ describe("shared player across two nodes", function () {
   });
 
   it("a room without a player answers player:get with null", async () => {
-    const room = await groupWith(apis[0]!, a, [b], "Quiet");
-    const sa = await connect(nodes[0]!, a);
+    const room = await groupWith(apis[0], a, [b], "Quiet");
+    const sa = await connect(nodes[0], a);
     const got = await emitAck(sa, "player:get", { roomId: room });
     expect(got).to.deep.equal({ ok: true, player: null });
   });

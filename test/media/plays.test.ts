@@ -7,11 +7,12 @@ import pg from "pg";
 import { PrismaPlayCounter } from "../../src/store/prisma-plays.js";
 import { PrismaClient } from "../../src/store/generated/prisma/client.js";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { signUp, type TestUser } from "../helpers/api.js";
 import { mediaEnv, postTrack, sineAudio, waitForTrack } from "../helpers/media.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { startTestNode } from "../helpers/nodes.js";
+import { useNode } from "../helpers/suite.js";
 import { redisUrl } from "../helpers/services.js";
-import { errorPaths, expectProblem, NODE_START_TIMEOUT_MS } from "../http/expect.js";
+import { errorPaths, expectProblem } from "../http/expect.js";
 
 // Charts are global: each variant starts from empty ones in storage of its own (a Redis
 // database index no other suite uses; the media suites' PostgreSQL database).
@@ -35,24 +36,19 @@ async function clearCharts(kind: "redis" | "postgres" | "embedded") {
 for (const variant of ["postgres", "redis", "embedded"] as const) {
   describe(`plays, charts and playlists (${variant})`, function () {
     this.timeout(60_000);
-    let node: TestNode;
-    let api: Api;
+    const backend = variant === "embedded" ? "embedded" : "postgres";
+    before(() => clearCharts(variant)); // before the node starts
+    const { api } = useNode(async () => ({ backend, env: { ...(await mediaEnv(backend)), ...(variant === "redis" ? { REDIS_URL: CHARTS_REDIS_URL } : {}) } }));
     let owner: TestUser;
     let tracks: { id: string }[];
 
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS + 60_000);
-      await clearCharts(variant);
-      const backend = variant === "embedded" ? "embedded" : "postgres";
-      node = await startTestNode({ backend, env: { ...(await mediaEnv(backend)), ...(variant === "redis" ? { REDIS_URL: CHARTS_REDIS_URL } : {}) } });
-      api = new Api(node.url);
+    before(async () => {
       owner = await signUp(api, "Artist");
       const audio = await sineAudio(1);
       tracks = [];
       for (const title of ["One", "Two", "Three"]) tracks.push((await postTrack(api, owner, audio, title)).body.track);
       for (const t of tracks) expect((await waitForTrack(api, owner.accessToken, t.id)).status).to.equal("ready");
     });
-    after(async () => node?.stop());
 
     const play = (u: TestUser, trackId: string) => api.post(`/api/tracks/${trackId}/plays`, undefined, u.accessToken);
     const chart = (u: TestUser, query = "") => api.get(`/api/charts${query}`, u.accessToken);

@@ -7,10 +7,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import sharp from "sharp";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
+import { signUp, type TestUser } from "../helpers/api.js";
 import { fileForm, filesUnder, mediaEnv, parsePlaylist, postTrack, sineAudio, waitForTrack } from "../helpers/media.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
-import { BACKENDS, errorPaths, expectProblem, NODE_START_TIMEOUT_MS } from "../http/expect.js";
+import { useNode } from "../helpers/suite.js";
+import { BACKENDS, errorPaths, expectProblem } from "../http/expect.js";
 
 const run = promisify(execFile);
 
@@ -39,22 +39,17 @@ async function corruptMp3(): Promise<Buffer> {
 for (const backend of BACKENDS) {
   describe(`tracks and HLS (${backend})`, function () {
     this.timeout(60_000);
-    let node: TestNode;
-    let api: Api;
+    // 1 MiB: the 10 s test song fits, the oversize case is cheap to build.
+    const { node, api } = useNode(async () => ({ backend, env: { ...(await mediaEnv(backend)), TRACK_MAX_BYTES: String(1024 * 1024) } }));
     let owner: TestUser;
     let listener: TestUser;
 
     const get = (u: TestUser | null, url: string) => fetch(new URL(url, node.url), { headers: u ? { authorization: `Bearer ${u.accessToken}` } : {} });
     const trackFiles = () => filesUnder(path.join(node.dataDir, "blobs", "tracks"));
 
-    before(async function () {
-      this.timeout(NODE_START_TIMEOUT_MS);
-      // 1 MiB: the 10 s test song fits, the oversize case is cheap to build.
-      node = await startTestNode({ backend, env: { ...(await mediaEnv(backend)), TRACK_MAX_BYTES: String(1024 * 1024) } });
-      api = new Api(node.url);
+    before(async () => {
       [owner, listener] = await Promise.all([signUp(api, "Uploader"), signUp(api, "Listener")]);
     });
-    after(async () => node?.stop());
 
     it("transcodes an upload to HLS: a playlist of relative URIs and AAC segments of at most 4 s, readable by any signed-in user", async () => {
       const mp3 = await sineAudio(10);

@@ -1,19 +1,12 @@
 import { expect } from "chai";
-import { Api, signUp } from "../helpers/api.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { signUp } from "../helpers/api.js";
+import { useNode } from "../helpers/suite.js";
 import { groupWith } from "../helpers/rooms.js";
 import { connectSocket, emitAck } from "../helpers/sockets.js";
 
 describe("load shedding: chat handlers running at once per node", function () {
   this.timeout(30_000);
-  let node: TestNode;
-  let api: Api;
-
-  before(async () => {
-    node = await startTestNode({ env: { SOCKET_HANDLERS_MAX: "100" } });
-    api = new Api(node.url);
-  });
-  after(() => node?.stop());
+  const { node, api } = useNode({ env: { SOCKET_HANDLERS_MAX: "100" } });
 
   it("past the limit a send is refused with UNAVAILABLE at once; what was accepted is stored exactly once; the sockets stay", async () => {
     const users = await Promise.all(["A", "B", "C"].map((n) => signUp(api, n)));

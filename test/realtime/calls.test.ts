@@ -11,7 +11,8 @@ import type { CallChange } from "../../src/domain/ports/call-registry.js";
 import { RedisCallRegistry } from "../../src/store/redis-call-registry.js";
 import { redisUrl } from "../helpers/services.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestCluster, startTestNode, type TestNode } from "../helpers/nodes.js";
+import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { useCluster, useNode } from "../helpers/suite.js";
 import { groupWith } from "../helpers/rooms.js";
 import { eventually } from "../helpers/eventually.js";
 import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
@@ -32,15 +33,8 @@ const TTL_MS = 1_500;
 
 describe("call signaling across two nodes", function () {
   this.timeout(30_000);
-  let a: TestNode;
-  let b: TestNode;
-  let api: Api;
-  const sockets: ClientSocket[] = [];
-  const connect = async (node: TestNode, user: TestUser, transports?: ("websocket" | "polling")[]) => {
-    const s = await connectSocket(node.url, user.accessToken, { transports: transports ?? (node === b ? ["polling"] : ["websocket"]) });
-    sockets.push(s);
-    return s;
-  };
+  const { nodes: [a, b], apis: [api], ...sockets } = useCluster(2, { env: { PRESENCE_TTL_MS: String(TTL_MS) } });
+  const connect = (node: TestNode, user: TestUser, transports?: ("websocket" | "polling")[]) => sockets.connect(node, user, transports ?? (node === b ? ["polling"] : ["websocket"]));
   const updatesOf = (s: ClientSocket, roomId: string) => {
     const seen: CallUpdate[] = [];
     s.on("call:updated", (u) => u.roomId === roomId && seen.push(u));
@@ -48,18 +42,6 @@ describe("call signaling across two nodes", function () {
   };
   const nextUpdate = (s: ClientSocket, roomId: string, participants: string[]) =>
     nextEvent<CallUpdate>(s, "call:updated", (u) => u.roomId === roomId && JSON.stringify(u.participants) === JSON.stringify(participants));
-
-  before(async () => {
-    [a, b] = (await startTestCluster(2, { env: { PRESENCE_TTL_MS: String(TTL_MS) } })) as [TestNode, TestNode];
-    api = new Api(a.url);
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
-  });
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-  });
 
   it("relays offer, answer and candidates exactly once to each socket of the addressed peer, on whichever node", async () => {
     const [ann, bob, cat] = await Promise.all([signUp(api, "Ann"), signUp(api, "Bob"), signUp(api, "Cat")]);
@@ -237,11 +219,7 @@ describe("call signaling across two nodes", function () {
 
 describe("call signaling on a single node without Redis", function () {
   this.timeout(30_000);
-  let node: TestNode;
-  before(async () => {
-    node = await startTestNode({ backend: "postgres" });
-  });
-  after(async () => node?.stop());
+  const { node } = useNode({ backend: "postgres" });
 
   it("joins, relays and announces in process", async () => {
     const api = new Api(node.url);
@@ -271,18 +249,10 @@ describe("call signaling on a single node without Redis", function () {
 describe("GET /api/calls/ice-servers", function () {
   this.timeout(30_000);
   const secret = "coturn-static-auth-secret-for-tests";
-  let node: TestNode;
-  let bare: TestNode;
-  before(async () => {
-    node = await startTestNode({
-      env: { STUN_URLS: "stun:stun.example.test:3478", TURN_URLS: "turn:turn.example.test:3478?transport=udp, turns:turn.example.test:5349", TURN_SECRET: secret, TURN_TTL_SECONDS: "600" },
-    });
-    bare = await startTestNode();
+  const { node } = useNode({
+    env: { STUN_URLS: "stun:stun.example.test:3478", TURN_URLS: "turn:turn.example.test:3478?transport=udp, turns:turn.example.test:5349", TURN_SECRET: secret, TURN_TTL_SECONDS: "600" },
   });
-  after(async () => {
-    await node?.stop();
-    await bare?.stop();
-  });
+  const { node: bare } = useNode();
 
   it("returns STUN and TURN from configuration, with a coturn REST credential for the caller that expires after ttlSeconds", async () => {
     const api = new Api(node.url);

@@ -1,35 +1,13 @@
 import { expect } from "chai";
-import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
+import { Api, signUp } from "../helpers/api.js";
+import { useCluster } from "../helpers/suite.js";
 import { groupWith } from "../helpers/rooms.js";
 import { eventually } from "../helpers/eventually.js";
-import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
+import { collect, connectSocket, emitAck, nextEvent } from "../helpers/sockets.js";
 
 describe("live chat across two nodes", function () {
   this.timeout(30_000);
-  let a: TestNode;
-  let b: TestNode;
-  let apiA: Api;
-  const sockets: ClientSocket[] = [];
-  const connect = async (node: TestNode, user: TestUser, transports?: ("websocket" | "polling")[]) => {
-    const s = await connectSocket(node.url, user.accessToken, { transports });
-    sockets.push(s);
-    return s;
-  };
-
-  before(async () => {
-    const nodes = await startTestCluster(2);
-    a = nodes[0]!;
-    b = nodes[1]!;
-    apiA = new Api(a.url);
-  });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
-  });
-  after(async () => {
-    await a?.stop();
-    await b?.stop();
-  });
+  const { nodes: [a, b], apis: [apiA], connect } = useCluster(2);
 
   it("refuses a handshake without a valid token with connect_error 'unauthorized'", async () => {
     for (const token of ["", "not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."]) {

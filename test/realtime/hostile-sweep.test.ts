@@ -18,8 +18,8 @@ import type { Socket } from "socket.io-client";
 import { CLIENT_EVENTS, type ClientEvent } from "../../src/protocol/client-events.js";
 import type { ClientToServerEvents } from "../../src/realtime/events.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
-import { badTokens, CapturedLog, NUL, quote, SWEEP_LOG_ENV } from "../helpers/hostile.js";
-import { startTestCluster, type TestNode } from "../helpers/nodes.js";
+import { badTokens, NUL, quote, useSweepCluster } from "../helpers/hostile.js";
+import type { TestNode } from "../helpers/nodes.js";
 import { groupWith } from "../helpers/rooms.js";
 import { connectSocket, type ClientSocket } from "../helpers/sockets.js";
 
@@ -220,9 +220,12 @@ function oversized(payload: Record<string, unknown>, bytes: number): unknown {
 
 describe("hostile-input sweep of every client socket event", function () {
   this.timeout(60_000);
-  const nodes: TestNode[] = [];
-  const logs: CapturedLog[] = [];
   const open: ClientSocket[] = [];
+  // Registered before the nodes' own after hook: the sockets close before their nodes stop.
+  after(() => {
+    for (const s of open.splice(0)) s.close();
+  });
+  const { nodes, logs, apis: [api] } = useSweepCluster();
   let bobSocket: ClientSocket;
 
   const connect = async (node: TestNode, user: TestUser) => {
@@ -248,12 +251,6 @@ describe("hostile-input sweep of every client socket event", function () {
 
   before(async function () {
     this.timeout(120_000);
-    for (let i = 0; i < 2; i++) {
-      const log = new CapturedLog();
-      logs.push(log);
-      nodes.push(...(await startTestCluster(1, { env: SWEEP_LOG_ENV, logStream: log })));
-    }
-    const api = new Api(nodes[0]!.url);
     const [alice, bob, carol, dave] = await Promise.all(["Alice", "Bob", "Carol", "Dave"].map((n) => signUp(api, n)));
     const room = await groupWith(api, alice!, [bob!], "Sweep room");
     const outsiderRoom = await groupWith(api, carol!, [dave!], "Outsider room");
@@ -264,11 +261,6 @@ describe("hostile-input sweep of every client socket event", function () {
     bobSocket = await connect(nodes[1]!, bob!);
     const joined = await ask(bobSocket, "call:join", [{ roomId: room }]);
     if (joined.kind !== "ack" || !joined.reply.ok) throw new Error(`bob's call:join: ${shown(joined)}`);
-  });
-
-  after(async () => {
-    for (const s of open.splice(0)) s.close();
-    await Promise.all(nodes.map((n) => n.stop()));
   });
 
   it("lists in CLIENT_EVENTS exactly the events src/ registers handlers for", async () => {

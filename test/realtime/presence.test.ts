@@ -11,9 +11,10 @@ import { MemoryPresenceTracker } from "../../src/store/memory-presence.js";
 import { RedisPresenceTracker } from "../../src/store/redis-presence.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import { eventually } from "../helpers/eventually.js";
-import { startTestNode, type TestNode } from "../helpers/nodes.js";
+import { startTestNode } from "../helpers/nodes.js";
 import { redisUrl } from "../helpers/services.js";
-import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
+import { collect, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
+import { useCluster } from "../helpers/suite.js";
 
 const NODE_START_TIMEOUT_MS = 30_000;
 // Short expiry so a killed node's users go offline within the test's patience; it also makes
@@ -34,28 +35,13 @@ const silent = pino({ level: "silent" });
 const isIso = (v: unknown) => typeof v === "string" && new Date(v).toISOString() === v;
 
 describe("presence across two nodes (postgres, redis)", function () {
-  let nodeA: TestNode;
-  let nodeB: TestNode;
-  let apiA: Api;
-  let apiB: Api;
+  const { nodes: [nodeA, nodeB], apis: [apiA, apiB], connect } = useCluster(2, { backend: "postgres", env: NODE_ENV }, { startTimeoutMs: NODE_START_TIMEOUT_MS });
   let redis: Redis;
-  const sockets: ClientSocket[] = [];
 
-  before(async function () {
-    this.timeout(NODE_START_TIMEOUT_MS);
-    [nodeA, nodeB] = await Promise.all([
-      startTestNode({ backend: "postgres", redis: true, env: NODE_ENV }),
-      startTestNode({ backend: "postgres", redis: true, env: NODE_ENV }),
-    ]);
-    apiA = new Api(nodeA.url);
-    apiB = new Api(nodeB.url);
+  before(() => {
     redis = new Redis(redisUrl);
   });
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
-  });
-  after(async () => {
-    await Promise.all([nodeA?.stop(), nodeB?.stop()]);
+  after(() => {
     redis?.disconnect();
   });
 
@@ -64,11 +50,6 @@ describe("presence across two nodes (postgres, redis)", function () {
     const req = await apiA.post("/api/friends/requests", { userId: b.id }, a.accessToken);
     expect(req.status).to.equal(201);
     expect((await apiB.post(`/api/friends/requests/${req.body.request.id}/accept`, undefined, b.accessToken)).status).to.equal(200);
-  };
-  const connect = async (node: TestNode, user: TestUser) => {
-    const s = await connectSocket(node.url, user.accessToken);
-    sockets.push(s);
-    return s;
   };
   const presenceOf = (observer: ClientSocket, userId: string, status: PresenceEvent["status"], timeoutMs?: number) =>
     nextEvent<PresenceEvent>(observer, "presence:updated", (p) => p.userId === userId && p.status === status, timeoutMs);

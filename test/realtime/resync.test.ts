@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { expect } from "chai";
 import { Api, signUp } from "../helpers/api.js";
-import { startTestCluster, startTestNode, CLUSTER_JWT_SECRET, type TestNode } from "../helpers/nodes.js";
+import { startTestNode, CLUSTER_JWT_SECRET } from "../helpers/nodes.js";
 import { spawnNode } from "../helpers/processes.js";
 import { eventually } from "../helpers/eventually.js";
 import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
+import { useCluster, useSockets } from "../helpers/suite.js";
 
 async function directRoom(api: Api) {
   const [alice, bob] = await Promise.all([signUp(api, "Alice"), signUp(api, "Bob")]);
@@ -15,24 +16,10 @@ async function directRoom(api: Api) {
 
 describe("resync after a reconnect, node crash and Redis restart", function () {
   this.timeout(60_000);
-  const sockets: ClientSocket[] = [];
-  const track = (s: ClientSocket) => (sockets.push(s), s);
-  afterEach(() => {
-    for (const s of sockets.splice(0)) s.close();
-  });
+  const { track } = useSockets();
 
   describe("with two nodes", () => {
-    let a: TestNode;
-    let b: TestNode;
-    before(async () => {
-      const nodes = await startTestCluster(2);
-      a = nodes[0]!;
-      b = nodes[1]!;
-    });
-    after(async () => {
-      await a?.stop();
-      await b?.stop();
-    });
+    const { nodes: [a, b] } = useCluster(2);
 
     it("sync on the other node returns exactly the messages missed while disconnected, in order", async () => {
       const api = new Api(a.url);

@@ -1,4 +1,4 @@
-import type { UserProfile, UserRecord } from "../users.js";
+import type { UserProfile, UserRecord } from "../user.js";
 import type { Page } from "./user-repository.js";
 
 export type FriendRequestStatus = "pending" | "accepted" | "declined";

@@ -1,4 +1,4 @@
-import type { UserRecord } from "../users.js";
+import type { UserRecord } from "../user.js";
 
 export interface NewUser {
   email: string;

@@ -1,8 +1,6 @@
 import { listMessages, sendMessage, type MessageDeps } from "../../domain/messages.js";
-import { markRead } from "../../domain/rooms.js";
 import { IdParams } from "../../protocol/common.js";
 import { MessageListQuery, MessagePageSchema, MessageReply, SendMessageBody } from "../../protocol/messages.js";
-import { ReadBody, ReadReply } from "../../protocol/receipts.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
 export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
@@ -37,19 +35,5 @@ export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
       const { message, created } = await sendMessage(deps, auth.userId, { roomId: params.id, ...body });
       return { status: created ? 201 : 200, body: { message } };
     },
-  );
-
-  defineRoute(
-    kit,
-    {
-      method: "post",
-      path: "/rooms/:id/read",
-      summary: "Move the caller's read cursor forward (never backwards)",
-      tag,
-      params: IdParams,
-      body: ReadBody,
-      responses: { 200: { description: "Cursor", schema: ReadReply } },
-    },
-    async ({ auth, params, body }) => ({ status: 200, body: { lastReadSeq: await markRead(deps, auth.userId, params.id, body.seq) } }),
   );
 }

@@ -1,8 +1,7 @@
 import multer from "multer";
-import { charts, recordPlay, type PlayDeps } from "../../domain/plays.js";
 import { getTrack, HlsFiles, listTracks, uploadTrack, type TrackDeps } from "../../domain/tracks.js";
 import { Binary, IdParams } from "../../protocol/common.js";
-import { ChartQuery, ChartReply, HlsParams, TrackListQuery, TrackPage, TrackReply } from "../../protocol/tracks.js";
+import { HlsParams, TrackListQuery, TrackPage, TrackReply } from "../../protocol/tracks.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
 // Segments never change once a track is ready; the playlist neither, but it is the entry point
@@ -10,7 +9,7 @@ import { defineRoute, type RouteKit } from "../route.js";
 const SEGMENT_CACHE = "private, max-age=31536000, immutable";
 const PLAYLIST_CACHE = "private, max-age=86400";
 
-export function registerTrackRoutes(kit: RouteKit, deps: TrackDeps & PlayDeps) {
+export function registerTrackRoutes(kit: RouteKit, deps: TrackDeps) {
   const tag = "music";
   const hls = new HlsFiles(deps);
   const upload = multer({
@@ -82,34 +81,5 @@ export function registerTrackRoutes(kit: RouteKit, deps: TrackDeps & PlayDeps) {
       res.status(200).end(req.method === "HEAD" ? undefined : file.bytes);
       return undefined;
     },
-  );
-
-  defineRoute(
-    kit,
-    {
-      method: "post",
-      path: "/tracks/:id/plays",
-      summary: "Count a play (once per user per track per 30 s; repeats are accepted and not counted)",
-      tag,
-      params: IdParams,
-      responses: { 204: { description: "Recorded" } },
-    },
-    async ({ auth, params }) => {
-      await recordPlay(deps, auth.userId, params.id);
-      return { status: 204 };
-    },
-  );
-
-  defineRoute(
-    kit,
-    {
-      method: "get",
-      path: "/charts",
-      summary: "Most played tracks of the current UTC day, or of the 7 UTC days ending today",
-      tag,
-      query: ChartQuery,
-      responses: { 200: { description: "Chart", schema: ChartReply } },
-    },
-    async ({ query }) => ({ status: 200, body: await charts(deps, query.period, query.limit) }),
   );
 }

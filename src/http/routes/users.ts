@@ -1,12 +1,11 @@
 import multer from "multer";
 import { Invalid } from "../../domain/errors.js";
-import { listFollows, type FollowDeps } from "../../domain/follows.js";
-import { AVATAR_MAX_BYTES, getMe, getUser, openAvatar, searchUsers, setAvatar, updateMe, type ProfileDeps } from "../../domain/profiles.js";
-import { Binary, IdParams, PageQuery } from "../../protocol/common.js";
+import { AVATAR_MAX_BYTES, getMe, getUser, openAvatar, searchUsers, setAvatar, updateMe, type UserDeps } from "../../domain/users.js";
+import { Binary, IdParams } from "../../protocol/common.js";
 import { AvatarParams, UpdateMeBody, UserPage, UserReply, UserSearchQuery } from "../../protocol/users.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
-export function registerUserRoutes(kit: RouteKit, deps: ProfileDeps & FollowDeps) {
+export function registerUserRoutes(kit: RouteKit, deps: UserDeps) {
   const tag = "users";
   const avatarUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: AVATAR_MAX_BYTES, files: 1, fields: 5 } });
 
@@ -85,23 +84,4 @@ export function registerUserRoutes(kit: RouteKit, deps: ProfileDeps & FollowDeps
     { method: "get", path: "/users/:id", summary: "A user's public profile", tag, params: IdParams, responses: { 200: { description: "Profile", schema: UserReply } } },
     async ({ auth, params }) => ({ status: 200, body: { user: await getUser(deps, auth.userId, params.id) } }),
   );
-
-  for (const direction of ["followers", "following"] as const) {
-    defineRoute(
-      kit,
-      {
-        method: "get",
-        path: `/users/:id/${direction}`,
-        summary: `Users ${direction === "followers" ? "following this user" : "this user follows"}, ordered by id`,
-        tag: "follows",
-        params: IdParams,
-        query: PageQuery,
-        responses: { 200: { description: "A page of users", schema: UserPage } },
-      },
-      async ({ auth, params, query }) => ({
-        status: 200,
-        body: await listFollows(deps, auth.userId, params.id, direction, { limit: query.limit, cursor: query.cursor ?? null }),
-      }),
-    );
-  }
 }

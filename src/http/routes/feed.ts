@@ -1,9 +1,9 @@
-import type { EventsFeed } from "../../domain/events-feed.js";
+import type { EventsFeed } from "../../domain/feed.js";
 import type { Metrics } from "../../metrics.js";
 import { EventsQuery, EventsReply } from "../../protocol/feed.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
-export function registerEventRoutes(kit: RouteKit, deps: { feed: EventsFeed; metrics: Metrics }) {
+export function registerFeedRoutes(kit: RouteKit, deps: { feed: EventsFeed; metrics: Metrics }) {
   defineRoute(
     kit,
     {

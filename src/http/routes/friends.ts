@@ -1,10 +1,9 @@
-import { follow, unfollow, type FollowDeps } from "../../domain/follows.js";
 import { answerFriendRequest, listFriendRequests, listFriends, removeFriend, sendFriendRequest, type FriendDeps } from "../../domain/friends.js";
 import { IdParams, UserIdParams } from "../../protocol/common.js";
-import { FriendRequestBody, FriendRequestLists, FriendRequestReply, FriendsReply } from "../../protocol/social.js";
+import { FriendRequestBody, FriendRequestLists, FriendRequestReply, FriendsReply } from "../../protocol/friends.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
-export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDeps) {
+export function registerFriendRoutes(kit: RouteKit, deps: FriendDeps) {
   const tag = "friends";
 
   defineRoute(
@@ -67,24 +66,6 @@ export function registerSocialRoutes(kit: RouteKit, deps: FriendDeps & FollowDep
     { method: "delete", path: "/friends/:userId", summary: "End a friendship (idempotent)", tag, params: UserIdParams, responses: { 204: { description: "Removed" } } },
     async ({ auth, params }) => {
       await removeFriend(deps, auth.userId, params.userId);
-      return { status: 204 };
-    },
-  );
-
-  defineRoute(
-    kit,
-    { method: "put", path: "/follows/:userId", summary: "Follow a user (idempotent)", tag: "follows", params: UserIdParams, responses: { 204: { description: "Following" } } },
-    async ({ auth, params }) => {
-      await follow(deps, auth.userId, params.userId);
-      return { status: 204 };
-    },
-  );
-
-  defineRoute(
-    kit,
-    { method: "delete", path: "/follows/:userId", summary: "Unfollow a user (idempotent)", tag: "follows", params: UserIdParams, responses: { 204: { description: "Not following" } } },
-    async ({ auth, params }) => {
-      await unfollow(deps, auth.userId, params.userId);
       return { status: 204 };
     },
   );

@@ -1,8 +1,8 @@
-// Profiles (src/domain/profiles.ts) on the in-memory fakes: own and others' views, avatars, search.
+// Users and profiles (src/domain/users.ts) on the in-memory fakes: own and others' views, avatars, search.
 import { buffer } from "node:stream/consumers";
 import { expect } from "chai";
-import { getMe, getUser, openAvatar, searchUsers, setAvatar, updateMe } from "../../src/domain/profiles.js";
-import type { UserRecord } from "../../src/domain/users.js";
+import { getMe, getUser, openAvatar, searchUsers, setAvatar, updateMe } from "../../src/domain/users.js";
+import type { UserRecord } from "../../src/domain/user.js";
 import { fakeDeps, type FakeDeps } from "../fakes/domain-deps.js";
 import { UNKNOWN_ID } from "../fakes/ids.js";
 import { refusal, users } from "../fakes/scenario.js";

@@ -1,14 +1,14 @@
-import { requireMember } from "../domain/rooms.js";
-import { renderRoomFor } from "../domain/room-views.js";
 import { NotFound } from "../domain/errors.js";
-import { acked } from "./ack.js";
-import type { ChatSocket, RealtimeDeps } from "./deps.js";
+import { renderRoomFor } from "../domain/room-views.js";
+import { requireMember, type RoomDeps } from "../domain/rooms.js";
+import { acked, type AckDeps } from "./ack.js";
+import type { ChatSocket } from "./deps.js";
 import { roomChannel } from "./events.js";
 
 const MISSED_LIMIT = 100;
 
 /** room:join / room:leave: which rooms' live traffic this socket receives. */
-export function register(socket: ChatSocket, deps: RealtimeDeps) {
+export function register(socket: ChatSocket, deps: RoomDeps & AckDeps) {
   const userId = socket.data.userId;
 
   socket.on(
@@ -24,10 +24,11 @@ export function register(socket: ChatSocket, deps: RealtimeDeps) {
         afterSeq === undefined ? Promise.resolve({ messages: [], hasMore: false }) : deps.messages.page(roomId, { after: afterSeq, limit: MISSED_LIMIT }),
       ]);
       if (!room) throw new NotFound("no such room");
-      const online = await deps.isOnline(members.map((m) => m.userId));
+      const presence = await deps.presence.statusOf(members.map((m) => m.userId));
+      const online = (id: string) => (presence.get(id)?.status ?? "offline") !== "offline";
       return {
         room,
-        members: members.map((m) => ({ userId: m.userId, lastReadSeq: m.lastReadSeq, online: online.has(m.userId) })),
+        members: members.map((m) => ({ userId: m.userId, lastReadSeq: m.lastReadSeq, online: online(m.userId) })),
         missed: page.messages,
         hasMore: page.hasMore,
       };

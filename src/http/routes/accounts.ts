@@ -5,7 +5,7 @@ import { AuthReplySchema, LoginBody, RefreshBody, SignupBody, TokenPair, VerifyE
 import { UserReply } from "../../protocol/users.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
-export function registerAuthRoutes(kit: RouteKit, deps: AccountDeps & { authPerIp: RateLimiter }) {
+export function registerAccountRoutes(kit: RouteKit, deps: AccountDeps & { authPerIp: RateLimiter }) {
   const perIp: RequestHandler = async (req, _res, next) => {
     await deps.authPerIp.consume(req.ip ?? "unknown");
     next();

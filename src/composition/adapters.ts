@@ -1,0 +1,170 @@
+// Every adapter of a node, built from config in this one place: the database and where messages
+// live, the Redis connections and who uses each, and for every port whether Redis, the database or
+// the process implements it. Features receive these through features.ts; nothing else builds one.
+import path from "node:path";
+import { Redis } from "ioredis";
+import type { Config } from "../config.js";
+import type { CallRegistry } from "../domain/ports/call-registry.js";
+import type { MailTransport } from "../domain/ports/mail-transport.js";
+import type { PresenceTracker } from "../domain/ports/presence-tracker.js";
+import type { Readiness, ReadyReport } from "../http/app.js";
+import type { Logger } from "../logger.js";
+import { FfmpegTranscoder } from "../media/ffmpeg-transcoder.js";
+import { SharpThumbnailer } from "../media/sharp-thumbnailer.js";
+import { createMetrics } from "../metrics.js";
+import { createSocketServer } from "../realtime/server.js";
+import { SocketBroadcaster } from "../realtime/socket-broadcaster.js";
+import { SocketCallRelay } from "../realtime/socket-call-relay.js";
+import { BcryptHasher } from "../security/bcrypt-hasher.js";
+import { JwtAccessTokens } from "../security/jwt-access-tokens.js";
+import { resolveJwtSecret } from "../security/jwt-secret.js";
+import { ConfiguredIceServers } from "../security/turn-credentials.js";
+import { resolveVapidKeys } from "../security/vapid-keys.js";
+import { withMemberCache } from "../store/cached-rooms.js";
+import { CachedSessionRepository } from "../store/cached-sessions.js";
+import { LocalBus, RedisBus, type ClusterBus } from "../store/cluster-bus.js";
+import { openDatabase, type Database } from "../store/database.js";
+import { BusWaker } from "../store/feed-wakers.js";
+import { FileBlobStorage } from "../store/file-blob-storage.js";
+import { LogMailTransport } from "../store/mail-transports.js";
+import { MemoryCallRegistry } from "../store/memory-call-registry.js";
+import { MemoryPresenceTracker } from "../store/memory-presence.js";
+import { openMessageBackend, type MessageBackend } from "../store/message-backend.js";
+import { MemoryPlayerStates, RedisPlayerStates } from "../store/player-states.js";
+import { PrismaAttachmentRepository } from "../store/prisma-attachments.js";
+import { PrismaFeedLog } from "../store/prisma-feed-log.js";
+import { PrismaPlayCounter } from "../store/prisma-plays.js";
+import { PrismaPlaylistRepository } from "../store/prisma-playlists.js";
+import { PrismaPushSubscriptionRepository } from "../store/prisma-push-subscriptions.js";
+import { PrismaRoomRepository } from "../store/prisma-rooms.js";
+import { PrismaEmailCodeRepository, PrismaSessionRepository } from "../store/prisma-sessions.js";
+import { PrismaFollowRepository, PrismaFriendRepository } from "../store/prisma-social.js";
+import { PrismaTrackRepository } from "../store/prisma-tracks.js";
+import { PrismaUserRepository } from "../store/prisma-users.js";
+import { MemoryPushCoalescer, RedisPushCoalescer } from "../store/push-coalescers.js";
+import { createRateLimiter } from "../store/rate-limiters.js";
+import { RedisCallRegistry } from "../store/redis-call-registry.js";
+import { RedisPlayCounter } from "../store/redis-plays.js";
+import { RedisPresenceTracker } from "../store/redis-presence.js";
+import { SmtpMailTransport } from "../store/smtp-mail-transport.js";
+import { WebPushSender } from "../store/web-push-sender.js";
+
+export interface AdapterOverrides {
+  /** Tests record mail instead of logging it. */
+  mail?: MailTransport;
+}
+
+/** What openAdapters builds, as built: only the composition root sees the concrete classes; features get ports (services.ts). */
+export type Adapters = Awaited<ReturnType<typeof openAdapters>>;
+
+function redisClient(url: string, log: Logger, role: string): Redis {
+  // Commands queue while Redis restarts and go out when it is back; nothing durable lives there.
+  // Auto-pipelining: commands issued in one tick (broadcasts, presence, rate limits) share a write.
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: true, connectionName: `chat-${role}` });
+  client.on("error", (err) => log.warn({ role, err: err.message }, "redis error"));
+  return client;
+}
+
+export async function openAdapters(config: Config, log: Logger, overrides: AdapterOverrides = {}) {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, log);
+  const redisUrl = config.redisUrl;
+  const redis = redisUrl ? redisClient(redisUrl, log, "cmd") : undefined;
+  const redisPubSub = redisUrl ? { pub: redisClient(redisUrl, log, "pub"), sub: redisClient(redisUrl, log, "sub") } : undefined;
+  const shared = [redis, redisPubSub?.pub, redisPubSub?.sub];
+  const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
+  // MongoDB when MONGO_URL is set, else PostgreSQL chunks; an unusable MongoDB stops the start.
+  const messageBackend = await openMessageBackend({ mongoUrl: config.mongoUrl }, db, log).catch(async (err: unknown) => {
+    for (const client of shared) client?.disconnect();
+    await db.close().catch(() => {});
+    throw err;
+  });
+  const io = createSocketServer({ redis: redisPubSub, coalesceWrites: config.socketCoalesceWrites, corsOrigins: config.corsOrigins });
+
+  // Redis when configured, the process otherwise. Presence and call participants expire with the
+  // same ttl, so a crashed node's users go offline and its callers drop out.
+  const presence: PresenceTracker = redisUrl
+    ? new RedisPresenceTracker(redisClient(redisUrl, log, "presence"), { log: log.child({ component: "presence" }), ttlMs: config.presenceTtlMs })
+    : new MemoryPresenceTracker();
+  const bus: ClusterBus = redisUrl ? new RedisBus(redis!, redisClient(redisUrl, log, "bus"), log.child({ component: "bus" })) : new LocalBus();
+  const calls: CallRegistry = redisUrl
+    ? new RedisCallRegistry(redisClient(redisUrl, log, "calls"), { log: log.child({ component: "calls" }), ttlMs: config.presenceTtlMs })
+    : new MemoryCallRegistry();
+  const roomStore = new PrismaRoomRepository(db.prisma, (err, what) => log.error({ err }, what), db.sql);
+  const pushSender = new WebPushSender(await resolveVapidKeys(config.push.vapidKeys, config.dataDir), config.push.vapidSubject, {
+    allowPrivateEndpoints: config.push.allowPrivateEndpoints,
+  });
+  const { rateLimits } = config;
+
+  return {
+    metrics: createMetrics(),
+    db,
+    messageBackend,
+    // The command connection that counters, limits, coalescers and player states share.
+    redis,
+    // Socket.IO with the Redis adapter when configured: broadcasts reach every node.
+    io,
+    broadcaster: new SocketBroadcaster(io),
+    callRelay: new SocketCallRelay(io),
+    // Node-to-node notices (feed wake-ups, membership changes, revocations): one subscription per node.
+    bus,
+    presence,
+    calls,
+    // The room store under its member cache: its buffered read cursors are flushed before the pool closes.
+    roomStore,
+    rooms: withMemberCache(roomStore, bus),
+    users: new PrismaUserRepository(db.prisma),
+    // A revocation is remembered as long as an access token of the session can be valid.
+    sessions: new CachedSessionRepository(new PrismaSessionRepository(db.prisma), bus, config.accessTokenTtlSeconds * 1000),
+    emailCodes: new PrismaEmailCodeRepository(db.prisma),
+    hasher: new BcryptHasher(config.bcryptCost),
+    tokens: new JwtAccessTokens(jwtSecret, config.accessTokenTtlSeconds),
+    mail: overrides.mail ?? (config.smtpUrl ? new SmtpMailTransport(config.smtpUrl, config.mailFrom) : new LogMailTransport(log.child({ component: "mail" }))),
+    friends: new PrismaFriendRepository(db.prisma, db.sql),
+    follows: new PrismaFollowRepository(db.prisma),
+    feedLog: new PrismaFeedLog(db.prisma),
+    waker: new BusWaker(bus),
+    pushSubscriptions: new PrismaPushSubscriptionRepository(db.prisma),
+    // Sends Web Push, and decides which push endpoints may be subscribed (its host policy).
+    pushSender,
+    pushCoalescer: redis ? new RedisPushCoalescer(redis, config.push.coalesceMs) : new MemoryPushCoalescer(),
+    iceServers: new ConfiguredIceServers(config.ice),
+    // Shared across nodes through Redis where a client could spread its attempts over nodes.
+    limits: {
+      loginFailures: createRateLimiter({ keyPrefix: "login-fail", points: rateLimits.loginFailuresPer15Minutes, durationSeconds: 15 * 60, redis }),
+      authPerIp: createRateLimiter({ keyPrefix: "auth-ip", points: rateLimits.authPerMinutePerIp, durationSeconds: 60, redis }),
+      perUser: createRateLimiter({ keyPrefix: "user", points: rateLimits.userRequestsPerSecond, durationSeconds: 1 }),
+      socketSends: createRateLimiter({ keyPrefix: "socket-send", points: rateLimits.socketSendBurst, durationSeconds: 1 }),
+      socketEvents: createRateLimiter({ keyPrefix: "socket-event", points: rateLimits.socketEventsPerSecond, durationSeconds: 1 }),
+    },
+    blobs: new FileBlobStorage(path.join(config.dataDir, "blobs")),
+    // Files and music (docs/media.md): ffmpeg and sharp do the work, the database keeps the records.
+    media: {
+      tracks: new PrismaTrackRepository(db.prisma),
+      attachments: new PrismaAttachmentRepository(db.prisma),
+      playlists: new PrismaPlaylistRepository(db.prisma),
+      plays: redis ? new RedisPlayCounter(redis) : new PrismaPlayCounter(db.prisma),
+      players: redis ? new RedisPlayerStates(redis) : new MemoryPlayerStates(),
+      transcoder: new FfmpegTranscoder(),
+      thumbnailer: new SharpThumbnailer(),
+    },
+    // What /readyz checks, and what it names besides.
+    readiness: readinessChecks(db, messageBackend, redisUrl, redis),
+    readyReport: { messageStore: messageBackend.kind, redisMode: redis ? "single" : "none" } satisfies ReadyReport,
+    // The shared Redis connections; the others are closed by the adapters that opened them.
+    closeRedis: async () => {
+      for (const client of shared) {
+        if (client) await client.quit().catch(() => client.disconnect());
+      }
+    },
+  };
+}
+
+function readinessChecks(db: Database, messageBackend: MessageBackend, redisUrl: string | undefined, redis: Redis | undefined): Readiness[] {
+  const readiness: Readiness[] = [{ name: "database", check: () => db.ping() }];
+  if (messageBackend.kind === "mongo") readiness.push({ name: "mongo", check: () => messageBackend.ping() });
+  if (redisUrl && redis) {
+    const { hostname, port } = new URL(redisUrl);
+    readiness.push({ name: "redis", redisNode: `${hostname}:${port || 6379}`, check: async () => void (await redis.ping()) });
+  }
+  return readiness;
+}

@@ -1,0 +1,46 @@
+/** The user as stored, and the two views of it the API shows (own and other). */
+export interface UserRecord {
+  id: string;
+  email: string;
+  passwordHash: string;
+  displayName: string;
+  statusMessage: string;
+  avatarKey: string | null;
+  emailVerified: boolean;
+  createdAt: Date;
+}
+
+/** What views need: never the password hash. */
+export type UserProfile = Omit<UserRecord, "passwordHash">;
+
+export interface UserView {
+  id: string;
+  email?: string;
+  displayName: string;
+  statusMessage: string;
+  avatarUrl: string | null;
+  emailVerified: boolean;
+  createdAt: string;
+}
+
+export function avatarUrl(avatarKey: string | null): string | null {
+  return avatarKey ? `/api/avatars/${avatarKey}` : null;
+}
+
+/** Other users never see an email address; only the owner's own view carries it. */
+export function viewUser(user: UserProfile, viewerId: string | null): UserView {
+  const view: UserView = {
+    id: user.id,
+    displayName: user.displayName,
+    statusMessage: user.statusMessage,
+    avatarUrl: avatarUrl(user.avatarKey),
+    emailVerified: user.emailVerified,
+    createdAt: user.createdAt.toISOString(),
+  };
+  if (viewerId === user.id) view.email = user.email;
+  return view;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
