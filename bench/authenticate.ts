@@ -26,7 +26,6 @@ const inner = {
     asked++;
     return true;
   },
-  onRevoked: () => {},
 } as unknown as SessionRepository;
 const sessions = new CachedSessionRepository(inner, new LocalBus(), 15 * 60_000);
 const tokens = new JwtAccessTokens("bench-secret-of-at-least-32-characters!!", 900);

@@ -83,7 +83,7 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
     summary: { database: a.db.kind, redis: Boolean(a.redis) },
     attachSockets: (server) =>
       startRealtime(a.io, server, {
-        auth: s.deps,
+        auth: { ...s.deps, revocations: a.sessions },
         groups: socketGroupsOf(features),
         socketEvents: a.limits.socketEvents,
         metrics: a.metrics,

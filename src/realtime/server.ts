@@ -2,11 +2,10 @@ import type http from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
 import { Server } from "socket.io";
-import type { AccountDeps } from "../domain/accounts.js";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { admitSessions } from "./accounts.js";
+import { admitSessions, type SessionAdmission } from "./accounts.js";
 import type { ChatServer, SocketGroup } from "./deps.js";
 import { sessionChannel, userChannel } from "./events.js";
 import { guardEvents } from "./event-guard.js";
@@ -53,7 +52,7 @@ export function createSocketServer(opts: { redis?: { pub: Redis; sub: Redis }; c
 
 export interface RealtimeOptions {
   /** The session check of every handshake, and where revocations come from (realtime/accounts.ts). */
-  auth: Pick<AccountDeps, "tokens" | "sessions">;
+  auth: SessionAdmission;
   /** Every feature's handler group, registered on each socket in this order. */
   groups: readonly SocketGroup[];
   /** Every client event but message:send, per socket and event (message:send has its own burst). */

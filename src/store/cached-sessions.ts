@@ -1,4 +1,4 @@
-import type { SessionRepository } from "../domain/ports/session-repository.js";
+import type { SessionRepository, SessionRevocations } from "../domain/ports/session-repository.js";
 import type { ClusterBus } from "./cluster-bus.js";
 
 const CHANNEL = "session-revoked";
@@ -14,7 +14,7 @@ const MAX_SESSIONS = 100_000;
  * is remembered as long as an access token of it can be valid (`rememberRevokedMs`), so a
  * check that read the database just before the revocation cannot store a stale "live" after it.
  */
-export class CachedSessionRepository implements SessionRepository {
+export class CachedSessionRepository implements SessionRepository, SessionRevocations {
   private readonly live = new Map<string, { userId: string; at: number }>();
   private readonly revoked = new Map<string, number>();
   private readonly handlers: ((sessionIds: string[]) => void)[] = [];

@@ -32,7 +32,6 @@ export class PrismaSessionRepository implements SessionRepository {
 
   async revoke(sessionId: string, now: Date) {
     await this.prisma.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } });
-    for (const handler of this.revokedHandlers) handler([sessionId]);
   }
 
   find(sessionId: string) {
@@ -42,12 +41,6 @@ export class PrismaSessionRepository implements SessionRepository {
   async isLive(sessionId: string, userId: string) {
     const row = await this.prisma.session.findUnique({ where: { id: sessionId }, select: { userId: true, revokedAt: true } });
     return row !== null && row.userId === userId && row.revokedAt === null;
-  }
-
-  private revokedHandlers: ((sessionIds: string[]) => void)[] = [];
-
-  onRevoked(handler: (sessionIds: string[]) => void) {
-    this.revokedHandlers.push(handler);
   }
 }
 

@@ -18,7 +18,6 @@ interface SessionRow {
 export class MemorySessionRepository implements SessionRepository {
   private readonly rows = new Map<string, SessionRow>();
   private readonly ids = new IdSequence("session");
-  private readonly handlers: ((sessionIds: string[]) => void)[] = [];
   /** Every revoke() call, in order (not part of the port). */
   readonly revocations: string[] = [];
 
@@ -51,8 +50,6 @@ export class MemorySessionRepository implements SessionRepository {
     const row = this.rows.get(sessionId);
     // `updateMany … where revokedAt: null`: the first revocation's time stays.
     if (row && row.revokedAt === null) row.revokedAt = now;
-    // prisma-sessions.ts revoke: the handlers run on every call, revoked before or not.
-    for (const handler of this.handlers) handler([sessionId]);
   }
 
   async find(sessionId: string) {
@@ -65,10 +62,6 @@ export class MemorySessionRepository implements SessionRepository {
     // prisma-sessions.ts isLive: exists, same user, not revoked. Expiry is not looked at: the
     // refresh token's expiry ends refreshing; the access token's own expiry ends its use.
     return row !== undefined && row.userId === userId && row.revokedAt === null;
-  }
-
-  onRevoked(handler: (sessionIds: string[]) => void) {
-    this.handlers.push(handler);
   }
 
   // ---- Not part of the port.

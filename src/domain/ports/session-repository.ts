@@ -19,7 +19,10 @@ export interface SessionRepository {
    * socket handshake, so implementations answer from memory almost always.
    */
   isLive(sessionId: string, userId: string): Promise<boolean>;
-  /** Runs on this node for sessions revoked on any node (within ms, as the room member cache). */
+}
+
+/** Sessions revoked on any node, told to this one (within ms, as the room member cache is). */
+export interface SessionRevocations {
   onRevoked(handler: (sessionIds: string[]) => void): void;
 }
 
