@@ -22,6 +22,25 @@ export interface AckDeps {
 }
 
 /**
+ * A client event's arguments split into its payload and a reply: the reply reaches the client's
+ * ack when it sent one (the last argument, if a function), and never throws out of here.
+ */
+export function ackOf<R>(args: readonly unknown[], log: Logger, event: string): { payload: unknown; reply: (r: R) => void } {
+  const last = args.at(-1);
+  const ack = typeof last === "function" ? (last as (reply: R) => void) : undefined;
+  return {
+    payload: ack ? args.slice(0, -1)[0] : args[0],
+    reply: (r) => {
+      try {
+        ack?.(r);
+      } catch (err) {
+        log.warn({ err, event }, "ack failed");
+      }
+    },
+  };
+}
+
+/**
  * Wraps one event handler: parse the payload with the event's schema from the catalogue, run the
  * use case, ack. `run` gets the parsed payload and must return the ack's fields as the catalogue
  * declares them (checked at compile time). Nothing a client sends can throw out of here, so a bad
@@ -36,17 +55,8 @@ export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, even
   const schema = PAYLOADS[event].payload;
   const ackSchema = CLIENT_EVENT_CATALOGUE[event].ack;
   return (...args: unknown[]) => {
-    const last = args.at(-1);
-    const ack = typeof last === "function" ? (last as (reply: AckReply<E>) => void) : undefined;
-    const payload = ack ? args.slice(0, -1)[0] : args[0];
     const log = deps.log;
-    const reply = (r: AckReply<E>) => {
-      try {
-        ack?.(r);
-      } catch (err) {
-        log.warn({ err, event }, "ack failed");
-      }
-    };
+    const { payload, reply } = ackOf<AckReply<E>>(args, log, event);
     let input: ClientInput<E>;
     try {
       input = parseInput(schema, payload, "payload");

@@ -1,9 +1,9 @@
 import { RateLimited } from "../domain/errors.js";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import type { Logger } from "../logger.js";
+import type { AckError } from "../protocol/errors.js";
+import { ackOf } from "./ack.js";
 import type { ChatSocket } from "./deps.js";
-
-type AckFn = (reply: { ok: false; error: { code: string; message: string } }) => void;
 
 /**
  * Runs before every handler of a socket (Socket.IO middleware), for every event it receives:
@@ -16,16 +16,10 @@ type AckFn = (reply: { ok: false; error: { code: string; message: string } }) =>
 export function guardEvents(socket: ChatSocket, deps: { socketEvents: RateLimiter; exempt: ReadonlySet<string>; log: Logger }) {
   socket.use((packet, next) => {
     const [event, ...args] = packet as unknown as [string, ...unknown[]];
-    const last = args.at(-1);
-    const ack = typeof last === "function" ? (last as AckFn) : undefined;
-    const refuse = (code: string, message: string) => {
-      try {
-        ack?.({ ok: false, error: { code, message } });
-      } catch (err) {
-        deps.log.warn({ err, event }, "ack failed");
-      }
-    };
-    if (typeof event !== "string" || socket.listeners(event as never).length === 0) return refuse("NOT_FOUND", "unknown event");
+    // Built only for a refusal: the event that passes (every message:send) pays nothing for it.
+    const refuse = (code: string, message: string) => ackOf<AckError>(args, deps.log, String(event)).reply({ ok: false, error: { code, message } });
+    // listenerCount, not listeners(): no array copied for every event a socket sends.
+    if (typeof event !== "string" || socket.listenerCount(event as never) === 0) return refuse("NOT_FOUND", "unknown event");
     if (deps.exempt.has(event)) return next();
     deps.socketEvents.consume(`${socket.id}:${event}`).then(
       () => next(),
