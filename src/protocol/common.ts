@@ -7,6 +7,11 @@ import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from "./limits.js";
 
 export const Id = z.uuid({ error: "must be an id" });
 export const IdParams = z.object({ id: Id });
+/** A friend request or an invite is answered by POST …/:id/<verb>, which records the answer. */
+export const ANSWERS = [
+  ["accept", "accepted"],
+  ["decline", "declined"],
+] as const;
 export const UserIdParams = z.object({ userId: Id });
 
 /** The room a socket event is about; HTTP names it in the path (`:id`) instead. */

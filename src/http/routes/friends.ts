@@ -1,5 +1,5 @@
 import { answerFriendRequest, listFriendRequests, listFriends, removeFriend, sendFriendRequest, type FriendDeps } from "../../domain/friends.js";
-import { IdParams, UserIdParams } from "../../protocol/common.js";
+import { ANSWERS, IdParams, UserIdParams } from "../../protocol/common.js";
 import { FriendRequestBody, FriendRequestLists, FriendRequestReply, FriendsReply } from "../../protocol/friends.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
@@ -31,10 +31,7 @@ export function registerFriendRoutes(kit: RouteKit, deps: FriendDeps) {
     async ({ auth }) => ({ status: 200, body: await listFriendRequests(deps, auth.userId) }),
   );
 
-  for (const [verb, answer] of [
-    ["accept", "accepted"],
-    ["decline", "declined"],
-  ] as const) {
+  for (const [verb, answer] of ANSWERS) {
     defineRoute(
       kit,
       {

@@ -1,6 +1,6 @@
 import { answerInvite, inviteToRoom, listInvites } from "../../domain/invites.js";
 import type { RoomDeps } from "../../domain/rooms.js";
-import { IdParams } from "../../protocol/common.js";
+import { ANSWERS, IdParams } from "../../protocol/common.js";
 import { InviteAnswerReply, InviteBody, InvitesReply } from "../../protocol/invites.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
@@ -28,10 +28,7 @@ export function registerInviteRoutes(kit: RouteKit, deps: RoomDeps) {
     async ({ auth }) => ({ status: 200, body: { invites: await listInvites(deps, auth.userId) } }),
   );
 
-  for (const [verb, answer] of [
-    ["accept", "accepted"],
-    ["decline", "declined"],
-  ] as const) {
+  for (const [verb, answer] of ANSWERS) {
     defineRoute(
       kit,
       {
