@@ -55,8 +55,11 @@ export class CachedSessionRepository implements SessionRepository, SessionRevoca
     const hit = this.live.get(sessionId);
     if (hit && now - hit.at < LIVE_TTL_MS) return hit.userId === userId;
     const live = await this.inner.isLive(sessionId, userId);
+    // A session never comes back (revoked, or gone with its user): remembered like a revocation,
+    // so a client retrying with a dead token costs no query per request.
+    if (!live) this.remember(sessionId, now + this.rememberRevokedMs);
     // Stored only if no revocation arrived while the query ran.
-    if (live && !this.revoked.has(sessionId)) {
+    else if (!this.revoked.has(sessionId)) {
       if (this.live.size >= MAX_SESSIONS) this.live.delete(this.live.keys().next().value!);
       this.live.set(sessionId, { userId, at: now });
     }
@@ -69,11 +72,13 @@ export class CachedSessionRepository implements SessionRepository, SessionRevoca
 
   private dropLocal(ids: string[]) {
     const until = Date.now() + this.rememberRevokedMs;
-    for (const id of ids) {
-      this.live.delete(id);
-      if (this.revoked.size >= MAX_SESSIONS) this.revoked.delete(this.revoked.keys().next().value!);
-      this.revoked.set(id, until);
-    }
+    for (const id of ids) this.remember(id, until);
     for (const handler of this.handlers) handler(ids);
+  }
+
+  private remember(sessionId: string, until: number) {
+    this.live.delete(sessionId);
+    if (this.revoked.size >= MAX_SESSIONS) this.revoked.delete(this.revoked.keys().next().value!);
+    this.revoked.set(sessionId, until);
   }
 }
