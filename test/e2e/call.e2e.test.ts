@@ -58,10 +58,12 @@ describe("calls and notifications in Chromium (two users on two nodes)", functio
       await page.locator(`.call-tile[data-user-id="${peer.id}"][data-state="connected"]`).waitFor();
       await page.locator(".call-panel[data-state=connected]").waitFor();
       // The peer's fake camera is playing here: frames arrived over the peer connection.
-      await page.waitForFunction(`(() => {
-        const video = document.querySelector('.call-tile[data-user-id="${peer.id}"] video');
+      // A function, not a string: the page's CSP (no 'unsafe-eval') refuses strings Playwright
+      // would evaluate there while polling. It runs in the page; the test's types have no DOM.
+      await page.waitForFunction((peerId) => {
+        const video = (globalThis as any).document.querySelector(`.call-tile[data-user-id="${peerId}"] video`);
         return Boolean(video && video.videoWidth > 0 && video.currentTime > 0);
-      })()`);
+      }, peer.id);
     }
     await annPage.screenshot({ path: `${SHOTS}call.png` });
 
@@ -90,9 +92,11 @@ describe("calls and notifications in Chromium (two users on two nodes)", functio
       registrationId,
       data: JSON.stringify({ type: "message", roomId, seq: 3, count: 2, title: "Hikers", body: "Bob: on my way (+1 more)", url: `/#/room/${roomId}` }),
     });
-    const shown = await page.waitForFunction(`navigator.serviceWorker.ready
-      .then((reg) => reg.getNotifications())
-      .then((list) => (list.length ? { title: list[0].title, body: list[0].body, tag: list[0].tag, data: list[0].data } : null))`);
+    const shown = await page.waitForFunction(() =>
+      (globalThis as any).navigator.serviceWorker.ready
+        .then((reg: any) => reg.getNotifications())
+        .then((list: any[]) => (list.length ? { title: list[0].title, body: list[0].body, tag: list[0].tag, data: list[0].data } : null)),
+    );
     expect(await shown.jsonValue()).to.deep.equal({ title: "Hikers", body: "Bob: on my way (+1 more)", tag: `room:${roomId}`, data: { url: `/#/room/${roomId}` } });
   });
 });
