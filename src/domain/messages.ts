@@ -85,8 +85,9 @@ async function ownMessage(deps: MessageDeps, userId: string, roomId: string, mes
 export async function editMessage(deps: MessageDeps, userId: string, input: { roomId: string; messageId: string; text: string }): Promise<Message> {
   checkText(input.text, false);
   const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
-  const edited = await deps.messages.edit(input.roomId, seq, input.text, new Date());
-  if (!edited) throw new NotFound("no such message in this room");
+  const result = await deps.messages.change(input.roomId, seq, { kind: "edit", text: input.text }, new Date());
+  if (!result) throw new NotFound("no such message in this room");
+  const edited = result.message;
   deps.onMessageChanged?.(edited);
   deps.broadcaster.toRoom(input.roomId, "message:updated", edited);
   await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));
@@ -95,8 +96,9 @@ export async function editMessage(deps: MessageDeps, userId: string, input: { ro
 
 export async function deleteMessage(deps: MessageDeps, userId: string, input: { roomId: string; messageId: string }): Promise<Message> {
   const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
-  const deleted = await deps.messages.delete(input.roomId, seq, new Date());
-  if (!deleted) throw new NotFound("no such message in this room");
+  const result = await deps.messages.change(input.roomId, seq, { kind: "delete" }, new Date());
+  if (!result) throw new NotFound("no such message in this room");
+  const deleted = result.message;
   deps.onMessageChanged?.(deleted);
   deps.broadcaster.toRoom(input.roomId, "message:updated", deleted);
   await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));

@@ -1,9 +1,9 @@
 // What the two MessageStore adapters (pg-message-store.ts, mongo-message-store.ts) share: the
 // chunk model's limits, the stored element shape, and validation of what may be stored.
 
-import { Invalid } from "../domain/errors.js";
-import { messageId, type AttachmentRef, type Message } from "../domain/message.js";
-import type { MessageDraft } from "../domain/ports/message-store.js";
+import { Conflict, Invalid } from "../domain/errors.js";
+import { messageId, REACTION_USERS_SHOWN, REACTIONS_PER_MESSAGE_MAX, type AttachmentRef, type Message } from "../domain/message.js";
+import type { MessageChange, MessageDraft } from "../domain/ports/message-store.js";
 
 /**
  * A chunk holds the messages of one room from one time bucket, closed at whichever cap comes first.
@@ -47,17 +47,29 @@ export interface ChunkSummary {
   bucket: string;
 }
 
-/** A message as stored inside a chunk: `id` and `roomId` are implied by the chunk. */
-export type StoredMessage = Omit<Message, "id" | "roomId">;
+/** Everyone who reacted with one emoji, in the order they did (views show the first few and the count). */
+export interface StoredReaction {
+  emoji: string;
+  userIds: string[];
+}
+
+/**
+ * A message as stored inside a chunk: `id` and `roomId` are implied by the chunk. `rev` is absent
+ * on messages stored before the timeline revision existed: they count as changed at rev = seq.
+ */
+export type StoredMessage = Omit<Message, "id" | "roomId" | "rev" | "reactions" | "replyTo"> & { rev?: number; reactions?: StoredReaction[] };
+
+export const revOf = (s: StoredMessage): number => s.rev ?? s.seq;
 
 export function bucketOf(now: Date, limits: ChunkLimits): Date {
   const ms = now.getTime();
   return new Date(ms - (((ms % limits.bucketMs) + limits.bucketMs) % limits.bucketMs));
 }
 
-export function toStored(draft: MessageDraft, seq: number, now: Date): StoredMessage {
-  return {
+export function toStored(draft: MessageDraft, seq: number, now: Date, rev: number): StoredMessage {
+  const stored: StoredMessage = {
     seq,
+    rev,
     senderId: draft.senderId,
     type: draft.type,
     text: draft.text,
@@ -70,6 +82,10 @@ export function toStored(draft: MessageDraft, seq: number, now: Date): StoredMes
     clientMsgId: draft.clientMsgId,
     createdAt: now.toISOString(),
   };
+  if (draft.replyToSeq !== undefined) stored.replyToSeq = draft.replyToSeq;
+  if (draft.mentions?.length) stored.mentions = [...draft.mentions];
+  if (draft.mentionsRoom) stored.mentionsRoom = true;
+  return stored;
 }
 
 /** Bytes an element counts for against maxBytes: its JSON in UTF-8. */
@@ -77,11 +93,13 @@ export function storedBytes(element: StoredMessage): number {
   return Buffer.byteLength(JSON.stringify(element), "utf8");
 }
 
-export function toMessage(roomId: string, s: StoredMessage): Message {
+/** The message as the API shows it; with a viewer, each reaction says whether they made it (`me`). */
+export function toMessage(roomId: string, s: StoredMessage, viewerId?: string): Message {
   const message: Message = {
     id: messageId(roomId, s.seq),
     roomId,
     seq: s.seq,
+    rev: revOf(s),
     senderId: s.senderId,
     type: s.type,
     text: s.text,
@@ -91,7 +109,89 @@ export function toMessage(roomId: string, s: StoredMessage): Message {
   };
   if (s.editedAt) message.editedAt = s.editedAt;
   if (s.deletedAt) message.deletedAt = s.deletedAt;
+  if (s.replyToSeq !== undefined) message.replyToSeq = s.replyToSeq;
+  if (s.mentions?.length) message.mentions = s.mentions;
+  if (s.mentionsRoom) message.mentionsRoom = true;
+  if (s.reactions?.length) {
+    message.reactions = s.reactions.map((r) => {
+      const view: NonNullable<Message["reactions"]>[number] = { emoji: r.emoji, count: r.userIds.length, userIds: r.userIds.slice(0, REACTION_USERS_SHOWN) };
+      if (viewerId !== undefined) view.me = r.userIds.includes(viewerId);
+      return view;
+    });
+  }
+  if (s.pinnedAt) {
+    message.pinnedAt = s.pinnedAt;
+    if (s.pinnedBy) message.pinnedBy = s.pinnedBy;
+  }
   return message;
+}
+
+/**
+ * The stored message after `change`, at revision `rev`; null when the change is already in
+ * effect (nothing to write, rev stays). Both adapters and the in-memory fake apply changes
+ * through this one function, so they agree on every rule of the contract.
+ */
+export function applyChange(s: StoredMessage, change: MessageChange, rev: number, now: Date): StoredMessage | null {
+  if (s.deletedAt) {
+    if (change.kind === "delete") return null;
+    throw new Conflict("message was deleted");
+  }
+  const next: StoredMessage = structuredClone(s);
+  next.rev = rev;
+  switch (change.kind) {
+    case "edit":
+      checkStorable(change.text, "text");
+      next.text = change.text;
+      next.editedAt = now.toISOString();
+      return next;
+    case "delete":
+      next.text = "";
+      next.attachments = [];
+      next.deletedAt = now.toISOString();
+      delete next.mentions;
+      delete next.mentionsRoom;
+      delete next.reactions;
+      delete next.pinnedAt;
+      delete next.pinnedBy;
+      return next;
+    case "react": {
+      checkStorable(change.emoji, "emoji", ID_MAX);
+      checkStorable(change.userId, "userId", ID_MAX);
+      const reactions = next.reactions ?? [];
+      const i = reactions.findIndex((r) => r.emoji === change.emoji);
+      const entry = reactions[i];
+      if (change.add) {
+        if (entry?.userIds.includes(change.userId)) return null;
+        if (entry) entry.userIds.push(change.userId);
+        else if (reactions.length >= REACTIONS_PER_MESSAGE_MAX) throw new Conflict(`a message takes at most ${REACTIONS_PER_MESSAGE_MAX} distinct emoji`);
+        else reactions.push({ emoji: change.emoji, userIds: [change.userId] });
+      } else {
+        if (!entry?.userIds.includes(change.userId)) return null;
+        entry.userIds = entry.userIds.filter((u) => u !== change.userId);
+        if (entry.userIds.length === 0) reactions.splice(i, 1);
+      }
+      if (reactions.length) next.reactions = reactions;
+      else delete next.reactions;
+      return next;
+    }
+    case "pin":
+      if (change.pinned === Boolean(s.pinnedAt)) return null;
+      if (change.pinned) {
+        checkStorable(change.userId, "userId", ID_MAX);
+        next.pinnedAt = now.toISOString();
+        next.pinnedBy = change.userId;
+      } else {
+        delete next.pinnedAt;
+        delete next.pinnedBy;
+      }
+      return next;
+  }
+}
+
+/** The room's pinned seqs (most recently pinned last) after a message changed from `before` to `after`. */
+export function pinsAfter(pins: number[], before: StoredMessage, after: StoredMessage): number[] {
+  const without = pins.filter((p) => p !== after.seq);
+  return after.pinnedAt ? (before.pinnedAt ? pins : [...without, after.seq]) : without;
 }
 
 const ID_MAX = 256;
@@ -128,6 +228,11 @@ export function checkDraft(draft: MessageDraft): void {
   if (!TYPES.has(draft.type)) throw new Invalid("bad message type", [{ path: "type", message: "unknown type" }]);
   checkStorable(draft.text, "text");
   if (draft.clientMsgId !== null) checkStorable(draft.clientMsgId, "clientMsgId", ID_MAX);
+  if (draft.replyToSeq !== undefined) checkSeq(draft.replyToSeq);
+  if (draft.mentions !== undefined) {
+    if (!Array.isArray(draft.mentions)) throw new Invalid("mentions must be a list", [{ path: "mentions", message: "not a list" }]);
+    draft.mentions.forEach((id, i) => checkStorable(id, `mentions.${i}`, ID_MAX));
+  }
   if (!Array.isArray(draft.attachments)) throw new Invalid("attachments must be a list", [{ path: "attachments", message: "not a list" }]);
   draft.attachments.forEach((a, i) => {
     if (typeof a !== "object" || a === null) throw new Invalid("attachment must be an object", [{ path: `attachments.${i}`, message: "not an object" }]);

@@ -33,9 +33,14 @@ export class MessageHeadCache {
   remember(heads: HeadRow[]): void {
     if (this.heads.size + heads.length > MAX_ROOMS) this.heads.clear();
     for (const h of heads) {
-      const { roomId, lastSeq, openFirstSeq, openBucket, openCount, openBytes } = h;
-      this.heads.set(roomId, { roomId, lastSeq, openFirstSeq, openBucket, openCount, openBytes });
+      const { roomId, lastSeq, rev, openFirstSeq, openBucket, openCount, openBytes } = h;
+      this.heads.set(roomId, { roomId, lastSeq, rev, openFirstSeq, openBucket, openCount, openBytes });
     }
+  }
+
+  /** This process moved these rooms' heads outside a batch (a change): read them again next time. */
+  drop(roomIds: string[]): void {
+    for (const id of roomIds) this.heads.delete(id);
   }
 
   /** A batch in these rooms failed or found a head moved: read them under lock for a while. */

@@ -11,6 +11,7 @@ import { bucketOf, storedBytes, toMessage, toStored, type ChunkLimits, type Stor
 export interface HeadRow {
   roomId: string;
   lastSeq: number;
+  rev: number;
   openFirstSeq: number;
   openBucket: Date;
   openCount: number;
@@ -23,11 +24,12 @@ export interface BatchPlan {
   whole: Closed[]; // chunks opened and closed within this batch
   tails: { roomId: string; seq: number; m: StoredMessage }[];
   keys: { roomId: string; senderId: string; clientMsgId: string; seq: number }[];
-  /** The heads after the batch, each with the lastSeq it was planned from. */
-  heads: (HeadRow & { expectedLastSeq: number; last: StoredMessage })[];
+  /** The heads after the batch, each with the lastSeq and rev it was planned from. */
+  heads: (HeadRow & { expectedLastSeq: number; expectedRev: number; last: StoredMessage })[];
 }
 
-type Closed = { roomId: string; firstSeq: number; lastSeq: number; bucket: string; count: number; bytes: number; add: StoredMessage[] };
+/** maxRev: the highest rev among `add` (the statement raises it to its tail rows' highest). */
+type Closed = { roomId: string; firstSeq: number; lastSeq: number; bucket: string; count: number; bytes: number; maxRev: number; add: StoredMessage[] };
 
 /**
  * Plans seqs and chunk placement for the new messages: messages of the open chunk go to
@@ -46,18 +48,19 @@ export function planBatch<P extends { draft: MessageDraft; now: Date }>(
   // open: the room's open chunk; `stored` when it has tail rows from earlier batches.
   type Open = { stored: boolean; add: StoredMessage[] } | null;
   const rooms = new Map(
-    heads.map((h) => [h.roomId, { ...h, expectedLastSeq: h.lastSeq, openBucket: new Date(h.openBucket).getTime(), last: null as StoredMessage | null, open: (h.openCount > 0 ? { stored: true, add: [] } : null) as Open }]),
+    heads.map((h) => [h.roomId, { ...h, expectedLastSeq: h.lastSeq, expectedRev: h.rev, openBucket: new Date(h.openBucket).getTime(), last: null as StoredMessage | null, open: (h.openCount > 0 ? { stored: true, add: [] } : null) as Open }]),
   );
   const plan: BatchPlan = { folds: [], whole: [], tails: [], keys: [], heads: [] };
   for (const p of fresh) {
     const h = rooms.get(p.draft.roomId)!;
-    const element = toStored(p.draft, h.lastSeq + 1, p.now);
+    const element = toStored(p.draft, h.lastSeq + 1, p.now, h.rev + 1);
     const bytes = storedBytes(element);
     const bucket = bucketOf(p.now, limits).getTime();
     const fits = h.open !== null && h.openBucket === bucket && h.openCount < closesAt(h.roomId, h.openFirstSeq, limits.maxCount, foldSpread) && h.openBytes + bytes <= maxBytes;
     if (!fits) {
       if (h.open) {
-        const c = { roomId: h.roomId, firstSeq: h.openFirstSeq, lastSeq: h.lastSeq, bucket: new Date(h.openBucket).toISOString(), count: h.openCount, bytes: h.openBytes, add: h.open.add };
+        const maxRev = h.open.add.reduce((r, m) => Math.max(r, m.rev ?? 0), 0);
+        const c = { roomId: h.roomId, firstSeq: h.openFirstSeq, lastSeq: h.lastSeq, bucket: new Date(h.openBucket).toISOString(), count: h.openCount, bytes: h.openBytes, maxRev, add: h.open.add };
         (h.open.stored ? plan.folds : plan.whole).push(c);
       }
       h.open = { stored: false, add: [] };
@@ -68,6 +71,7 @@ export function planBatch<P extends { draft: MessageDraft; now: Date }>(
     }
     h.open!.add.push(element);
     h.lastSeq = element.seq;
+    h.rev = element.rev!;
     h.openCount++;
     h.openBytes += bytes;
     h.last = element;

@@ -30,20 +30,24 @@
 // Caveat: if the connection dies during COMMIT the outcome is unknown; the retry then finds a
 // clientMsgId'd message stored and answers created=false (no duplicate, but the caller will not
 // broadcast it), and a message without clientMsgId (system) may be stored twice.
-// Edits and deletions change a message in place: pg-message-edit.ts.
+// Every message and every change to one moves the room's rev (MessageHead.rev) by one in the same
+// transaction; the batch statement checks the rev as well as lastSeq it planned from. Edits,
+// deletions, reactions and pins change a message in place: pg-message-change.ts.
 
 import DataLoader from "dataloader";
 
 import type { Message } from "../domain/message.js";
-import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../domain/ports/message-store.js";
+import type {
+  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead,
+} from "../domain/ports/message-store.js";
 import { statementRunner, type Prisma, type PlainSql, type StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
 import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
-import { lookup, modifyMessage } from "./pg-message-edit.js";
+import { changedSince, changeMessage, lookup, lookupMany } from "./pg-message-change.js";
 import {
-  checkDraft, checkRoomId, checkSeq, checkStorable, DEFAULT_CHUNK_LIMITS, pageRange, toMessage,
+  checkDraft, checkRoomId, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage,
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "./message-chunks.js";
 
@@ -165,7 +169,7 @@ export class PgMessageStore implements MessageStore {
   private commitLocked(batch: Pending[], rooms: string[], checkKeys: boolean): Promise<Written> {
     return this.prisma.$transaction(async (tx) => {
       const heads = await tx.$queryRaw<HeadRow[]>`
-        SELECT "roomId", "lastSeq", "openFirstSeq", "openBucket", "openCount", "openBytes" FROM "MessageHead"
+        SELECT "roomId", "lastSeq", rev, "openFirstSeq", "openBucket", "openCount", "openBytes" FROM "MessageHead"
         WHERE "roomId" IN (SELECT jsonb_array_elements_text(${JSON.stringify(rooms)}::jsonb) LIMIT ${rooms.length}::int)
         ORDER BY "roomId" FOR NO KEY UPDATE`;
       if (heads.length !== rooms.length) throw new Error("message head rows are missing");
@@ -211,7 +215,7 @@ export class PgMessageStore implements MessageStore {
     return { outcomes: inOrder, heads: plan.heads };
   }
 
-  async page(roomId: string, q: PageQuery): Promise<MessagePage> {
+  async page(roomId: string, q: PageQuery, viewerId?: string): Promise<MessagePage> {
     checkRoomId(roomId);
     pageRange(q, 0); // validates the query before it reaches SQL
     const before = q.before ?? null;
@@ -240,27 +244,60 @@ export class PgMessageStore implements MessageStore {
         ) x
       ) AS messages FROM r`;
     const { lo, hi, hasMore } = pageRange(q, row?.last ?? 0);
-    const messages = (row?.messages ?? []).filter((m) => m.seq >= lo && m.seq <= hi).map((m) => toMessage(roomId, m));
+    const messages = (row?.messages ?? []).filter((m) => m.seq >= lo && m.seq <= hi).map((m) => toMessage(roomId, m, viewerId));
     return { messages, hasMore };
   }
 
-  async get(roomId: string, seq: number): Promise<Message | null> {
+  async get(roomId: string, seq: number, viewerId?: string): Promise<Message | null> {
     checkRoomId(roomId);
     checkSeq(seq);
     const rows = await this.prisma.$queryRaw<{ m: StoredMessage | null }[]>(lookup(roomId, seq));
     const m = rows[0]?.m;
-    return m && m.seq === seq ? toMessage(roomId, m) : null;
+    return m && m.seq === seq ? toMessage(roomId, m, viewerId) : null;
   }
 
-  /** Editing a deleted message changes nothing and returns it as it is (with deletedAt); the domain refuses that before. */
-  edit(roomId: string, seq: number, text: string, now: Date): Promise<Message | null> {
-    checkStorable(text, "text");
-    return modifyMessage(this.prisma, roomId, seq, { text, editedAt: now.toISOString() }, TX_OPTIONS);
+  async getMany(roomId: string, seqs: number[], viewerId?: string): Promise<Message[]> {
+    checkRoomId(roomId);
+    seqs.forEach(checkSeq);
+    if (seqs.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<{ m: StoredMessage | null }[]>(lookupMany(roomId, seqs));
+    return rows
+      .flatMap((r) => (r.m ? [r.m] : []))
+      .sort((a, b) => a.seq - b.seq)
+      .map((m) => toMessage(roomId, m, viewerId));
   }
 
-  /** Deleting twice keeps the first deletedAt. */
-  delete(roomId: string, seq: number, now: Date): Promise<Message | null> {
-    return modifyMessage(this.prisma, roomId, seq, { text: "", attachments: [], deletedAt: now.toISOString() }, TX_OPTIONS);
+  async change(roomId: string, seq: number, change: MessageChange, now: Date, viewerId?: string): Promise<ChangeResult | null> {
+    const result = await changeMessage(this.prisma, roomId, seq, change, now, TX_OPTIONS);
+    if (!result) return null;
+    // The head's rev moved: a batch planned from what this process remembers would be refused.
+    if (result.after) this.headCache.drop([roomId]);
+    return { message: toMessage(roomId, result.after ?? result.before, viewerId), changed: result.after !== null };
+  }
+
+  async changes(roomId: string, q: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage> {
+    checkRoomId(roomId);
+    checkSeq(q.afterRev);
+    if (q.maxSeq !== undefined) checkSeq(q.maxSeq);
+    if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new Error("limit must be a positive integer");
+    const [row] = await this.prisma.$queryRaw<{ rev: number | null; messages: StoredMessage[] | null }[]>(
+      changedSince(roomId, q.afterRev, q.limit, q.maxSeq ?? null),
+    );
+    const all = row?.messages ?? [];
+    const hasMore = all.length > q.limit;
+    const messages = all.slice(0, q.limit).map((m) => toMessage(roomId, m, viewerId));
+    return { messages, rev: hasMore ? messages.at(-1)!.rev : (row?.rev ?? 0), hasMore };
+  }
+
+  async pinned(roomId: string, viewerId?: string): Promise<Message[]> {
+    checkRoomId(roomId);
+    const [head] = await this.prisma.$queryRaw<{ pinnedSeqs: number[] | null }[]>`SELECT "pinnedSeqs" FROM "MessageHead" WHERE "roomId" = ${roomId}`;
+    const pins = head?.pinnedSeqs ?? [];
+    const bySeq = new Map((await this.getMany(roomId, pins, viewerId)).map((m) => [m.seq, m]));
+    return [...pins].reverse().flatMap((s) => {
+      const m = bySeq.get(s);
+      return m?.pinnedAt ? [m] : [];
+    });
   }
 
   /** Every caller's rooms of one tick in one query (receipts and room lists ask for a few each, often). */
@@ -272,11 +309,11 @@ export class PgMessageStore implements MessageStore {
   }
 
   private async readHeads(roomIds: readonly string[]): Promise<RoomHead[]> {
-    const rows = await this.runRead<{ roomId: string; lastSeq: number; lastMessage: StoredMessage | null }>(Sql.sql`
-      SELECT "roomId", "lastSeq", "lastMessage" FROM "MessageHead"
+    const rows = await this.runRead<{ roomId: string; lastSeq: number; rev: number; lastMessage: StoredMessage | null }>(Sql.sql`
+      SELECT "roomId", "lastSeq", rev, "lastMessage" FROM "MessageHead"
       WHERE "roomId" IN (SELECT jsonb_array_elements_text(${JSON.stringify(roomIds)}::jsonb) LIMIT ${roomIds.length}::int)`);
-    const found = new Map(rows.map((r) => [r.roomId, { lastSeq: r.lastSeq, lastMessage: r.lastMessage ? toMessage(r.roomId, r.lastMessage) : null }]));
-    return roomIds.map((id) => found.get(id) ?? { lastSeq: 0, lastMessage: null });
+    const found = new Map(rows.map((r) => [r.roomId, { lastSeq: r.lastSeq, rev: r.rev, lastMessage: r.lastMessage ? toMessage(r.roomId, r.lastMessage) : null }]));
+    return roomIds.map((id) => found.get(id) ?? { lastSeq: 0, rev: 0, lastMessage: null });
   }
 
   /** Not part of the port: the room's chunks, oldest first, the open one (tail rows) included (tests, tools). */

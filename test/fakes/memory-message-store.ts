@@ -1,9 +1,11 @@
 import type { Message } from "../../src/domain/message.js";
-import type { AppendResult, MessageDraft, MessagePage, MessageStore, RoomHead } from "../../src/domain/ports/message-store.js";
+import type {
+  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead,
+} from "../../src/domain/ports/message-store.js";
 // The validation and page arithmetic both real adapters share (pure functions, no database):
 // using them here keeps the fake's refusals and page bounds exactly the adapters'.
 import {
-  bucketOf, checkDraft, checkRoomId, checkSeq, checkStorable, DEFAULT_CHUNK_LIMITS, pageRange, storedBytes, toMessage, toStored,
+  applyChange, bucketOf, checkDraft, checkRoomId, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, pinsAfter, revOf, storedBytes, toMessage, toStored,
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "../../src/store/message-chunks.js";
 
@@ -20,6 +22,9 @@ interface RoomLog {
   /** (senderId, clientMsgId) -> seq: the MessageKey table. */
   keys: Map<string, number>;
   chunks: Chunk[];
+  rev: number;
+  /** Pinned seqs, most recently pinned last. */
+  pins: number[];
 }
 
 /**
@@ -32,9 +37,9 @@ interface RoomLog {
  *   it back with get()), created = false; a null clientMsgId (system message) is never a repeat;
  * - drafts are validated with the adapters' own checkDraft (message-chunks.ts): NUL, lone
  *   surrogates, bad types are VALIDATION, refused before anything is stored;
- * - edit and delete change a message in place; a deleted message stays deleted: editing or
- *   deleting it again returns it unchanged (pg-message-edit.ts modifyMessage); heads() shows the
- *   last message as it now is.
+ * - rev moves by one with each new message and each change, in the same synchronous step; changes
+ *   go through the adapters' own applyChange (message-chunks.ts), so the rules are theirs;
+ *   heads() shows the last message as it now is.
  * Chunks are tracked only for chunkSummaries() (the contract suite checks them): a chunk closes at
  * maxCount exactly (the PostgreSQL store may close up to a quarter early, pg-message-batch.ts
  * closesAt), on a byte overflow, or at a new UTC-day bucket.
@@ -62,7 +67,7 @@ export class MemoryMessageStore implements MessageStore {
       const seq = room.keys.get(k);
       if (seq !== undefined) return { message: this.read(draft.roomId, room, seq), created: false };
     }
-    const element = toStored(draft, room.messages.length + 1, now);
+    const element = toStored(draft, room.messages.length + 1, now, ++room.rev);
     room.messages.push(structuredClone(element));
     if (draft.clientMsgId !== null) room.keys.set(k, element.seq);
     this.place(room, element, now);
@@ -70,29 +75,64 @@ export class MemoryMessageStore implements MessageStore {
     return { message: toMessage(draft.roomId, structuredClone(element)), created: true };
   }
 
-  async page(roomId: string, query: PageQuery): Promise<MessagePage> {
+  async page(roomId: string, query: PageQuery, viewerId?: string): Promise<MessagePage> {
     checkRoomId(roomId);
     const room = this.rooms.get(roomId);
     const { lo, hi, hasMore } = pageRange(query, room?.messages.length ?? 0);
     const messages: Message[] = [];
-    for (let seq = lo; seq <= hi && room; seq++) messages.push(this.read(roomId, room, seq));
+    for (let seq = lo; seq <= hi && room; seq++) messages.push(this.read(roomId, room, seq, viewerId));
     return { messages, hasMore };
   }
 
-  async get(roomId: string, seq: number): Promise<Message | null> {
+  async get(roomId: string, seq: number, viewerId?: string): Promise<Message | null> {
     checkRoomId(roomId);
     checkSeq(seq);
     const room = this.rooms.get(roomId);
-    return room && seq >= 1 && seq <= room.messages.length ? this.read(roomId, room, seq) : null;
+    return room && seq >= 1 && seq <= room.messages.length ? this.read(roomId, room, seq, viewerId) : null;
   }
 
-  async edit(roomId: string, seq: number, text: string, now: Date): Promise<Message | null> {
-    checkStorable(text, "text");
-    return this.modify(roomId, seq, { text, editedAt: now.toISOString() });
+  async getMany(roomId: string, seqs: number[], viewerId?: string): Promise<Message[]> {
+    checkRoomId(roomId);
+    seqs.forEach(checkSeq);
+    const room = this.rooms.get(roomId);
+    const wanted = [...new Set(seqs)].sort((a, b) => a - b).filter((s) => room && s >= 1 && s <= room.messages.length);
+    return wanted.map((s) => this.read(roomId, room!, s, viewerId));
   }
 
-  async delete(roomId: string, seq: number, now: Date): Promise<Message | null> {
-    return this.modify(roomId, seq, { text: "", attachments: [], deletedAt: now.toISOString() });
+  async change(roomId: string, seq: number, change: MessageChange, now: Date, viewerId?: string): Promise<ChangeResult | null> {
+    checkRoomId(roomId);
+    checkSeq(seq);
+    const room = this.rooms.get(roomId);
+    if (!room || seq < 1 || seq > room.messages.length) return null;
+    const before = room.messages[seq - 1]!;
+    const after = applyChange(before, change, room.rev + 1, now);
+    if (!after) return { message: this.read(roomId, room, seq, viewerId), changed: false };
+    room.rev++;
+    room.messages[seq - 1] = after;
+    room.pins = pinsAfter(room.pins, before, after);
+    // `bytes` is approximate after changes, as in the adapters (caps only decide where appends go).
+    const chunk = room.chunks.find((c) => c.firstSeq <= seq && c.lastSeq >= seq);
+    if (chunk) chunk.bytes += storedBytes(after) - storedBytes(before);
+    return { message: this.read(roomId, room, seq, viewerId), changed: true };
+  }
+
+  async changes(roomId: string, query: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage> {
+    checkRoomId(roomId);
+    checkSeq(query.afterRev);
+    const room = this.rooms.get(roomId);
+    if (!room) return { messages: [], rev: 0, hasMore: false };
+    const changed = room.messages
+      .filter((m) => revOf(m) > query.afterRev && (query.maxSeq === undefined || m.seq <= query.maxSeq))
+      .sort((a, b) => revOf(a) - revOf(b));
+    const messages = changed.slice(0, query.limit).map((m) => this.read(roomId, room, m.seq, viewerId));
+    const hasMore = changed.length > query.limit;
+    return { messages, rev: hasMore ? messages.at(-1)!.rev : room.rev, hasMore };
+  }
+
+  async pinned(roomId: string, viewerId?: string): Promise<Message[]> {
+    checkRoomId(roomId);
+    const room = this.rooms.get(roomId);
+    return room ? [...room.pins].reverse().map((s) => this.read(roomId, room, s, viewerId)) : [];
   }
 
   async heads(roomIds: string[]): Promise<Map<string, RoomHead>> {
@@ -101,7 +141,7 @@ export class MemoryMessageStore implements MessageStore {
     for (const id of new Set(roomIds)) {
       const room = this.rooms.get(id);
       const lastSeq = room?.messages.length ?? 0;
-      out.set(id, { lastSeq, lastMessage: room && lastSeq ? this.read(id, room, lastSeq) : null });
+      out.set(id, { lastSeq, rev: room?.rev ?? 0, lastMessage: room && lastSeq ? this.read(id, room, lastSeq) : null });
     }
     return out;
   }
@@ -130,12 +170,12 @@ export class MemoryMessageStore implements MessageStore {
 
   private room(roomId: string): RoomLog {
     let room = this.rooms.get(roomId);
-    if (!room) this.rooms.set(roomId, (room = { messages: [], keys: new Map(), chunks: [] }));
+    if (!room) this.rooms.set(roomId, (room = { messages: [], keys: new Map(), chunks: [], rev: 0, pins: [] }));
     return room;
   }
 
-  private read(roomId: string, room: RoomLog, seq: number): Message {
-    return toMessage(roomId, structuredClone(room.messages[seq - 1]!));
+  private read(roomId: string, room: RoomLog, seq: number, viewerId?: string): Message {
+    return toMessage(roomId, structuredClone(room.messages[seq - 1]!), viewerId);
   }
 
   /** pg-message-batch.ts planBatch's placement, with no fold spread. */
@@ -150,21 +190,5 @@ export class MemoryMessageStore implements MessageStore {
     } else {
       room.chunks.push({ firstSeq: element.seq, lastSeq: element.seq, bucket, bytes });
     }
-  }
-
-  private modify(roomId: string, seq: number, patch: Partial<StoredMessage>): Message | null {
-    checkRoomId(roomId);
-    checkSeq(seq);
-    const room = this.rooms.get(roomId);
-    if (!room || seq < 1 || seq > room.messages.length) return null;
-    const before = room.messages[seq - 1]!;
-    // Deleted already: returned as it is (the UPDATE's `NOT (message ? 'deletedAt')`).
-    if (before.deletedAt) return this.read(roomId, room, seq);
-    const after = { ...before, ...structuredClone(patch) };
-    room.messages[seq - 1] = after;
-    // `bytes` is approximate after edits, as in the adapter (caps only decide where appends go).
-    const chunk = room.chunks.find((c) => c.firstSeq <= seq && c.lastSeq >= seq);
-    if (chunk) chunk.bytes += storedBytes(after) - storedBytes(before);
-    return this.read(roomId, room, seq);
   }
 }

@@ -8,9 +8,13 @@ import { expect } from "chai";
 import type { Message } from "../../src/domain/message.js";
 import type { MessageDraft, MessageStore } from "../../src/domain/ports/message-store.js";
 import { DEFAULT_CHUNK_LIMITS, type ChunkSummary } from "../../src/store/message-chunks.js";
+import { refusal } from "../fakes/scenario.js";
+import { messageStoreRevisionContract } from "./message-store-revision.contract.js";
 
 export interface StoreUnderTest {
   store: MessageStore & { chunkSummaries(roomId: string): Promise<ChunkSummary[]> };
+  /** A second instance on the same database, as another node has (none for the in-memory fake). */
+  peer?: MessageStore;
   cleanup(): Promise<void>;
 }
 
@@ -31,6 +35,8 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
     after(() => sut?.cleanup());
 
     const newRoom = () => randomUUID();
+    const edit = async (roomId: string, seq: number, text: string, at: Date) => (await store.change(roomId, seq, { kind: "edit", text }, at))?.message ?? null;
+    const remove = async (roomId: string, seq: number, at: Date) => (await store.change(roomId, seq, { kind: "delete" }, at))?.message ?? null;
     const draft = (roomId: string, over: Partial<MessageDraft> = {}): MessageDraft => ({
       roomId, senderId: "user-a", type: "text", text: "hello", attachments: [], clientMsgId: randomUUID(), ...over,
     });
@@ -180,9 +186,9 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         expect(seqs(await readAll(room, 50))).to.deep.equal(range(1, total));
         // Edits and deletes reach messages in closed chunks and in the open one alike.
         const at = new Date(T0.getTime() + 1);
-        expect((await store.edit(room, 5, "five", at))?.text).to.equal("five");
-        expect((await store.delete(room, max + 1, at))?.deletedAt).to.equal(at.toISOString());
-        expect((await store.edit(room, total, "last", at))?.editedAt).to.equal(at.toISOString());
+        expect((await edit(room, 5, "five", at))?.text).to.equal("five");
+        expect((await remove(room, max + 1, at))?.deletedAt).to.equal(at.toISOString());
+        expect((await edit(room, total, "last", at))?.editedAt).to.equal(at.toISOString());
         const texts = (await readAll(room, 100)).map((m) => m.text);
         expect([texts[4], texts[max], texts[total - 1], texts.length]).to.deep.equal(["five", "", "last", total]);
         expect((await store.heads([room])).get(room)?.lastMessage?.text).to.equal("last");
@@ -271,28 +277,29 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         const room = newRoom();
         const [m1, , m3] = await fill(room, 3);
         const later = new Date(T0.getTime() + 60_000);
-        const edited = await store.edit(room, 1, "changed ✓ \"q\"", later);
-        expect(edited).to.deep.equal({ ...m1, text: "changed ✓ \"q\"", editedAt: later.toISOString() });
+        const edited = await edit(room, 1, "changed ✓ \"q\"", later);
+        expect(edited).to.deep.equal({ ...m1, rev: 4, text: "changed ✓ \"q\"", editedAt: later.toISOString() });
         expect(await store.get(room, 1)).to.deep.equal(edited);
-        expect((await store.heads([room])).get(room)).to.deep.equal({ lastSeq: 3, lastMessage: m3 });
-        const last = await store.edit(room, 3, "last edited", later);
-        expect((await store.heads([room])).get(room)).to.deep.equal({ lastSeq: 3, lastMessage: last });
+        expect((await store.heads([room])).get(room)).to.deep.equal({ lastSeq: 3, rev: 4, lastMessage: m3 });
+        const last = await edit(room, 3, "last edited", later);
+        expect((await store.heads([room])).get(room)).to.deep.equal({ lastSeq: 3, rev: 5, lastMessage: last });
         expect(seqs((await store.page(room, { limit: 10 })).messages)).to.deep.equal([1, 2, 3]);
-        expect(await store.edit(room, 4, "x", later)).to.equal(null);
-        expect(await store.edit(newRoom(), 1, "x", later)).to.equal(null);
+        expect(await edit(room, 4, "x", later)).to.equal(null);
+        expect(await edit(newRoom(), 1, "x", later)).to.equal(null);
       });
 
       it("deletes keeping the seq; a deleted message stays deleted", async () => {
         const room = newRoom();
         const [m1, m2] = await fill(room, 2, () => ({ attachments: [{ id: "f", name: "f.txt", size: 1, contentType: "text/plain", url: "/f" }] }));
         const at = new Date(T0.getTime() + 1000);
-        const deleted = await store.delete(room, 2, at);
-        expect(deleted).to.deep.equal({ ...m2, text: "", attachments: [], deletedAt: at.toISOString() });
-        expect((await store.heads([room])).get(room)).to.deep.equal({ lastSeq: 2, lastMessage: deleted });
+        const deleted = await remove(room, 2, at);
+        expect(deleted).to.deep.equal({ ...m2, rev: 3, text: "", attachments: [], deletedAt: at.toISOString() });
+        expect((await store.heads([room])).get(room)).to.deep.equal({ lastSeq: 2, rev: 3, lastMessage: deleted });
         expect((await store.page(room, { limit: 10 })).messages).to.deep.equal([m1, deleted]);
-        expect(await store.delete(room, 2, new Date(at.getTime() + 5))).to.deep.equal(deleted);
-        expect(await store.edit(room, 2, "resurrect", new Date(at.getTime() + 9)), "edit after delete: unchanged").to.deep.equal(deleted);
-        expect(await store.delete(room, 3, at)).to.equal(null);
+        expect(await remove(room, 2, new Date(at.getTime() + 5))).to.deep.equal(deleted);
+        await refusal(edit(room, 2, "resurrect", new Date(at.getTime() + 9)), "CONFLICT");
+        expect(await store.get(room, 2), "edit after delete: unchanged").to.deep.equal(deleted);
+        expect(await remove(room, 3, at)).to.equal(null);
         expect((await store.append(draft(room), T0)).message.seq).to.equal(3);
       });
 
@@ -302,12 +309,13 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
         const unknown = newRoom();
         const heads = await store.heads([...rooms, unknown]);
         expect([...heads.keys()].sort()).to.deep.equal([...rooms, unknown].sort());
-        expect(heads.get(rooms[0]!)).to.deep.equal({ lastSeq: 3, lastMessage: lasts[0] });
-        expect(heads.get(rooms[1]!)).to.deep.equal({ lastSeq: 1, lastMessage: lasts[1] });
-        expect(heads.get(rooms[2]!)).to.deep.equal({ lastSeq: 0, lastMessage: null });
-        expect(heads.get(unknown)).to.deep.equal({ lastSeq: 0, lastMessage: null });
+        expect(heads.get(rooms[0]!)).to.deep.equal({ lastSeq: 3, rev: 3, lastMessage: lasts[0] });
+        expect(heads.get(rooms[1]!)).to.deep.equal({ lastSeq: 1, rev: 1, lastMessage: lasts[1] });
+        expect(heads.get(rooms[2]!)).to.deep.equal({ lastSeq: 0, rev: 0, lastMessage: null });
+        expect(heads.get(unknown)).to.deep.equal({ lastSeq: 0, rev: 0, lastMessage: null });
         expect((await store.heads([])).size).to.equal(0);
       });
     });
+    messageStoreRevisionContract(() => ({ store, peer: sut.peer }), { newRoom, fill, edit, remove });
   });
 }

@@ -29,7 +29,9 @@ async function openPostgres() {
 messageStoreContract("PgMessageStore on PostgreSQL", async () => {
   const { prisma, writes, reads, close } = await openPostgres();
   const store = new PgMessageStore(prisma, { writes, reads });
-  return { store, cleanup: async () => (await store.close(), await close()) };
+  // Another node: its own group commit and remembered heads, the same database.
+  const peer = new PgMessageStore(prisma, { writes, reads });
+  return { store, peer, cleanup: async () => (await store.close(), await peer.close(), await close()) };
 });
 
 messageStoreContract("PgMessageStore on PGlite", async () => {

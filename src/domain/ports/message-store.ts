@@ -8,6 +8,11 @@ export interface MessageDraft {
   attachments: AttachmentRef[];
   /** Idempotency key: (roomId, senderId, clientMsgId) is unique. Null for system messages. */
   clientMsgId: string | null;
+  /** A message of the same room (the use case checks it exists). */
+  replyToSeq?: number;
+  /** Members mentioned (the use case checks membership). */
+  mentions?: string[];
+  mentionsRoom?: boolean;
 }
 
 export interface AppendResult {
@@ -21,9 +26,32 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
+/** Messages changed after a rev, ascending by rev; `rev` is where the next call continues from. */
+export interface ChangesPage {
+  messages: Message[];
+  /** The room's rev when complete; else the rev of the last message returned. */
+  rev: number;
+  hasMore: boolean;
+}
+
 export interface RoomHead {
   lastSeq: number;
+  rev: number;
   lastMessage: Message | null;
+}
+
+/** A change to one stored message: each moves the room's rev by one, unless it changes nothing. */
+export type MessageChange =
+  | { kind: "edit"; text: string }
+  | { kind: "delete" }
+  | { kind: "react"; emoji: string; userId: string; add: boolean }
+  | { kind: "pin"; userId: string; pinned: boolean };
+
+export interface ChangeResult {
+  /** The message as it now is, seen by the viewer given. */
+  message: Message;
+  /** False when the change was already in effect (a second identical reaction, a pin of a pinned message). */
+  changed: boolean;
 }
 
 /**
@@ -31,17 +59,30 @@ export interface RoomHead {
  * Guarantees every adapter keeps (one contract suite checks them):
  * - seq is 1, 2, 3 … per room with no gaps, allocated in the same atomic step that stores the
  *   message, so the order of seq is the order of commit;
+ * - the room's rev moves by one, with no gaps, in the same atomic step as each new message and
+ *   each change (edit, delete, reaction, pin); the message carries the rev of its last change, so
+ *   changes(afterRev) finds exactly what changed after a rev, without reading the whole room;
  * - append resolves only once the message is durable;
  * - a repeated (roomId, senderId, clientMsgId) returns the original with created = false.
+ * `viewerId`, where taken, sets each reaction's `me`.
  */
 export interface MessageStore {
   append(draft: MessageDraft, now: Date): Promise<AppendResult>;
   /** Ascending by seq. `before`: the `limit` messages just below it (default: newest). `after`: just above it. */
-  page(roomId: string, query: { before?: number; after?: number; limit: number }): Promise<MessagePage>;
-  get(roomId: string, seq: number): Promise<Message | null>;
-  /** Null when there is no such message. Deleted messages keep their seq, lose text and attachments. */
-  edit(roomId: string, seq: number, text: string, now: Date): Promise<Message | null>;
-  delete(roomId: string, seq: number, now: Date): Promise<Message | null>;
+  page(roomId: string, query: { before?: number; after?: number; limit: number }, viewerId?: string): Promise<MessagePage>;
+  get(roomId: string, seq: number, viewerId?: string): Promise<Message | null>;
+  /** The messages of these seqs that exist, ascending by seq. */
+  getMany(roomId: string, seqs: number[], viewerId?: string): Promise<Message[]>;
+  /**
+   * Applies a change; null when there is no such message. A deleted message stays deleted: any
+   * change but a delete is CONFLICT; a 21st distinct emoji is CONFLICT. Deleting drops text,
+   * attachments, mentions, reactions and the pin, and keeps the seq.
+   */
+  change(roomId: string, seq: number, change: MessageChange, now: Date, viewerId?: string): Promise<ChangeResult | null>;
+  /** Messages with rev > afterRev (and seq <= maxSeq when given), ascending by rev. */
+  changes(roomId: string, query: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage>;
+  /** Pinned messages, most recently pinned first. */
+  pinned(roomId: string, viewerId?: string): Promise<Message[]>;
   /** One round trip for many rooms: the room list must not cost one query per room. */
   heads(roomIds: string[]): Promise<Map<string, RoomHead>>;
   close(): Promise<void>;
