@@ -20,6 +20,7 @@ import { JwtAccessTokens } from "../security/jwt-access-tokens.js";
 import { resolveJwtSecret } from "../security/jwt-secret.js";
 import { ConfiguredIceServers } from "../security/turn-credentials.js";
 import { resolveVapidKeys } from "../security/vapid-keys.js";
+import { CachedBlockRepository } from "../store/cached-blocks.js";
 import { withMemberCache } from "../store/cached-rooms.js";
 import { CachedSessionRepository } from "../store/cached-sessions.js";
 import { LocalBus, RedisBus, type ClusterBus } from "../store/cluster-bus.js";
@@ -32,7 +33,10 @@ import { MemoryPresenceTracker } from "../store/memory-presence.js";
 import { openMessageBackend, type MessageBackend } from "../store/message-backend.js";
 import { MemoryPlayerStates, RedisPlayerStates } from "../store/player-states.js";
 import { PrismaAttachmentRepository } from "../store/prisma-attachments.js";
+import { PrismaBlockRepository } from "../store/prisma-blocks.js";
 import { PrismaFeedLog } from "../store/prisma-feed-log.js";
+import { PrismaMentionIndex } from "../store/prisma-mentions.js";
+import { PrismaReplyIndex } from "../store/prisma-replies.js";
 import { PrismaPlayCounter } from "../store/prisma-plays.js";
 import { PrismaPlaylistRepository } from "../store/prisma-playlists.js";
 import { PrismaPushSubscriptionRepository } from "../store/prisma-push-subscriptions.js";
@@ -121,7 +125,12 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
     mail: overrides.mail ?? (config.smtpUrl ? new SmtpMailTransport(config.smtpUrl, config.mailFrom) : new LogMailTransport(log.child({ component: "mail" }))),
     friends: new PrismaFriendRepository(db.prisma, db.sql),
     follows: new PrismaFollowRepository(db.prisma),
+    // Read on every send, push and unread count: cached per node, a change announced on the bus.
+    blocks: new CachedBlockRepository(new PrismaBlockRepository(db.prisma), bus),
     feedLog: new PrismaFeedLog(db.prisma),
+    // Beside the messages, in PostgreSQL whichever store holds the messages themselves.
+    mentions: new PrismaMentionIndex(db.prisma),
+    replies: new PrismaReplyIndex(db.prisma),
     waker: new BusWaker(bus),
     pushSubscriptions: new PrismaPushSubscriptionRepository(db.prisma),
     // Sends Web Push, and decides which push endpoints may be subscribed (its host policy).

@@ -5,15 +5,19 @@
 import type { RouteRegistration } from "../http/route.js";
 import { registerAccountRoutes } from "../http/routes/accounts.js";
 import { registerAttachmentRoutes } from "../http/routes/attachments.js";
+import { registerBlockRoutes } from "../http/routes/blocks.js";
 import { registerCallRoutes } from "../http/routes/calls.js";
 import { registerFeedRoutes } from "../http/routes/feed.js";
 import { registerFollowRoutes } from "../http/routes/follows.js";
 import { registerFriendRoutes } from "../http/routes/friends.js";
 import { registerInviteRoutes } from "../http/routes/invites.js";
+import { registerMentionRoutes } from "../http/routes/mentions.js";
 import { registerMessageRoutes } from "../http/routes/messages.js";
+import { registerPinRoutes } from "../http/routes/pins.js";
 import { registerPlayRoutes } from "../http/routes/plays.js";
 import { registerPlaylistRoutes } from "../http/routes/playlists.js";
 import { registerPushRoutes } from "../http/routes/push.js";
+import { registerReactionRoutes } from "../http/routes/reactions.js";
 import { registerReceiptRoutes } from "../http/routes/receipts.js";
 import { registerRoomRoutes } from "../http/routes/rooms.js";
 import { registerSearchRoutes } from "../http/routes/search.js";
@@ -25,6 +29,7 @@ import type { GroupDeps, SocketGroup } from "../realtime/deps.js";
 import * as messageEvents from "../realtime/messages.js";
 import * as playerEvents from "../realtime/player.js";
 import * as presenceEvents from "../realtime/presence.js";
+import * as reactionEvents from "../realtime/reactions.js";
 import * as receiptEvents from "../realtime/receipts.js";
 import * as roomEvents from "../realtime/rooms.js";
 import * as typingEvents from "../realtime/typing.js";
@@ -58,9 +63,13 @@ export function listFeatures(s: Services, a: Adapters, acks: SocketAcks): Featur
     { name: "users", routes: (kit) => registerUserRoutes(kit, deps) },
     { name: "friends", routes: (kit) => registerFriendRoutes(kit, deps) },
     { name: "follows", routes: (kit) => registerFollowRoutes(kit, deps) },
+    { name: "blocks", routes: (kit) => registerBlockRoutes(kit, deps) },
     { name: "rooms", routes: (kit) => registerRoomRoutes(kit, deps), socket: (socket) => roomEvents.register(socket, chat) },
     { name: "invites", routes: (kit) => registerInviteRoutes(kit, deps) },
     { name: "messages", routes: (kit) => registerMessageRoutes(kit, deps), socket: (socket) => messageEvents.register(socket, sends) },
+    { name: "reactions", routes: (kit) => registerReactionRoutes(kit, deps), socket: (socket) => reactionEvents.register(socket, chat) },
+    { name: "pins", routes: (kit) => registerPinRoutes(kit, deps) },
+    { name: "mentions", routes: (kit) => registerMentionRoutes(kit, deps) },
     { name: "receipts", routes: (kit) => registerReceiptRoutes(kit, deps), socket: (socket) => receiptEvents.register(socket, chat) },
     { name: "typing", socket: (socket) => typingEvents.register(socket, chat) },
     { name: "search", routes: (kit) => registerSearchRoutes(kit, s.search) },

@@ -4,6 +4,7 @@
 import type { Config } from "../config.js";
 import type { AccountDeps } from "../domain/accounts.js";
 import { attachmentResolver, type AttachmentDeps } from "../domain/attachments.js";
+import type { BlockDeps } from "../domain/blocks.js";
 import { announceExpiries, type CallDeps } from "../domain/calls.js";
 import { EventsFeed } from "../domain/feed.js";
 import type { FollowDeps } from "../domain/follows.js";
@@ -33,7 +34,7 @@ const EVENT_TRIM_EVERY_MS = 10 * 60_000;
  * The ports of the core use cases as one object: their Deps types share field names and meanings
  * (test/fakes/domain-deps.ts builds the same object from fakes).
  */
-export type NodeDeps = AccountDeps & UserDeps & FriendDeps & FollowDeps & MessageDeps & { authPerIp: RateLimiter; perUser: RateLimiter };
+export type NodeDeps = AccountDeps & UserDeps & FriendDeps & FollowDeps & BlockDeps & MessageDeps & { authPerIp: RateLimiter; perUser: RateLimiter };
 
 export interface Services {
   deps: NodeDeps;
@@ -66,11 +67,12 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     pushSubscriptions: a.pushSubscriptions,
     pushSender: a.pushSender,
     pushCoalescer: a.pushCoalescer,
+    blocks: a.blocks,
     windowMs: config.push.coalesceMs,
     onError: onError("warn"),
   });
   const messages = a.messageBackend.messages;
-  const feed = new EventsFeed({ feedLog: a.feedLog, waker: a.waker, broadcaster, rooms, users, messages, onError: onError("error") });
+  const feed = new EventsFeed({ feedLog: a.feedLog, waker: a.waker, broadcaster, rooms, users, messages, mentions: a.mentions, blocks: a.blocks, onError: onError("error") });
   const trimFeed = setInterval(() => {
     feed.trim(new Date(Date.now() - EVENT_RETENTION_MS)).catch((err) => log.warn({ err }, "feed trim failed"));
   }, EVENT_TRIM_EVERY_MS).unref();
@@ -113,8 +115,11 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     blobs: a.blobs,
     friends: a.friends,
     follows: a.follows,
+    blocks: a.blocks,
     rooms,
     messages,
+    mentions: a.mentions,
+    replies: a.replies,
     presence,
     feed,
     broadcaster,

@@ -1,4 +1,6 @@
+import { refuseIfBlocked } from "./blocks.js";
 import { Conflict, Invalid, NotFound } from "./errors.js";
+import type { BlockRepository } from "./ports/block-repository.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
 import type { FriendRepository, FriendRequestRecord } from "./ports/social-repository.js";
@@ -10,6 +12,8 @@ export interface FriendDeps {
   friends: FriendRepository;
   presence: PresenceReader;
   feed: FeedPublisher;
+  /** A blocked user cannot send the blocker a friend request (blocks.ts). */
+  blocks: BlockRepository;
   now?: () => Date;
 }
 
@@ -32,6 +36,7 @@ const viewRequest = (r: FriendRequestRecord): FriendRequestView => ({
 export async function sendFriendRequest(deps: FriendDeps, fromUserId: string, toUserId: string): Promise<FriendRequestView> {
   if (fromUserId === toUserId) throw new Invalid("cannot befriend yourself", [{ path: "userId", message: "is yourself" }]);
   if (!(await deps.users.findById(toUserId))) throw new NotFound("no such user");
+  await refuseIfBlocked(deps, fromUserId, toUserId);
   const request = viewRequest(await deps.friends.createRequest(fromUserId, toUserId));
   await deps.feed.publish(toUserId, { type: "friend.request", data: { request } });
   return request;

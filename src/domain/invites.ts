@@ -1,3 +1,4 @@
+import { refuseIfAnyBlocked } from "./blocks.js";
 import { Conflict, Invalid, NotFound } from "./errors.js";
 import type { InviteRecord } from "./ports/room-repository.js";
 import { renderRoomFor, type RoomView } from "./room-views.js";
@@ -19,12 +20,17 @@ async function roomPreview(deps: RoomDeps, invite: InviteRecord): Promise<RoomVi
   return renderRoomFor(deps, invite.inviterId, invite.roomId).then((r) => r && { ...r, unreadCount: 0, lastReadSeq: 0 });
 }
 
-/** The distinct users to invite, each existing, before anything is written. */
+/**
+ * The distinct users to invite, each existing and none having blocked the inviter, before
+ * anything is written. One invitee who blocked the inviter refuses the whole request (FORBIDDEN,
+ * naming no one), for a group's creation with memberIds as for an invite: nothing is created.
+ */
 async function checkInvitees(deps: RoomDeps, inviterId: string, userIds: string[]): Promise<string[]> {
   const ids = [...new Set(userIds)].filter((id) => id !== inviterId);
   if (ids.length > GROUP_INVITES_MAX) throw new Invalid(`at most ${GROUP_INVITES_MAX} invitees at once`, [{ path: "userIds", message: "too many" }]);
   const found = await deps.users.findManyByIds(ids);
   if (found.length !== ids.length) throw new NotFound("some invited users do not exist");
+  await refuseIfAnyBlocked(deps, inviterId, ids);
   return ids;
 }
 

@@ -1,6 +1,11 @@
+import { refuseBlockedDirectSend } from "./blocks.js";
 import { Conflict, Forbidden, Invalid, NotFound } from "./errors.js";
-import { seqOfMessageId, type AttachmentRef, type Message } from "./message.js";
-import type { MessagePage } from "./ports/message-store.js";
+import { forEveryone, seqOfMessageId, type AttachmentRef, type Message } from "./message.js";
+import { checkMentions, recordMentions } from "./mentions.js";
+import type { MentionIndex } from "./ports/mention-index.js";
+import type { MessageChange, MessagePage } from "./ports/message-store.js";
+import type { ReplyIndex } from "./ports/reply-index.js";
+import { excerptOf, withReplyExcerpts } from "./replies.js";
 import { requireMember, type RoomDeps } from "./rooms.js";
 import { MESSAGE_TEXT_MAX, PAGE_LIMIT_MAX, SYNC_ROOMS_MAX } from "../protocol/limits.js";
 
@@ -13,6 +18,8 @@ export interface AttachmentResolver {
 }
 
 export interface MessageDeps extends RoomDeps {
+  mentions: MentionIndex;
+  replies: ReplyIndex;
   attachments?: AttachmentResolver;
   /** Called once per newly stored message (metrics, push, search indexing). */
   onMessageStored?: (message: Message) => void;
@@ -32,22 +39,38 @@ function checkText(text: string, allowEmpty: boolean) {
 export async function sendMessage(
   deps: MessageDeps,
   senderId: string,
-  input: { roomId: string; clientMsgId: string; text: string; attachmentIds?: string[] },
+  input: { roomId: string; clientMsgId: string; text: string; attachmentIds?: string[]; replyToSeq?: number; mentions?: string[]; mentionsRoom?: boolean },
 ): Promise<{ message: Message; created: boolean }> {
   const { roomId } = input;
   await requireMember(deps, roomId, senderId);
+  await refuseBlockedDirectSend(deps, senderId, roomId);
   const attachmentIds = input.attachmentIds ?? [];
   checkText(input.text, attachmentIds.length > 0);
+  const members = await checkMentions(deps, roomId, input);
+  const original = input.replyToSeq === undefined ? null : await deps.messages.get(roomId, input.replyToSeq);
+  if (input.replyToSeq !== undefined && !original) {
+    throw new Invalid("replyToSeq is not a message of this room", [{ path: "replyToSeq", message: "no such message in this room" }]);
+  }
   let attachments: AttachmentRef[] = [];
   if (attachmentIds.length) {
     if (!deps.attachments) throw new Invalid("attachments are not supported here", [{ path: "attachmentIds", message: "unsupported" }]);
     attachments = await deps.attachments.resolve(roomId, senderId, attachmentIds);
   }
-  const { message, created } = await deps.messages.append(
-    { roomId, senderId, type: attachments.length ? "file" : "text", text: input.text, attachments, clientMsgId: input.clientMsgId },
+  const { message: stored, created } = await deps.messages.append(
+    {
+      roomId, senderId, type: attachments.length ? "file" : "text", text: input.text, attachments, clientMsgId: input.clientMsgId,
+      replyToSeq: input.replyToSeq, mentions: input.mentions, mentionsRoom: input.mentionsRoom,
+    },
     new Date(),
   );
-  if (!created) return { message, created };
+  if (!created) return { message: (await withReplyExcerpts(deps, roomId, [stored]))[0]!, created };
+  const message = original ? { ...stored, replyTo: excerptOf(original) } : stored;
+  // Before the broadcast, so a mention is counted by the time anyone sees the message. A crash
+  // between the append and here loses the index entries, never the message.
+  await Promise.all([
+    members ? recordMentions(deps, message, members) : undefined,
+    original ? deps.replies.record(roomId, original.seq, message.seq) : undefined,
+  ]);
   deps.onMessageStored?.(message);
   deps.broadcaster.toRoom(roomId, "message:new", message);
   // The sender has read what they wrote. The cursor is written behind in batches (one statement
@@ -69,14 +92,34 @@ export async function listMessages(
   if (query.before !== undefined && query.after !== undefined) {
     throw new Invalid("use either before or after", [{ path: "after", message: "cannot be combined with before" }]);
   }
-  return deps.messages.page(roomId, { ...query, limit: Math.min(query.limit, PAGE_LIMIT_MAX) });
+  const page = await deps.messages.page(roomId, { ...query, limit: Math.min(query.limit, PAGE_LIMIT_MAX) }, userId);
+  return { ...page, messages: await withReplyExcerpts(deps, roomId, page.messages) };
+}
+
+/** The seq a socket's messageId names in this room; NOT_FOUND when it names none. */
+export function seqOf(roomId: string, messageId: string): number {
+  const seq = seqOfMessageId(roomId, messageId);
+  if (seq === null) throw new NotFound("no such message in this room");
+  return seq;
+}
+
+/**
+ * Applies one change to message `seq` and, when it changed something, tells the room's joined
+ * sockets (message:updated, without anyone's `me`). Returns the message as `viewerId` sees it.
+ */
+export async function changeMessage(deps: MessageDeps, roomId: string, seq: number, change: MessageChange, viewerId?: string): Promise<{ message: Message; changed: boolean }> {
+  const result = await deps.messages.change(roomId, seq, change, new Date(), viewerId);
+  if (!result) throw new NotFound("no such message in this room");
+  const [message] = await withReplyExcerpts(deps, roomId, [result.message]);
+  if (result.changed) deps.broadcaster.toRoom(roomId, "message:updated", forEveryone(message!));
+  return { message: message!, changed: result.changed };
 }
 
 async function ownMessage(deps: MessageDeps, userId: string, roomId: string, messageId: string): Promise<{ seq: number; message: Message }> {
   await requireMember(deps, roomId, userId);
-  const seq = seqOfMessageId(roomId, messageId);
-  const message = seq === null ? null : await deps.messages.get(roomId, seq);
-  if (!message || seq === null) throw new NotFound("no such message in this room");
+  const seq = seqOf(roomId, messageId);
+  const message = await deps.messages.get(roomId, seq);
+  if (!message) throw new NotFound("no such message in this room");
   if (message.senderId !== userId) throw new Forbidden("only the sender can change a message");
   if (message.deletedAt) throw new Conflict("message was deleted");
   return { seq, message };
@@ -85,42 +128,17 @@ async function ownMessage(deps: MessageDeps, userId: string, roomId: string, mes
 export async function editMessage(deps: MessageDeps, userId: string, input: { roomId: string; messageId: string; text: string }): Promise<Message> {
   checkText(input.text, false);
   const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
-  const result = await deps.messages.change(input.roomId, seq, { kind: "edit", text: input.text }, new Date());
-  if (!result) throw new NotFound("no such message in this room");
-  const edited = result.message;
-  deps.onMessageChanged?.(edited);
-  deps.broadcaster.toRoom(input.roomId, "message:updated", edited);
+  const { message } = await changeMessage(deps, input.roomId, seq, { kind: "edit", text: input.text }, userId);
+  deps.onMessageChanged?.(message);
   await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));
-  return edited;
+  return message;
 }
 
 export async function deleteMessage(deps: MessageDeps, userId: string, input: { roomId: string; messageId: string }): Promise<Message> {
   const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
-  const result = await deps.messages.change(input.roomId, seq, { kind: "delete" }, new Date());
-  if (!result) throw new NotFound("no such message in this room");
-  const deleted = result.message;
-  deps.onMessageChanged?.(deleted);
-  deps.broadcaster.toRoom(input.roomId, "message:updated", deleted);
+  const { message } = await changeMessage(deps, input.roomId, seq, { kind: "delete" }, userId);
+  await deps.mentions.remove(input.roomId, seq);
+  deps.onMessageChanged?.(message);
   await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));
-  return deleted;
-}
-
-export type SyncResult = Record<string, MessagePage | (MessagePage & { error: { code: string; message: string } })>;
-
-/** After a reconnect: for each room, exactly the messages after the client's last seen seq. */
-export async function syncRooms(deps: MessageDeps, userId: string, rooms: Record<string, number>, limit = PAGE_LIMIT_MAX): Promise<SyncResult> {
-  const entries = Object.entries(rooms);
-  if (entries.length > SYNC_ROOMS_MAX) throw new Invalid(`at most ${SYNC_ROOMS_MAX} rooms per sync`, [{ path: "rooms", message: "too many" }]);
-  const memberOf = new Set((await deps.rooms.roomsOf(userId)).map((r) => r.room.id));
-  const out: SyncResult = {};
-  await Promise.all(
-    entries.map(async ([roomId, after]) => {
-      if (!memberOf.has(roomId)) {
-        out[roomId] = { messages: [], hasMore: false, error: { code: "NOT_FOUND", message: "no such room" } };
-        return;
-      }
-      out[roomId] = await deps.messages.page(roomId, { after, limit });
-    }),
-  );
-  return out;
+  return message;
 }

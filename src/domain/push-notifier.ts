@@ -1,4 +1,6 @@
+import { mentionedIds } from "./mentions.js";
 import type { Message } from "./message.js";
+import type { BlockRepository } from "./ports/block-repository.js";
 import type { PresenceReader } from "./ports/presence.js";
 import type { PendingPush, PushCoalescer } from "./ports/push-coalescer.js";
 import type { PushSender } from "./ports/push-sender.js";
@@ -22,6 +24,8 @@ export interface PushNotifierDeps {
   pushSubscriptions: PushSubscriptionRepository;
   pushSender: PushSender;
   pushCoalescer: PushCoalescer;
+  /** A blocked sender's messages push nothing to the blocker. */
+  blocks: Pick<BlockRepository, "blockersOf">;
   /** Messages for one user in one room within this long become one push. */
   windowMs: number;
   onError(err: unknown, what: string): void;
@@ -37,8 +41,8 @@ function preview(last: PendingPush["last"]): string {
 }
 
 /**
- * Web Push for members who are offline (no connected socket on any node) and have not muted the
- * room: one push per device, coalesced per room over `windowMs` (the first message opens the
+ * Web Push for members who are offline (no connected socket on any node): in a room they muted
+ * only for messages that mention them; never for messages of someone they blocked. One push per device, coalesced per room over `windowMs` (the first message opens the
  * window; when it closes, one push says how many came and shows the newest). A subscription the
  * push service calls gone (404/410) is deleted.
  */
@@ -92,15 +96,25 @@ export class PushNotifier {
     if (!batch.size) return;
     const recipients = await this.deps.pushSubscriptions.recipients([...batch.keys()]);
     if (!recipients.length) return;
-    const presence = await this.deps.presence.statusOf([...new Set(recipients.map((r) => r.userId))]);
+    const senders = [...new Set([...batch.values()].flat().map((m) => m.senderId))];
+    const [presence, blockers] = await Promise.all([
+      this.deps.presence.statusOf([...new Set(recipients.map((r) => r.userId))]),
+      Promise.all(senders.map(async (id) => [id, await this.deps.blocks.blockersOf(id)] as const)).then((e) => new Map(e)),
+    ]);
     const pending: { userId: string; roomId: string; push: PendingPush }[] = [];
-    for (const { roomId, userId } of recipients) {
+    for (const { roomId, userId, muted } of recipients) {
       const p = presence.get(userId);
       if (p?.status !== "offline") continue;
       // Offline now, but connected when a message came (lastSeenAt is their disconnect): that
       // one reached a socket of theirs, so it needs no push.
       const since = p.lastSeenAt ? Date.parse(p.lastSeenAt) : 0;
-      const theirs = (batch.get(roomId) ?? []).filter((m) => m.senderId !== userId && Date.parse(m.createdAt) > since);
+      const theirs = (batch.get(roomId) ?? []).filter(
+        (m) =>
+          m.senderId !== userId &&
+          Date.parse(m.createdAt) > since &&
+          !blockers.get(m.senderId)?.has(userId) &&
+          (!muted || mentionedIds(m, [userId]).includes(userId)),
+      );
       if (!theirs.length) continue;
       const last = theirs.reduce((a, b) => (b.seq > a.seq ? b : a));
       pending.push({ userId, roomId, push: { count: theirs.length, last: { seq: last.seq, senderId: last.senderId, type: last.type, text: last.text.slice(0, PREVIEW_MAX * 2) } } });

@@ -1,4 +1,6 @@
+import { CANNOT_MESSAGE, refuseIfBlocked } from "./blocks.js";
 import { Forbidden, Invalid, NotFound } from "./errors.js";
+import type { BlockRepository } from "./ports/block-repository.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
@@ -10,6 +12,8 @@ export interface RoomDeps extends RoomViewDeps {
   presence: PresenceReader;
   feed: FeedPublisher;
   broadcaster: Broadcaster;
+  /** A blocked user cannot open a direct room with, or invite, the blocker (blocks.ts). */
+  blocks: BlockRepository;
 }
 
 // Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.
@@ -34,6 +38,8 @@ async function viewFor(deps: RoomDeps, userId: string, roomId: string): Promise<
 export async function createDirectRoom(deps: RoomDeps, userId: string, otherId: string): Promise<{ room: RoomView; created: boolean }> {
   if (otherId === userId) throw new Invalid("a direct room needs another user", [{ path: "userId", message: "is yourself" }]);
   if (!(await deps.users.findById(otherId))) throw new NotFound("no such user");
+  // Also when the room exists already: reopening it would let the blocked user write again.
+  await refuseIfBlocked(deps, userId, otherId, CANNOT_MESSAGE);
   const { room, created } = await deps.rooms.ensureDirect(userId, otherId);
   if (created) await deps.feed.roomChanged(room.id, [userId, otherId]);
   return { room: await viewFor(deps, userId, room.id), created };

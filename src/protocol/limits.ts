@@ -34,3 +34,7 @@ export const POSITION_MAX_MS = 24 * 3_600_000;
 export const PUSH_ENDPOINT_MAX = 2_048;
 /** PROTOCOL: search `q` is 1–200 characters. */
 export const SEARCH_QUERY_MAX = 200;
+/** People one message may mention by id. */
+export const MENTIONS_PER_MESSAGE_MAX = 50;
+/** Characters of a :shortcode: reaction between its colons. */
+export const SHORTCODE_MAX = 32;

@@ -19,6 +19,8 @@ export const RoomSchema = z
     lastMessage: MessageSchema.nullable(),
     lastSeq: z.number().int(),
     unreadCount: z.number().int(),
+    /** Unread messages mentioning the caller (by id or the whole room). */
+    mentionCount: z.number().int(),
     lastReadSeq: z.number().int(),
     createdAt: z.string(),
   })
@@ -41,11 +43,19 @@ export const RoomsReply = z.object({ rooms: z.array(RoomSchema) });
 export const RoomDetailReply = z.object({ room: RoomSchema, members: z.array(RoomMemberSchema) });
 export const MuteReply = z.object({ muted: z.boolean() });
 
-/** room:join: `afterSeq` asks for the messages missed since (PROTOCOL guarantee 3). */
-export const RoomJoinPayload = z.strictObject({ roomId: RoomId, afterSeq: Seq.optional() });
+/** room:join: `afterSeq` asks for the messages missed since, `afterRev` for older ones changed since (PROTOCOL guarantee 3). */
+export const RoomJoinPayload = z.strictObject({ roomId: RoomId, afterSeq: Seq.optional(), afterRev: Seq.optional() });
 /** A member as room:join lists it: enough for read counts and online dots, no profile. */
 export const JoinedMemberSchema = z.object({ userId: z.string(), lastReadSeq: z.number().int(), online: z.boolean() }).meta({ id: "JoinedMember" });
-export const RoomJoinAck = z.object({ room: RoomSchema, members: z.array(JoinedMemberSchema), missed: z.array(MessageSchema), hasMore: z.boolean() });
+export const RoomJoinAck = z.object({
+  room: RoomSchema,
+  members: z.array(JoinedMemberSchema),
+  missed: z.array(MessageSchema),
+  hasMore: z.boolean(),
+  /** With afterRev: older messages changed since, in their current state. */
+  updated: z.array(MessageSchema).optional(),
+  rev: z.number().int(),
+});
 
 export type Room = z.output<typeof RoomSchema>;
 export type RoomMember = z.output<typeof RoomMemberSchema>;

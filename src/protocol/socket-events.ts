@@ -16,6 +16,7 @@ import { FeedEventSchema } from "./feed.js";
 import { MessageDeletePayload, MessageEditPayload, MessageReply, MessageSchema, MessageSendPayload, SyncAck, SyncPayload } from "./messages.js";
 import { PlayerGetAck, PlayerSchema, PlayerSetAck, PlayerSetPayload } from "./player.js";
 import { PresenceSetAck, PresenceSetPayload, PresenceUpdatedSchema } from "./presence.js";
+import { ReactionPayload } from "./reactions.js";
 import { ReadReply, ReceiptReadPayload, ReceiptUpdatedSchema } from "./receipts.js";
 import { RoomJoinAck, RoomJoinPayload } from "./rooms.js";
 import { TypingPayload, TypingSchema } from "./typing.js";
@@ -46,13 +47,19 @@ export const CLIENT_EVENT_CATALOGUE = {
   },
   "message:edit": { summary: "Edit the text of one's own message; joined sockets get message:updated", payload: MessageEditPayload, ack: MessageReply },
   "message:delete": { summary: "Delete one's own message (it keeps its seq); joined sockets get message:updated", payload: MessageDeletePayload, ack: OkAck },
+  "reaction:add": { summary: "React to a message (idempotent); joined sockets get message:updated", payload: ReactionPayload, ack: MessageReply },
+  "reaction:remove": { summary: "Take one's reaction back (idempotent); joined sockets get message:updated", payload: ReactionPayload, ack: MessageReply },
   "receipt:read": {
     summary: "Move the caller's read cursor forward (the body of POST /api/rooms/:id/read plus roomId); never backwards",
     payload: ReceiptReadPayload,
     ack: ReadReply,
   },
   typing: { summary: "Show or clear the typing indicator to the room's other joined sockets", payload: TypingPayload, ack: OkAck },
-  sync: { summary: "After a reconnect: for each room, exactly the messages after the last seq seen", payload: SyncPayload, ack: SyncAck },
+  sync: {
+    summary: "After a reconnect: for each room, exactly the messages after the last seq seen and, with afterRev, the older ones changed since",
+    payload: SyncPayload,
+    ack: SyncAck,
+  },
   "presence:set": { summary: "This device is idle (away) or back (online); the ack carries the user's status over all devices", payload: PresenceSetPayload, ack: PresenceSetAck },
   "call:join": { summary: "Start or join the room's call from this connection; the ack lists the participants, the caller included", payload: RoomPayload, ack: CallJoinAck },
   "call:leave": { summary: "Leave the room's call from this connection", payload: RoomPayload, ack: OkAck },
@@ -63,7 +70,7 @@ export const CLIENT_EVENT_CATALOGUE = {
 
 export const SERVER_EVENT_CATALOGUE = {
   "message:new": { summary: "A new message: every socket joined to the room, the sender's other sockets included, on every node", payload: MessageSchema },
-  "message:updated": { summary: "A message edited or deleted (with deletedAt): the room's joined sockets", payload: MessageSchema },
+  "message:updated": { summary: "A message changed (edited, deleted with deletedAt, reacted to, pinned): the room's joined sockets", payload: MessageSchema },
   "receipt:updated": { summary: "A member's read cursor moved: the room's joined sockets", payload: ReceiptUpdatedSchema },
   typing: { summary: "A member started or stopped typing: the room's joined sockets except the typist's", payload: TypingSchema },
   "presence:updated": { summary: "A user's presence changed: the connected sockets of their friends and room peers", payload: PresenceUpdatedSchema },

@@ -1,4 +1,5 @@
-import { deleteMessage, editMessage, sendMessage, syncRooms, type MessageDeps } from "../domain/messages.js";
+import { deleteMessage, editMessage, sendMessage, type MessageDeps } from "../domain/messages.js";
+import { syncRooms } from "../domain/timeline.js";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import { acked, type AckDeps } from "./ack.js";
 import type { ChatSocket } from "./deps.js";

@@ -7,8 +7,14 @@ import type { Logger } from "../logger.js";
  * forget: a lost notice only delays something that also has a timeout or an expiry.
  */
 export interface ClusterBus {
-  /** Delivered to this node's handlers at once and to every other node through Redis. */
-  publish(channel: string, ids: string[]): void;
+  /**
+   * Delivered to this node's handlers at once and to every other node through Redis. Most callers
+   * ignore the promise. One that must not answer before the other nodes have the notice (a block)
+   * awaits it: it resolves once Redis has taken the notice, and Redis queues a message for every
+   * subscriber before it answers the publisher. Never rejects; while Redis is away it waits in
+   * the offline queue, so such a caller bounds its wait.
+   */
+  publish(channel: string, ids: string[]): Promise<void>;
   subscribe(channel: string, handler: (ids: string[]) => void): void;
   close(): Promise<void>;
 }
@@ -32,7 +38,7 @@ class Handlers {
 export class LocalBus implements ClusterBus {
   private handlers = new Handlers();
 
-  publish(channel: string, ids: string[]) {
+  async publish(channel: string, ids: string[]) {
     if (ids.length) this.handlers.fire(channel, ids);
   }
 
@@ -79,10 +85,13 @@ export class RedisBus implements ClusterBus {
     });
   }
 
-  publish(channel: string, ids: string[]) {
-    if (!ids.length) return;
+  publish(channel: string, ids: string[]): Promise<void> {
+    if (!ids.length) return Promise.resolve();
     this.handlers.fire(channel, ids);
-    this.pub.publish(PREFIX + channel, JSON.stringify([this.nodeId, ids])).catch((err) => this.log.warn({ err: err.message, channel }, "bus publish failed"));
+    return this.pub.publish(PREFIX + channel, JSON.stringify([this.nodeId, ids])).then(
+      () => {},
+      (err: Error) => this.log.warn({ err: err.message, channel }, "bus publish failed"),
+    );
   }
 
   subscribe(channel: string, handler: (ids: string[]) => void) {

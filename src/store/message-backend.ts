@@ -78,16 +78,15 @@ async function openMongo(url: string, log: Logger): Promise<MessageBackend> {
   }
   try {
     const hello = (await connection.db!.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
-    // The store needs no transactions (see mongo-message-store.ts), so a standalone server works;
-    // it only has no failover, and "majority" there is just its own journal.
+    // The store's changes and chunk openings are transactions (see mongo-message-store.ts): its
+    // init() refuses a standalone server with the way to start a one-member replica set.
     const topology = hello.setName ? "replica set" : hello.msg === "isdbgrid" ? "sharded" : "standalone";
     const messages = new MongoMessageStore(connection);
     const search = new MongoMessageSearch(connection);
     await messages.init();
     await search.init();
     const fields = { messageStore: "mongo", hosts, topology, replicaSet: hello.setName ?? null };
-    if (topology === "standalone") log.warn(fields, "messages are stored on a standalone MongoDB: no failover");
-    else log.info(fields, "messages are stored in MongoDB");
+    log.info(fields, "messages are stored in MongoDB");
     return {
       kind: "mongo",
       messages,

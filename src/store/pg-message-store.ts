@@ -88,6 +88,11 @@ type Outcome = { kind: "created" | "repeat"; message: Message } | { kind: "store
 // jsonb_to_recordset / jsonb_array_elements_text sources carry a LIMIT of their exact count: the
 // planner guesses such a function at 100 rows, and the true number makes it join through indexes.
 
+// Seqs and revs are int4 columns: a larger position (the wire allows any safe integer) means the
+// same as the largest, and must not reach SQL as an out-of-range cast.
+const INT4_MAX = 2_147_483_647;
+const toInt4 = (n: number) => Math.min(n, INT4_MAX);
+
 const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
 const keyOf = (d: MessageDraft) => JSON.stringify([d.roomId, d.senderId, d.clientMsgId]);
 
@@ -218,8 +223,8 @@ export class PgMessageStore implements MessageStore {
   async page(roomId: string, q: PageQuery, viewerId?: string): Promise<MessagePage> {
     checkRoomId(roomId);
     pageRange(q, 0); // validates the query before it reaches SQL
-    const before = q.before ?? null;
-    const after = q.after ?? null;
+    const before = q.before === undefined ? null : toInt4(q.before);
+    const after = q.after === undefined ? null : toInt4(q.after);
     // The same range as pageRange(), computed next to the head row so the page is one round trip.
     const [row] = await this.prisma.$queryRaw<{ last: number; messages: StoredMessage[] | null }[]>`
       WITH h AS (
@@ -281,7 +286,7 @@ export class PgMessageStore implements MessageStore {
     if (q.maxSeq !== undefined) checkSeq(q.maxSeq);
     if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new Error("limit must be a positive integer");
     const [row] = await this.prisma.$queryRaw<{ rev: number | null; messages: StoredMessage[] | null }[]>(
-      changedSince(roomId, q.afterRev, q.limit, q.maxSeq ?? null),
+      changedSince(roomId, toInt4(q.afterRev), q.limit, q.maxSeq === undefined ? null : toInt4(q.maxSeq)),
     );
     const all = row?.messages ?? [];
     const hasMore = all.length > q.limit;

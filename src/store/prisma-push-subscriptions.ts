@@ -37,8 +37,8 @@ export class PrismaPushSubscriptionRepository implements PushSubscriptionReposit
 
   recipients(roomIds: string[]) {
     return this.prisma.membership.findMany({
-      where: { roomId: { in: roomIds }, muted: false, user: { pushSubscriptions: { some: {} } } },
-      select: { roomId: true, userId: true },
+      where: { roomId: { in: roomIds }, user: { pushSubscriptions: { some: {} } } },
+      select: { roomId: true, userId: true, muted: true },
     });
   }
 }

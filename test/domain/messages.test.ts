@@ -1,7 +1,8 @@
 // Message use cases (src/domain/messages.ts) on the in-memory fakes: membership, idempotency,
 // ordering, the sender's read cursor, edits and deletions, paging, sync after a reconnect.
 import { expect } from "chai";
-import { deleteMessage, editMessage, listMessages, MESSAGE_TEXT_MAX, PAGE_LIMIT_MAX, sendMessage, SYNC_ROOMS_MAX, syncRooms } from "../../src/domain/messages.js";
+import { deleteMessage, editMessage, listMessages, MESSAGE_TEXT_MAX, PAGE_LIMIT_MAX, sendMessage, SYNC_ROOMS_MAX } from "../../src/domain/messages.js";
+import { syncRooms } from "../../src/domain/timeline.js";
 import type { Message } from "../../src/domain/message.js";
 import type { RoomRecord } from "../../src/domain/ports/room-repository.js";
 import { leaveRoom } from "../../src/domain/rooms.js";
@@ -65,7 +66,7 @@ describe("messages (unit)", () => {
       await messagesIn(d, other.id, eve, 1);
       const result = await syncRooms(d, bob.id, { [team.id]: 0, [other.id]: 0, [UNKNOWN_ID]: 0 });
       expect(result[team.id]?.messages.map((m) => m.seq)).to.deep.equal([1, 2]);
-      expect(result[other.id]).to.deep.equal({ messages: [], hasMore: false, error: { code: "NOT_FOUND", message: "no such room" } });
+      expect(result[other.id]).to.deep.equal({ messages: [], hasMore: false, rev: 0, error: { code: "NOT_FOUND", message: "no such room" } });
       expect(result[UNKNOWN_ID]).to.deep.equal(result[other.id]);
     });
   });

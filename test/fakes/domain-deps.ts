@@ -4,6 +4,7 @@
 
 import type { AccountDeps } from "../../src/domain/accounts.js";
 import { attachmentResolver, type AttachmentDeps } from "../../src/domain/attachments.js";
+import type { BlockDeps } from "../../src/domain/blocks.js";
 import type { CallDeps } from "../../src/domain/calls.js";
 import type { FollowDeps } from "../../src/domain/follows.js";
 import type { FriendDeps } from "../../src/domain/friends.js";
@@ -15,10 +16,13 @@ import { FakeAccessTokens } from "./fake-access-tokens.js";
 import { FastPasswordHasher } from "./fast-password-hasher.js";
 import { MemoryAttachmentRepository } from "./memory-attachment-repository.js";
 import { MemoryBlobStorage } from "./memory-blob-storage.js";
+import { MemoryBlockRepository } from "./memory-block-repository.js";
 import { MemoryCallRegistry } from "./memory-call-registry.js";
+import { MemoryMentionIndex } from "./memory-mention-index.js";
 import { MemoryMessageStore } from "./memory-message-store.js";
 import { MemoryPresenceReader } from "./memory-presence-reader.js";
 import { MemoryRateLimiter } from "./memory-rate-limiter.js";
+import { MemoryReplyIndex } from "./memory-reply-index.js";
 import { MemoryRoomRepository } from "./memory-room-repository.js";
 import { MemoryEmailCodeRepository, MemorySessionRepository } from "./memory-session-repository.js";
 import { MemoryFollowRepository, MemoryFriendRepository } from "./memory-social-repository.js";
@@ -36,13 +40,13 @@ export const REFRESH_TTL_MS = 30 * 86_400_000;
 export const ACCESS_TTL_MS = 15 * 60_000;
 
 /**
- * Satisfies AccountDeps, RoomDeps, MessageDeps, FriendDeps, FollowDeps, UserDeps and CallDeps
+ * Satisfies AccountDeps, RoomDeps, MessageDeps, FriendDeps, FollowDeps, BlockDeps, UserDeps and CallDeps
  * at once (they share field names and meanings, as NodeDeps does in src/composition/services.ts), each field typed
  * as its fake so tests can set up and inspect. AttachmentDeps names its repository `attachments`,
  * which MessageDeps uses for the resolver: it is its own object, `attachmentDeps`, sharing rooms
  * and blobs.
  */
-export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDeps, UserDeps, CallDeps {
+export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDeps, BlockDeps, UserDeps, CallDeps {
   clock: TestClock;
   now: () => Date;
   users: MemoryUserRepository;
@@ -54,11 +58,14 @@ export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDe
   loginFailures: MemoryRateLimiter;
   rooms: MemoryRoomRepository;
   messages: MemoryMessageStore;
+  mentions: MemoryMentionIndex;
+  replies: MemoryReplyIndex;
   presence: MemoryPresenceReader;
   feed: RecordingFeedPublisher;
   broadcaster: RecordingBroadcaster;
   friends: MemoryFriendRepository;
   follows: MemoryFollowRepository;
+  blocks: MemoryBlockRepository;
   blobs: MemoryBlobStorage;
   calls: MemoryCallRegistry;
   callRelay: RecordingCallRelay;
@@ -83,6 +90,7 @@ export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
   const attachmentRepo = overrides.attachmentRepo ?? new MemoryAttachmentRepository(clock);
   const thumbnailer = overrides.thumbnailer ?? new StubImageThumbnailer();
   const hooks: FakeDeps["hooks"] = { stored: [], changed: [] };
+  const blocks = overrides.blocks ?? new MemoryBlockRepository(users, clock);
   const deps: FakeDeps = {
     clock,
     now: () => clock.now(),
@@ -96,11 +104,14 @@ export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
     refreshTtlMs: REFRESH_TTL_MS,
     rooms,
     messages: new MemoryMessageStore(),
+    mentions: new MemoryMentionIndex((blocker, blocked) => blocks.has(blocker, blocked)),
+    replies: new MemoryReplyIndex(),
     presence: new MemoryPresenceReader(),
     feed: new RecordingFeedPublisher(),
     broadcaster: new RecordingBroadcaster(),
     friends: new MemoryFriendRepository(users, clock),
     follows: new MemoryFollowRepository(users),
+    blocks,
     blobs,
     calls: new MemoryCallRegistry(() => clock.nowMs()),
     callRelay: new RecordingCallRelay(),

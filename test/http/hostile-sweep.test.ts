@@ -268,6 +268,7 @@ function sampleString(s: Schema, name: string): string {
     userId: () => fx.bob.id,
     memberId: () => fx.bob.id,
     roomId: () => fx.room,
+    emoji: () => "👍",
   };
   const named = byName[name];
   if (named) return named();
@@ -657,6 +658,7 @@ describe("hostile-input sweep of every documented REST route", function () {
     fx.outsider.rooms = outsiderRoom;
     for (const c of ["users", "members", "friends", "follows"]) fx.real[c] = bob!.id;
     fx.real.hls = "index.m3u8";
+    fx.real.reactions = "👍";
 
     // The other ids: each is a convenience (without it that parameter is swept with made-up ids),
     // so one that cannot be made is reported by the first test rather than stopping the sweep.

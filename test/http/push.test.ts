@@ -226,6 +226,27 @@ describe("web push to offline members (two nodes, a stand-in push service)", fun
     expect(service.to(phone.path)).to.have.length(2);
   });
 
+  it("a mention pushes even in a room the member muted; a sender the member blocked pushes nothing", async () => {
+    const [ann, bob, cat] = await Promise.all([signUp(apiA, "Ann"), signUp(apiA, "Bob"), signUp(apiA, "Cat")]);
+    const roomId = await groupWith(apiA, ann, [bob, cat], "Muted");
+    const phone = device(service);
+    await subscribe(apiA, bob, phone);
+    await apiB.put(`/api/rooms/${roomId}/mute`, { muted: true }, bob.accessToken);
+    expect((await apiA.put(`/api/blocks/${cat.id}`, undefined, bob.accessToken)).status).to.equal(204);
+
+    const mention = (user: TestUser, text: string, extra: object) =>
+      apiA.post(`/api/rooms/${roomId}/messages`, { clientMsgId: randomUUID(), text, ...extra }, user.accessToken);
+    expect((await send(apiA, ann, roomId, "chatter")).status).to.equal(201);
+    expect((await mention(cat, "@Bob from the blocked one", { mentions: [bob.id] })).status).to.equal(201);
+    expect((await mention(cat, "@room from the blocked one", { mentionsRoom: true })).status).to.equal(201);
+    expect((await mention(ann, "@Bob look", { mentions: [bob.id] })).status).to.equal(201);
+    await eventually(() => service.to(phone.path).length > 0, { within: 10_000, what: "the mention's push" });
+    // Had the muted chatter or the blocked sender's mentions counted, this push would say so.
+    expect(service.to(phone.path).map((r) => decrypt(r, phone))).to.deep.equal([
+      { type: "message", roomId, seq: 4, count: 1, title: "Muted", body: "Ann: @Bob look", url: `/#/room/${roomId}` },
+    ]);
+  });
+
   it("deletes a subscription the push service calls gone (410 or 404) and keeps one that failed otherwise", async () => {
     const [ann, bob] = await Promise.all([signUp(apiA, "Ann"), signUp(apiA, "Bob")]);
     const roomId = await groupWith(apiA, ann, [bob]);

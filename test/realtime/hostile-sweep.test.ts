@@ -58,6 +58,8 @@ const VALID: { [E in ClientEvent]: (s: ClientSocket) => Promise<Payload<E>> } = 
   "message:send": async () => ({ roomId: w.room, clientMsgId: randomUUID(), text: "hello from the sweep" }),
   "message:edit": async () => ({ roomId: w.room, messageId: w.messageId, text: "edited by the sweep" }),
   "message:delete": async () => ({ roomId: w.room, messageId: await sendMessage(w.alice, w.room, "to be deleted") }),
+  "reaction:add": async () => ({ roomId: w.room, messageId: w.messageId, emoji: "👍" }),
+  "reaction:remove": async () => ({ roomId: w.room, messageId: w.messageId, emoji: "👍" }),
   "receipt:read": async () => ({ roomId: w.room, seq: 1 }),
   typing: async () => ({ roomId: w.room, isTyping: true }),
   sync: async () => ({ rooms: { [w.room]: 0 } }),

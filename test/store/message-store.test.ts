@@ -52,13 +52,21 @@ messageStoreContract("PgMessageStore on PGlite", async () => {
 if (mongoUrl) {
   const url = mongoUrl;
   messageStoreContract("MongoMessageStore on MongoDB", async () => {
-    const connection = await connectMongo(url, { dbName: `chat_test_${randomUUID().slice(0, 8)}` });
+    const dbName = `chat_test_${randomUUID().slice(0, 8)}`;
+    const connection = await connectMongo(url, { dbName });
+    // Another node: its own connection (pool, sessions, models), the same database.
+    const peerConnection = await connectMongo(url, { dbName });
     const store = new MongoMessageStore(connection);
+    const peer = new MongoMessageStore(peerConnection);
     await store.init();
+    await peer.init();
     return {
       store,
+      peer,
       cleanup: async () => {
         await store.close();
+        await peer.close();
+        await peerConnection.close();
         await connection.dropDatabase();
         await connection.close();
       },

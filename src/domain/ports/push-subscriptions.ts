@@ -23,6 +23,6 @@ export interface PushSubscriptionRepository {
   /** The push service said the subscription is gone (404/410). */
   removeExpired(id: string): Promise<void>;
   forUsers(userIds: string[]): Promise<PushSubscriptionRecord[]>;
-  /** Members of these rooms who have not muted the room and have at least one subscription. */
-  recipients(roomIds: string[]): Promise<{ roomId: string; userId: string }[]>;
+  /** Members of these rooms who have at least one subscription, and whether they muted the room (mentions still push). */
+  recipients(roomIds: string[]): Promise<{ roomId: string; userId: string; muted: boolean }[]>;
 }

@@ -1,6 +1,10 @@
 import { listMessages, sendMessage, type MessageDeps } from "../../domain/messages.js";
+import { listReplies } from "../../domain/replies.js";
+import { listChanges } from "../../domain/timeline.js";
 import { IdParams } from "../../protocol/common.js";
-import { MessageListQuery, MessagePageSchema, MessageReply, SendMessageBody } from "../../protocol/messages.js";
+import {
+  ChangesPageSchema, ChangesQuery, MessageListQuery, MessagePageSchema, MessageParams, MessageReply, RepliesQuery, SendMessageBody,
+} from "../../protocol/messages.js";
 import { defineRoute, type RouteKit } from "../route.js";
 
 export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
@@ -35,5 +39,33 @@ export function registerMessageRoutes(kit: RouteKit, deps: MessageDeps) {
       const { message, created } = await sendMessage(deps, auth.userId, { roomId: params.id, ...body });
       return { status: created ? 201 : 200, body: { message } };
     },
+  );
+
+  defineRoute(
+    kit,
+    {
+      method: "get",
+      path: "/rooms/:id/changes",
+      summary: "Every message changed or sent after afterRev, ascending by rev; continue from `rev`",
+      tag,
+      params: IdParams,
+      query: ChangesQuery,
+      responses: { 200: { description: "Changes", schema: ChangesPageSchema } },
+    },
+    async ({ auth, params, query }) => ({ status: 200, body: await listChanges(deps, auth.userId, params.id, query) }),
+  );
+
+  defineRoute(
+    kit,
+    {
+      method: "get",
+      path: "/rooms/:id/messages/:seq/replies",
+      summary: "The replies to a message, ascending by seq, after `after`",
+      tag,
+      params: MessageParams,
+      query: RepliesQuery,
+      responses: { 200: { description: "Replies", schema: MessagePageSchema } },
+    },
+    async ({ auth, params, query }) => ({ status: 200, body: await listReplies(deps, auth.userId, params.id, params.seq, query) }),
   );
 }
