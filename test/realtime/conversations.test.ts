@@ -124,7 +124,12 @@ describe("conversations across two nodes", function () {
   it("mentions: checked against membership, counted in the room list until read, listed newest first", async () => {
     const bad = await apiA.post(`/api/rooms/${room}/messages`, { clientMsgId: randomUUID(), text: "hi", mentions: [carol.id] }, alice.accessToken);
     expect([bad.status, bad.body.code, bad.body.errors?.[0]?.path]).to.deep.equal([400, "VALIDATION", "mentions.0"]);
+    const cursor = (await apiB.get("/api/events", bob.accessToken)).body.cursor as string;
     const m1 = await send(alice, "@Bob look", { mentions: [bob.id] });
+    // The long-poll feed's room.updated (rendered when delivered) carries the count.
+    const polled = await apiB.get(`/api/events?cursor=${encodeURIComponent(cursor)}&timeout=5`, bob.accessToken);
+    const update = polled.body.events.find((e: { type: string; data: { room?: { id: string } } }) => e.type === "room.updated" && e.data.room?.id === room);
+    expect(update?.data.room.mentionCount, JSON.stringify(polled.body)).to.equal(1);
     const m2 = await send(alice, "@room all of you", { mentionsRoom: true });
     const rooms = await apiB.get("/api/rooms", bob.accessToken);
     expect(rooms.body.rooms.find((r: { id: string }) => r.id === room).mentionCount).to.equal(2);
