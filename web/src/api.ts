@@ -5,6 +5,8 @@
 import { accessTokenFresh, getSession, reloadSession, setSession, updateTokens } from "./session.js";
 import type {
   AuthReply,
+  BlockedUsersReply,
+  ChangesPage,
   EventsReply,
   FriendRequestLists,
   FriendRequestReply,
@@ -13,6 +15,7 @@ import type {
   InvitesReply,
   MessagePage,
   MessageReply,
+  PinsReply,
   ReadReply,
   RoomDetailReply,
   RoomReply,
@@ -21,6 +24,13 @@ import type {
   UserReply,
   UsersReply,
 } from "./types.js";
+
+/** What a message may carry besides its text (src/protocol/messages.ts SendMessageBody). */
+export interface SendExtras {
+  replyToSeq?: number;
+  mentions?: string[];
+  mentionsRoom?: boolean;
+}
 
 export interface FieldError {
   path: string;
@@ -173,7 +183,18 @@ export const api = {
     request<MessagePage>("GET", `/api/rooms/${enc(roomId)}/messages?limit=${limit}${before ? `&before=${before}` : ""}`),
   messagesAfter: (roomId: string, after: number, limit = 100) =>
     request<MessagePage>("GET", `/api/rooms/${enc(roomId)}/messages?after=${after}&limit=${limit}`),
-  sendMessage: (roomId: string, clientMsgId: string, text: string) => request<MessageReply>("POST", `/api/rooms/${enc(roomId)}/messages`, { body: { clientMsgId, text } }),
+  sendMessage: (roomId: string, clientMsgId: string, text: string, extras: SendExtras = {}) =>
+    request<MessageReply>("POST", `/api/rooms/${enc(roomId)}/messages`, { body: { clientMsgId, text, ...extras } }),
+  /** Every message changed (or new) after `afterRev`, ascending by rev. */
+  changes: (roomId: string, afterRev: number, limit = 100) => request<ChangesPage>("GET", `/api/rooms/${enc(roomId)}/changes?afterRev=${afterRev}&limit=${limit}`),
+  react: (roomId: string, seq: number, emoji: string, add: boolean) =>
+    request<MessageReply>(add ? "PUT" : "DELETE", `/api/rooms/${enc(roomId)}/messages/${seq}/reactions/${enc(emoji)}`),
+  pins: (roomId: string) => request<PinsReply>("GET", `/api/rooms/${enc(roomId)}/pins`),
+  pin: (roomId: string, seq: number, pinned: boolean) => request<MessageReply>(pinned ? "PUT" : "DELETE", `/api/rooms/${enc(roomId)}/pins/${seq}`),
+
+  blocks: () => request<BlockedUsersReply>("GET", "/api/blocks"),
+  block: (userId: string) => request<void>("PUT", `/api/blocks/${enc(userId)}`),
+  unblock: (userId: string) => request<void>("DELETE", `/api/blocks/${enc(userId)}`),
   markRead: (roomId: string, seq: number) => request<ReadReply>("POST", `/api/rooms/${enc(roomId)}/read`, { body: { seq } }),
 
   events: (cursor: string | null, signal?: AbortSignal) =>

@@ -1,15 +1,20 @@
 /**
  * One open room: history with infinite scroll upwards, live messages, messages grouped by
  * sender, per-message "not read by N" counts from the members' read cursors, typing, edit and
- * delete of own messages, unsent messages with retry, and a resync after every reconnect.
+ * delete of own messages, replies, reactions, mentions, pins, unsent messages with retry, and
+ * a resync after every reconnect: new messages by seq, and changes to older ones by the room's
+ * timeline revision (`rev`), so an edit, delete or reaction made meanwhile shows without a reload.
  */
-import { api } from "./api.js";
+import { api, type SendExtras } from "./api.js";
 import { el, fullTime, replaceChildren, setText } from "./dom.js";
 import { openInviteDialog } from "./invite-dialog.js";
+import { MentionPicker, mentionsOf } from "./mentions.js";
 import { MessageList } from "./message-list.js";
 import type { Outbox } from "./outbox.js";
-import type { Connection } from "./socket.js";
+import { PinnedBar } from "./pins.js";
+import { AckError, type Connection } from "./socket.js";
 import type { Store } from "./store.js";
+import { excerptOf, merge } from "./timeline.js";
 import type { Message, Room } from "./types.js";
 
 const PAGE = 50;
@@ -18,6 +23,10 @@ const TYPING_IDLE_MS = 4_000;
 const TYPING_SHOWN_MS = 6_000;
 const NEAR_TOP_PX = 300;
 const NEAR_BOTTOM_PX = 48;
+/** Pages of older history a jump to a quoted message may load before giving up. */
+const JUMP_PAGES_MAX = 40;
+/** Pages of GET …/changes one resync reads at most (the next reconnect goes on from there). */
+const CHANGES_PAGES_MAX = 50;
 
 interface Member {
   lastReadSeq: number;
@@ -49,6 +58,15 @@ export class ChatView {
   private filling: Promise<void> | null = null;
   private readonly typingUsers = new Map<string, number>();
   private editing: Message | null = null;
+  private replying: Message | null = null;
+  /**
+   * The room's rev up to which every change is applied here (`revBase`), and the revs seen
+   * above it: the base moves up while the next rev has been seen. Set by room:join's `rev` (or
+   * the newest rev of the first page when no join came first); sent back as afterRev.
+   */
+  private revBase: number | null = null;
+  private readonly revsAbove = new Set<number>();
+  private older: Promise<void> | null = null;
   private typingSentAt = 0;
   private typingIdle = 0;
   private marking = false;
@@ -68,6 +86,9 @@ export class ChatView {
   private readonly jump = el("button", { type: "button", class: "jump", hidden: true }, "New messages ↓");
   private readonly typingLine = el("p", { class: "typing", "aria-live": "polite" });
   private readonly editBanner = el("div", { class: "edit-banner", hidden: true });
+  private readonly replyBanner = el("div", { class: "reply-banner", hidden: true, role: "status" });
+  private readonly mentionPicker: MentionPicker;
+  private readonly pins: PinnedBar;
   private readonly input = el("textarea", {
     name: "message",
     rows: "1",
@@ -91,19 +112,30 @@ export class ChatView {
       remove: (m) => void this.remove(m),
       retry: (id) => deps.outbox.retry(id),
       discard: (id) => deps.outbox.discard(id),
+      reply: (m) => this.startReplying(m),
+      react: (m, emoji, add) => void this.react(m, emoji, add),
+      pin: (m, pinned) => void this.pin(m, pinned),
+      jumpTo: (seq) => void this.jumpTo(seq),
     });
+    this.pins = new PinnedBar(roomId, deps.store, (seq) => void this.jumpTo(seq), (m) => void this.pin(m, false));
+    this.mentionPicker = new MentionPicker(this.input, () =>
+      [...this.members.keys()].filter((id) => id !== deps.store.me.id && deps.store.users.has(id)).map((id) => ({ id, name: deps.store.userName(id) })),
+    );
     const back = el("button", { type: "button", class: "back", "aria-label": "Back to chats" }, "‹");
     back.addEventListener("click", () => deps.onBack());
     this.inviteButton.addEventListener("click", () => this.openInviteDialog());
     this.scroller.append(this.historyStatus, this.list.el);
     this.composer.append(
+      this.mentionPicker.el,
       this.editBanner,
+      this.replyBanner,
       el("div", { class: "composer-row" }, ...(deps.composerActions?.(roomId, (m) => this.onSent(m)) ?? []), this.input, this.sendButton),
     );
     this.root = el(
       "section",
       { class: "chat", "aria-labelledby": "chat-title" },
       el("header", { class: "chat-head" }, back, el("div", { class: "chat-heading" }, this.title, this.subtitle), ...(deps.headerActions?.(roomId) ?? []), this.inviteButton),
+      this.pins.el,
       this.scroller,
       this.jump,
       this.typingLine,
@@ -125,11 +157,14 @@ export class ChatView {
       this.submit();
     });
     this.input.addEventListener("keydown", (e) => {
+      if (this.mentionPicker.handleKey(e)) return; // the @-list is open: the key was for it
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
         this.submit();
       } else if (e.key === "Escape" && this.editing) {
         this.stopEditing();
+      } else if (e.key === "Escape" && this.replying) {
+        this.stopReplying();
       }
     });
     this.input.addEventListener("input", () => this.onInput());
@@ -147,6 +182,7 @@ export class ChatView {
   /** Joins the room's live traffic, then loads members and the newest page. */
   async open(): Promise<void> {
     const joined = this.deps.conn.connected ? this.join().catch(() => {}) : Promise.resolve();
+    void this.pins.load().catch(() => {});
     await this.load(joined);
     this.input.focus({ preventScroll: true });
   }
@@ -190,9 +226,19 @@ export class ChatView {
    * the missed messages and the members' read cursors.
    */
   async join(): Promise<void> {
-    const afterSeq = this.historyLoaded ? this.contiguousSeq : undefined;
-    const reply = await this.deps.conn.call("room:join", afterSeq === undefined ? { roomId: this.roomId } : { roomId: this.roomId, afterSeq });
+    const rejoin = this.historyLoaded;
+    const afterSeq = rejoin ? this.contiguousSeq : undefined;
+    const afterRev = rejoin && this.revBase !== null ? this.revBase : undefined;
+    const reply = await this.deps.conn.call("room:join", {
+      roomId: this.roomId,
+      ...(afterSeq === undefined ? {} : { afterSeq }),
+      ...(afterRev === undefined ? {} : { afterRev }),
+    });
     if (this.destroyed) return;
+    // Older messages changed while we were away, in their current state; then the room's rev.
+    if (reply.updated?.length) this.addMessages(reply.updated);
+    this.setRevBase(reply.rev);
+    if (rejoin) void this.pins.load().catch(() => {});
     this.room = reply.room;
     for (const m of reply.members) this.setMemberRead(m.userId, m.lastReadSeq, true);
     // Someone joined or left while we were away: names and the member list come from HTTP.
@@ -200,6 +246,8 @@ export class ChatView {
     if (this.historyLoaded && (reply.members.some((m) => !known.has(m.userId)) || reply.members.length !== known.size)) void this.reloadMembers();
     this.addMessages(reply.missed);
     if (reply.hasMore && afterSeq !== undefined) void this.fillAfter();
+    // The changes may have been cut at the limit too: the rest through GET …/changes.
+    if (reply.hasMore && afterRev !== undefined) void this.fillChanges();
     if (this.loading && !this.historyLoaded) this.fillAfterLoad = true; // joined while the first page was read
     else if (!this.historyLoaded) void this.load(); // the first load failed (offline?): again now
     this.renderHeader();
@@ -217,6 +265,7 @@ export class ChatView {
 
   onMessageUpdated(message: Message): void {
     if (this.editing?.seq === message.seq && message.deletedAt) this.stopEditing();
+    if (this.replying?.seq === message.seq && message.deletedAt) this.stopReplying();
     this.addMessages([message]);
   }
 
@@ -250,12 +299,23 @@ export class ChatView {
     if (!list.length) return;
     const wasAtBottom = this.atBottom();
     let newer = false;
-    for (const m of list) {
-      if (m.roomId !== this.roomId) continue;
-      const known = this.messages.get(m.seq);
-      // Keep the newest state of a message (an edit may be overtaken by an older copy in `missed`).
-      if (known && stamp(known) > stamp(m)) continue;
+    const me = this.deps.store.me.id;
+    for (const incoming of list) {
+      if (incoming.roomId !== this.roomId) continue;
+      this.noteRev(incoming.rev);
+      this.pins.onMessage(incoming);
+      // A change to a message older than the history held: it comes in its current state when
+      // that history is loaded, and is not shown out of place now.
+      if (this.oldestSeq && incoming.seq < this.oldestSeq) {
+        this.requote(incoming); // a reply held may quote it
+        continue;
+      }
+      const known = this.messages.get(incoming.seq);
+      // Keep the newest state of a message (by rev: an edit may be overtaken by an older copy).
+      const m = merge(known, incoming, me);
+      if (!m) continue;
       this.messages.set(m.seq, m);
+      if (known && (known.text !== m.text || known.deletedAt !== m.deletedAt)) this.requote(m);
       if (m.seq > this.newestSeq) {
         this.newestSeq = m.seq;
         newer = true;
@@ -279,8 +339,14 @@ export class ChatView {
   }
 
   /** The page just before the oldest message held (or the newest page on open). */
-  private async loadOlder(initial = false): Promise<void> {
-    if (this.loadingOlder || (!initial && !this.hasMoreBefore)) return;
+  private loadOlder(initial = false): Promise<void> {
+    if (this.loadingOlder) return this.older ?? Promise.resolve();
+    if (!initial && !this.hasMoreBefore) return Promise.resolve();
+    this.older = this.readOlder(initial).finally(() => (this.older = null));
+    return this.older;
+  }
+
+  private async readOlder(initial: boolean): Promise<void> {
     this.loadingOlder = true;
     this.scroller.setAttribute("aria-busy", "true");
     this.renderHistoryStatus();
@@ -289,12 +355,19 @@ export class ChatView {
       if (this.destroyed) return;
       this.hasMoreBefore = page.hasMore;
       const before = { height: this.scroller.scrollHeight, top: this.scroller.scrollTop };
-      for (const m of page.messages) {
-        const known = this.messages.get(m.seq);
-        if (!known || stamp(known) <= stamp(m)) this.messages.set(m.seq, m);
-        if (m.seq > this.newestSeq) this.newestSeq = m.seq;
-        if (!this.oldestSeq || m.seq < this.oldestSeq) this.oldestSeq = m.seq;
+      const me = this.deps.store.me.id;
+      // With no join before it (offline), the first page sets where changes are counted from:
+      // it shows every change up to its newest rev to the messages it holds.
+      if (initial && this.revBase === null) this.setRevBase(Math.max(0, ...page.messages.map((m) => m.rev)));
+      for (const incoming of page.messages) {
+        this.noteRev(incoming.rev);
+        const m = merge(this.messages.get(incoming.seq), incoming, me);
+        if (m) this.messages.set(m.seq, m);
+        if (incoming.seq > this.newestSeq) this.newestSeq = incoming.seq;
+        if (!this.oldestSeq || incoming.seq < this.oldestSeq) this.oldestSeq = incoming.seq;
       }
+      // Replies quote what their originals say now, as this page has them.
+      for (const m of page.messages) this.requote(m);
       if (!page.messages.length) this.hasMoreBefore = false;
       this.render();
       if (initial) {
@@ -343,6 +416,54 @@ export class ChatView {
       }
     })();
     return this.filling;
+  }
+
+  /** The changes after the room's rev, page by page (after a resync cut at its limit). */
+  private async fillChanges(): Promise<void> {
+    try {
+      for (let pages = 0; pages < CHANGES_PAGES_MAX && this.revBase !== null && !this.destroyed; pages++) {
+        const from: number = this.revBase;
+        const page = await api.changes(this.roomId, from, 100);
+        if (this.destroyed) return;
+        this.addMessages(page.messages);
+        this.setRevBase(page.rev);
+        if (!page.hasMore || page.rev <= from) return;
+      }
+    } catch {
+      // the next reconnect asks again from the same rev
+    }
+  }
+
+  /** Every change up to `rev` is applied here (a join's or a changes page's `rev`). */
+  private setRevBase(rev: number): void {
+    if (this.revBase !== null && rev <= this.revBase) return;
+    this.revBase = rev;
+    for (const r of this.revsAbove) if (r <= rev) this.revsAbove.delete(r);
+    this.advanceRev();
+  }
+
+  /**
+   * A change (a message's rev) seen: the base moves while the revs above it have no gap. Kept
+   * before the first base too: a broadcast may arrive ahead of room:join's ack.
+   */
+  private noteRev(rev: number): void {
+    if (this.revBase !== null && rev <= this.revBase) return;
+    this.revsAbove.add(rev);
+    this.advanceRev();
+  }
+
+  private advanceRev(): void {
+    if (this.revBase === null) return;
+    while (this.revsAbove.delete(this.revBase + 1)) this.revBase++;
+  }
+
+  /** The replies held to `original` quote it as it is now (edited, or deleted: null). */
+  private requote(original: Message): void {
+    const quote = excerptOf(original);
+    for (const [seq, m] of this.messages) {
+      if (m.replyToSeq !== original.seq || !m.replyTo) continue;
+      if (m.replyTo.text !== quote.text) this.messages.set(seq, { ...m, replyTo: quote });
+    }
   }
 
   private async reloadMembers(): Promise<void> {
@@ -416,7 +537,7 @@ export class ChatView {
     const done = (lastReadSeq: number) => {
       this.setMemberRead(me, lastReadSeq);
       const room = this.deps.store.rooms.get(this.roomId);
-      if (room && room.unreadCount > 0 && lastReadSeq >= room.lastSeq) this.deps.store.upsertRoom({ ...room, unreadCount: 0, lastReadSeq });
+      if (room && (room.unreadCount > 0 || room.mentionCount > 0) && lastReadSeq >= room.lastSeq) this.deps.store.upsertRoom({ ...room, unreadCount: 0, mentionCount: 0, lastReadSeq });
       this.render();
     };
     const send = this.deps.conn.connected
@@ -441,10 +562,19 @@ export class ChatView {
       if (text !== target.text) void this.edit(target, text);
       return;
     }
+    const members = [...this.members.keys()].filter((id) => id !== this.deps.store.me.id).map((id) => ({ id, name: this.deps.store.userName(id) }));
+    const { mentions, mentionsRoom } = mentionsOf(text, this.mentionPicker.picked, members);
+    const extras: SendExtras = {};
+    const replyTo = this.replying ? excerptOf(this.replying) : undefined;
+    if (replyTo) extras.replyToSeq = replyTo.seq;
+    if (mentions.length) extras.mentions = mentions;
+    if (mentionsRoom) extras.mentionsRoom = true;
     this.input.value = "";
+    this.mentionPicker.reset();
+    this.stopReplying(false);
     this.autosize();
     this.sendTyping(false);
-    this.deps.outbox.send(this.roomId, text);
+    this.deps.outbox.send(this.roomId, text, extras, replyTo);
     this.render();
     this.scrollToBottom();
   }
@@ -467,6 +597,7 @@ export class ChatView {
   }
 
   private startEditing(message: Message): void {
+    this.stopReplying(false);
     this.editing = message;
     this.input.value = message.text;
     replaceChildren(
@@ -478,6 +609,73 @@ export class ChatView {
     setText(this.sendButton, "Save");
     this.autosize();
     this.input.focus();
+  }
+
+  private startReplying(message: Message): void {
+    if (this.editing) this.stopEditing();
+    this.replying = message;
+    const quote = excerptOf(message);
+    replaceChildren(
+      this.replyBanner,
+      el("span", { class: "reply-label" }, "Replying to ", el("strong", {}, this.deps.store.userName(message.senderId))),
+      el("span", { class: "quote-text" }, quote.text ?? ""),
+      el("button", { type: "button", class: "link", "aria-label": "Cancel reply", onclick: () => this.stopReplying() }, "Cancel"),
+    );
+    this.replyBanner.hidden = false;
+    this.input.focus();
+  }
+
+  private stopReplying(focus = true): void {
+    if (!this.replying) return;
+    this.replying = null;
+    this.replyBanner.hidden = true;
+    replaceChildren(this.replyBanner);
+    if (focus) this.input.focus();
+  }
+
+  private async react(message: Message, emoji: string, add: boolean): Promise<void> {
+    try {
+      const payload = { roomId: this.roomId, messageId: message.id, emoji };
+      let reply: { message: Message };
+      try {
+        reply = await this.deps.conn.call(add ? "reaction:add" : "reaction:remove", payload);
+      } catch (err) {
+        // No socket: the same idempotent change over HTTP.
+        if (!(err instanceof AckError && err.code === "NOT_CONNECTED")) throw err;
+        reply = await api.react(this.roomId, message.seq, emoji, add);
+      }
+      this.addMessages([reply.message]);
+    } catch (err) {
+      this.flash(`Could not react: ${(err as Error).message}`);
+    }
+  }
+
+  private async pin(message: Message, pinned: boolean): Promise<void> {
+    try {
+      const { message: changed } = await api.pin(this.roomId, message.seq, pinned);
+      this.addMessages([changed]);
+    } catch (err) {
+      this.flash(`Could not ${pinned ? "pin" : "unpin"}: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Shows message `seq` (a quote or a pin was clicked): loads older pages until it is held,
+   * scrolls to it and marks it for a moment.
+   */
+  private async jumpTo(seq: number): Promise<void> {
+    for (let pages = 0; !this.messages.has(seq) && pages < JUMP_PAGES_MAX && !this.destroyed; pages++) {
+      if (!this.historyLoaded || !this.hasMoreBefore || (this.oldestSeq && seq > this.oldestSeq)) break;
+      const before = this.oldestSeq;
+      await this.loadOlder();
+      if (this.oldestSeq === before) break; // nothing came (offline?)
+    }
+    if (this.destroyed) return;
+    const row = this.list.rowOf(seq);
+    if (!row) return this.flash("That message is not available.");
+    row.scrollIntoView({ block: "center" });
+    this.pinned = this.atBottom();
+    this.list.highlight(seq);
   }
 
   private stopEditing(): void {
@@ -571,9 +769,4 @@ export class ChatView {
     this.root.append(note);
     setTimeout(() => note.remove(), 5_000);
   }
-}
-
-/** A message's last change: deletion and edits win over the original. */
-function stamp(m: Message): string {
-  return m.deletedAt ?? m.editedAt ?? m.createdAt;
 }

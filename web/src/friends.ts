@@ -1,11 +1,13 @@
 /**
  * Friends: find people, friend requests (incoming to answer, outgoing pending), and the
- * friends list with presence dots, each with a button to open the direct chat.
+ * friends list with presence dots, each with a button to open the direct chat (and the name
+ * opening the person's card: block, unblock).
  */
 import { api, ApiError } from "./api.js";
 import { avatar, el, replaceChildren, setText } from "./dom.js";
 import type { Store } from "./store.js";
 import type { Presence, User } from "./types.js";
+import { personButton } from "./user-menu.js";
 
 export class FriendsView {
   readonly root: HTMLElement;
@@ -134,7 +136,7 @@ export class FriendsView {
           "li",
           { class: "person friend", "data-user-id": user.id },
           el("span", { class: "avatar-wrap" }, avatar(user.id, user.displayName), el("span", { class: `dot ${p.status}`, title: p.status, role: "img", "aria-label": p.status })),
-          el("span", { class: "person-main" }, el("span", { class: "person-name" }, user.displayName), user.statusMessage ? el("span", { class: "person-status muted" }, user.statusMessage) : null),
+          el("span", { class: "person-main" }, el("span", { class: "person-name" }, personButton(this.store, user.id, user.displayName)), user.statusMessage ? el("span", { class: "person-status muted" }, user.statusMessage) : null),
           el("button", { type: "button", class: "secondary", "aria-label": `Message ${user.displayName}`, onclick: () => void this.message(user.id) }, "Message"),
         );
       }),

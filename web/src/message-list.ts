@@ -1,14 +1,21 @@
 /**
  * The message list of a chat: rows grouped by sender (consecutive messages of one sender within
  * five minutes share a header), each with its "not read by N" count, pending rows from the
- * outbox, and the actions on one's own messages. Rows are reconciled, never rebuilt wholesale,
+ * outbox, the quote of the message it answers, its reactions, and the actions on a message
+ * (reply, react, pin; edit and delete one's own). Rows are reconciled, never rebuilt wholesale,
  * so a new message or receipt touches only the rows that changed.
  */
 import { avatar, clockTime, el, fullTime, replaceChildren, setText } from "./dom.js";
 import { attachmentsView } from "./files.js";
+import { mentionNodes } from "./mentions.js";
 import type { PendingMessage } from "./outbox.js";
+import { reactionBar, reactionPicker } from "./reactions.js";
 import type { Store } from "./store.js";
+import { mentionsUser } from "./timeline.js";
 import type { Message } from "./types.js";
+import { personButton } from "./user-menu.js";
+
+const HIGHLIGHT_MS = 2_000;
 
 const GROUP_GAP_MS = 5 * 60_000;
 
@@ -24,16 +31,32 @@ export interface RowActions {
   remove(message: Message): void;
   retry(clientMsgId: string): void;
   discard(clientMsgId: string): void;
+  reply(message: Message): void;
+  react(message: Message, emoji: string, add: boolean): void;
+  pin(message: Message, pinned: boolean): void;
+  /** The quote of a reply was clicked: show message `seq`. */
+  jumpTo(seq: number): void;
 }
 
 export class MessageList {
   readonly el = el("ol", { class: "messages" });
   private readonly rows = new Map<string, Row>();
+  /** The message whose reaction picker is open. */
+  private pickerFor: number | null = null;
+  private highlighted: number | null = null;
+  private highlightTimer = 0;
+  private last: [Message[], PendingMessage[], number[]] = [[], [], []];
 
   constructor(
     private readonly store: Store,
     private readonly actions: RowActions,
-  ) {}
+  ) {
+    // One listener for every quote: a click shows the message it quotes.
+    this.el.addEventListener("click", (e) => {
+      const quote = (e.target as Element).closest<HTMLElement>("button.quote");
+      if (quote?.dataset.seq) this.actions.jumpTo(Number(quote.dataset.seq));
+    });
+  }
 
   /**
    * Shows `confirmed` (ascending seq), then the `pending` messages not among them yet.
@@ -41,6 +64,7 @@ export class MessageList {
    * by every member whose lastReadSeq < s).
    */
   render(confirmed: Message[], pending: PendingMessage[], cursors: number[]): void {
+    this.last = [confirmed, pending, cursors];
     const me = this.store.me.id;
     const delivered = new Set(confirmed.filter((m) => m.senderId === me && m.clientMsgId).map((m) => m.clientMsgId));
     const items: Item[] = confirmed.map((message) => ({ kind: "message", message }));
@@ -76,14 +100,45 @@ export class MessageList {
     }
   }
 
+  /** The row of message `seq`, if shown. */
+  rowOf(seq: number): HTMLLIElement | null {
+    return this.el.querySelector<HTMLLIElement>(`li[data-seq="${seq}"]`);
+  }
+
+  /** Marks message `seq` for a moment (after a jump to it). */
+  highlight(seq: number): void {
+    clearTimeout(this.highlightTimer);
+    if (this.highlighted !== null) this.rowOf(this.highlighted)?.classList.remove("highlight");
+    this.highlighted = seq;
+    this.rowOf(seq)?.classList.add("highlight");
+    this.highlightTimer = window.setTimeout(() => {
+      this.rowOf(seq)?.classList.remove("highlight");
+      this.highlighted = null;
+    }, HIGHLIGHT_MS);
+  }
+
+  private togglePicker(seq: number | null): void {
+    this.pickerFor = this.pickerFor === seq ? null : seq;
+    this.render(...this.last);
+    if (this.pickerFor !== null) this.rowOf(this.pickerFor)?.querySelector<HTMLButtonElement>(".react-picker button")?.focus();
+  }
+
   private row(key: string, item: Item, continued: boolean, unread: number): HTMLLIElement {
-    const me = this.store.me.id;
+    const store = this.store;
+    const me = store.me.id;
     const m = item.kind === "message" ? item.message : null;
     const p = item.kind === "pending" ? item.pending : null;
     const sender = m ? m.senderId : me;
     const mine = sender === me;
-    const name = this.store.userName(sender);
-    const sig = JSON.stringify([m?.seq, m?.text ?? p?.text, m?.editedAt, m?.deletedAt, p?.status, p?.error, continued, unread, name]);
+    const name = store.userName(sender);
+    const quote = m ? m.replyTo : p!.replyTo;
+    const picker = m !== null && this.pickerFor === m.seq;
+    const mentionNames = (m?.mentions ?? []).map((id) => store.userName(id));
+    const sig = JSON.stringify([
+      m?.seq, m?.rev, m?.text ?? p?.text, m?.editedAt, m?.deletedAt, p?.status, p?.error, continued, unread, name,
+      quote, quote ? store.userName(quote.senderId) : null, m?.reactions, m?.pinnedAt, mentionNames, m?.mentionsRoom, picker,
+      m?.reactions?.map((r) => r.userIds.map((id) => store.userName(id))),
+    ]);
     let row = this.rows.get(key);
     if (row && row.sig === sig) return row.el;
     if (!row) {
@@ -93,30 +148,48 @@ export class MessageList {
     row.sig = sig;
     const li = row.el;
     const createdAt = m ? m.createdAt : p!.createdAt;
-    li.className = ["msg", mine ? "mine" : "theirs", continued ? "continued" : "", p ? `pending ${p.status}` : "", m?.deletedAt ? "deleted" : "", m?.type === "system" ? "system" : ""]
+    const system = m?.type === "system";
+    li.className = [
+      "msg",
+      mine ? "mine" : "theirs",
+      continued ? "continued" : "",
+      p ? `pending ${p.status}` : "",
+      m?.deletedAt ? "deleted" : "",
+      system ? "system" : "",
+      m && !system && mentionsUser(m, me) ? "mentions-me" : "",
+      m?.pinnedAt ? "pinned" : "",
+      m && this.highlighted === m.seq ? "highlight" : "",
+    ]
       .filter(Boolean)
       .join(" ");
     if (m) li.dataset.seq = String(m.seq);
     else delete li.dataset.seq;
 
-    const head = continued
+    // A system message (a pin notice) says who did it in its text: no header.
+    const head = continued || system
       ? null
       : el(
           "div",
           { class: "msg-head" },
           mine ? null : avatar(sender, name),
-          mine ? null : el("span", { class: "sender" }, name),
+          mine ? null : personButton(store, sender, name, "sender"),
           el("time", { datetime: createdAt, title: fullTime(createdAt) }, clockTime(createdAt)),
         );
 
     const bubble = el("div", { class: "bubble", title: fullTime(createdAt) });
     if (m?.deletedAt) bubble.append(el("span", { class: "text" }, "Message deleted"));
-    else {
-      // User text goes in as a text node, never as HTML.
-      bubble.append(el("span", { class: "text" }, m ? m.text : p!.text));
+    else if (system) {
+      const pinNotice = m.replyToSeq !== undefined && /^pinned message \d+$/.test(m.text);
+      bubble.append(el("span", { class: "system-text" }, pinNotice ? `${name} pinned a message` : m.text));
+      if (quote) bubble.append(this.quote(quote));
+    } else {
+      if (quote) bubble.append(this.quote(quote));
+      // User text goes in as text nodes, never as HTML.
+      bubble.append(el("span", { class: "text" }, ...(m ? mentionNodes(m, (id) => store.userName(id), me) : [p!.text])));
       if (m?.type === "file" && m.attachments.length) bubble.append(attachmentsView(m.attachments));
       if (m?.editedAt) bubble.append(el("span", { class: "edited", title: `edited ${fullTime(m.editedAt)}` }, " (edited)"));
     }
+    if (m?.pinnedAt && !m.deletedAt) bubble.append(el("span", { class: "pin-mark", title: `pinned ${fullTime(m.pinnedAt)}`, "aria-label": "pinned" }, " 📌"));
 
     const side = el("div", { class: "msg-side" });
     if (unread > 0) {
@@ -126,12 +199,43 @@ export class MessageList {
       if (p.status === "sending") side.append(el("span", { class: "status" }, "Sending…"));
       else
         side.append(
-          el("span", { class: "status", role: "alert", title: p.error ?? "" }, "Not sent"),
+          // A refusal for good (blocked, not a member) says why; a network failure just "Not sent".
+          el("span", { class: "status", role: "alert", title: p.error ?? "" }, p.permanent && p.error ? `Not sent: ${p.error}` : "Not sent"),
           el("button", { type: "button", class: "retry", onclick: () => this.actions.retry(p.clientMsgId) }, "Retry"),
           el("button", { type: "button", class: "link discard", onclick: () => this.actions.discard(p.clientMsgId) }, "Discard"),
         );
     }
-    if (m && mine && !m.deletedAt && m.type === "text") {
+    if (m && !m.deletedAt && !system) side.append(this.messageActions(m, mine));
+    const toggle = (message: Message, emoji: string, add: boolean) => this.actions.react(message, emoji, add);
+    replaceChildren(
+      li,
+      head,
+      el("div", { class: "msg-body" }, bubble, side),
+      m ? reactionBar(store, m, toggle) : null,
+      picker && m ? reactionPicker(m, toggle, () => this.togglePicker(null)) : null,
+    );
+    return li;
+  }
+
+  private quote(quote: NonNullable<Message["replyTo"]>): HTMLElement {
+    const who = this.store.userName(quote.senderId);
+    return el(
+      "button",
+      { type: "button", class: quote.text === null ? "quote gone" : "quote", "data-seq": String(quote.seq), "aria-label": `Reply to ${who}: show the original message` },
+      el("span", { class: "quote-sender" }, who),
+      el("span", { class: "quote-text" }, quote.text === null ? "deleted message" : quote.text),
+    );
+  }
+
+  private messageActions(m: Message, mine: boolean): HTMLElement {
+    const actions = el(
+      "span",
+      { class: "actions" },
+      el("button", { type: "button", class: "link", "aria-label": "Reply to message", onclick: () => this.actions.reply(m) }, "Reply"),
+      el("button", { type: "button", class: "link", "aria-label": "React to message", "aria-expanded": String(this.pickerFor === m.seq), onclick: () => this.togglePicker(m.seq) }, "React"),
+      el("button", { type: "button", class: "link", "aria-label": m.pinnedAt ? "Unpin message" : "Pin message", onclick: () => this.actions.pin(m, !m.pinnedAt) }, m.pinnedAt ? "Unpin" : "Pin"),
+    );
+    if (mine && m.type === "text") {
       // Delete asks once more on the same button (no modal dialog).
       const del = el("button", { type: "button", class: "link danger", "aria-label": "Delete message" }, "Delete");
       let armed = 0;
@@ -147,10 +251,9 @@ export class MessageList {
           setText(del, "Delete");
         }, 4_000);
       });
-      side.append(el("span", { class: "actions" }, el("button", { type: "button", class: "link", "aria-label": "Edit message", onclick: () => this.actions.edit(m) }, "Edit"), del));
+      actions.append(el("button", { type: "button", class: "link", "aria-label": "Edit message", onclick: () => this.actions.edit(m) }, "Edit"), del);
     }
-    replaceChildren(li, head, el("div", { class: "msg-body" }, bubble, side));
-    return li;
+    return actions;
   }
 }
 

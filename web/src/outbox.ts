@@ -3,7 +3,7 @@
  * hand, after a reconnect, or after a reload: the outbox is kept in localStorage) can never
  * store a second copy: the server answers a repeated clientMsgId with the original message.
  */
-import { api, ApiError } from "./api.js";
+import { api, ApiError, type SendExtras } from "./api.js";
 import { uuid } from "./dom.js";
 import { AckError, type Connection } from "./socket.js";
 import type { Message } from "./types.js";
@@ -17,6 +17,10 @@ export interface PendingMessage {
   error?: string;
   /** Refused for good (not a member, invalid): only a manual retry sends it again. */
   permanent?: boolean;
+  /** The reply, mentions: sent with the text, every attempt the same. */
+  extras?: SendExtras;
+  /** What the answered message said, shown while the reply is pending. */
+  replyTo?: Message["replyTo"];
 }
 
 export class Outbox {
@@ -47,8 +51,10 @@ export class Outbox {
     return [...this.items.values()].filter((p) => p.roomId === roomId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  send(roomId: string, text: string): PendingMessage {
+  send(roomId: string, text: string, extras: SendExtras = {}, replyTo?: Message["replyTo"]): PendingMessage {
     const p: PendingMessage = { roomId, clientMsgId: uuid(), text, createdAt: new Date().toISOString(), status: "sending" };
+    if (Object.keys(extras).length) p.extras = extras;
+    if (replyTo) p.replyTo = replyTo;
     this.items.set(p.clientMsgId, p);
     this.save();
     void this.attempt(p);
@@ -84,14 +90,14 @@ export class Outbox {
     delete p.permanent;
     this.notify(p.roomId);
     try {
-      const payload = { roomId: p.roomId, clientMsgId: p.clientMsgId, text: p.text };
+      const payload = { roomId: p.roomId, clientMsgId: p.clientMsgId, text: p.text, ...p.extras };
       let message: Message;
       try {
         message = (await this.conn.call("message:send", payload)).message;
       } catch (err) {
         // No socket: the same idempotent send over HTTP.
         if (!(err instanceof AckError && err.code === "NOT_CONNECTED")) throw err;
-        message = (await api.sendMessage(p.roomId, p.clientMsgId, p.text)).message;
+        message = (await api.sendMessage(p.roomId, p.clientMsgId, p.text, p.extras)).message;
       }
       if (this.items.has(p.clientMsgId)) {
         this.items.delete(p.clientMsgId);
@@ -111,7 +117,7 @@ export class Outbox {
   }
 
   private save() {
-    const list = [...this.items.values()].map(({ roomId, clientMsgId, text, createdAt }) => ({ roomId, clientMsgId, text, createdAt }));
+    const list = [...this.items.values()].map(({ roomId, clientMsgId, text, createdAt, extras, replyTo }) => ({ roomId, clientMsgId, text, createdAt, extras, replyTo }));
     if (list.length) localStorage.setItem(this.key, JSON.stringify(list));
     else localStorage.removeItem(this.key);
   }

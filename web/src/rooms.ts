@@ -1,6 +1,6 @@
 /**
  * The room list: pending invites to accept or decline, a form to start a group, and the rooms
- * by recent activity with unread badges and the last message's preview. Kept live by the
+ * by recent activity with unread and mention badges and the last message's preview. Kept live by the
  * store (feed events from the socket, or the long-poll feed).
  */
 import { api } from "./api.js";
@@ -99,6 +99,8 @@ export class RoomsView {
 
   private item(room: Room): HTMLLIElement {
     const unread = room.unreadCount;
+    // Older servers' rooms have no mentionCount.
+    const mentions = room.mentionCount ?? 0;
     const link = el(
       "a",
       { href: `#/room/${room.id}`, class: `room-item${room.id === this.activeId ? " active" : ""}${unread ? " has-unread" : ""}`, "aria-current": room.id === this.activeId ? "page" : null },
@@ -111,6 +113,7 @@ export class RoomsView {
           "span",
           { class: "room-bottom" },
           el("span", { class: "room-preview" }, this.preview(room)),
+          mentions > 0 ? el("span", { class: "badge mention-badge", title: "Unread mentions of you", "aria-label": `${mentions} mention${mentions === 1 ? "" : "s"}` }, `@${mentions > 99 ? "99+" : mentions}`) : null,
           unread > 0 ? el("span", { class: "badge", "aria-label": `${unread} unread` }, unread > 99 ? "99+" : String(unread)) : null,
         ),
       ),
@@ -124,6 +127,10 @@ export class RoomsView {
     const who = m.senderId === this.store.me.id ? "You: " : room.type === "group" ? `${this.store.userName(m.senderId)}: ` : "";
     if (room.type === "group" && m.senderId !== this.store.me.id) void this.store.ensureUsers([m.senderId]);
     if (m.deletedAt) return `${who}Message deleted`;
+    if (m.type === "system") {
+      const actor = m.senderId === this.store.me.id ? "You" : this.store.userName(m.senderId);
+      return /^pinned message \d+$/.test(m.text) ? `${actor} pinned a message` : m.text;
+    }
     if (m.type === "file") return `${who}📎 ${m.attachments[0]?.name ?? "file"}`;
     return `${who}${m.text.replace(/\s+/g, " ").slice(0, 140)}`;
   }

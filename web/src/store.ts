@@ -6,7 +6,7 @@
 import { api } from "./api.js";
 import type { FeedEvent, Friend, FriendRequest, Invite, Presence, Room, User } from "./types.js";
 
-export type Topic = "rooms" | "invites" | "friends" | "requests" | "presence" | "users";
+export type Topic = "rooms" | "invites" | "friends" | "requests" | "presence" | "users" | "blocks";
 
 export interface PendingInvite {
   invite: Invite;
@@ -27,6 +27,8 @@ export class Store {
   outgoing: FriendRequest[] = [];
   readonly users = new Map<string, User>();
   readonly presence = new Map<string, Presence>();
+  /** The users the signed-in user has blocked (GET /api/blocks). */
+  readonly blocked = new Set<string>();
   private readonly listeners = new Map<Topic, Set<() => void>>();
   private readonly fetchingUsers = new Map<string, Promise<void>>();
 
@@ -118,9 +120,27 @@ export class Store {
     void this.ensureUsers([...incoming.map((r) => r.fromUserId), ...outgoing.map((r) => r.toUserId)]).then(() => this.emit("requests"));
   }
 
+  async loadBlocks(): Promise<void> {
+    const { users } = await api.blocks();
+    this.blocked.clear();
+    for (const u of users) this.blocked.add(u.id);
+    this.rememberUsers(users);
+    this.emit("blocks");
+  }
+
+  /** Blocks or unblocks `userId` (PUT / DELETE /api/blocks/:userId); throws the server's refusal. */
+  async setBlocked(userId: string, blocked: boolean): Promise<void> {
+    if (blocked) await api.block(userId);
+    else await api.unblock(userId);
+    if (blocked) this.blocked.add(userId);
+    else this.blocked.delete(userId);
+    this.emit("blocks");
+  }
+
   /** Everything again: at start, after a reconnect, and when the feed cursor is gone (410). */
   async loadAll(): Promise<void> {
-    await Promise.all([this.loadRooms(), this.loadInvites(), this.loadFriends(), this.loadRequests()]);
+    // The block list only marks people in menus: its failure must not fail the rest.
+    await Promise.all([this.loadRooms(), this.loadInvites(), this.loadFriends(), this.loadRequests(), this.loadBlocks().catch(() => {})]);
   }
 
   upsertRoom(room: Room): void {

@@ -10,7 +10,10 @@ import type { CallParticipantsReply as CallParticipantsSchema, IceServersReply a
 import type { EventsReply as EventsReplySchema } from "../../src/protocol/feed.js";
 import type * as friends from "../../src/protocol/friends.js";
 import type { InviteAnswerReply as InviteAnswerReplySchema, InvitesReply as InvitesReplySchema } from "../../src/protocol/invites.js";
-import type { MessageReply as MessageReplySchema } from "../../src/protocol/messages.js";
+import type { BlockedUsersReply as BlockedUsersReplySchema } from "../../src/protocol/blocks.js";
+import type { MentionsPage as MentionsPageSchema } from "../../src/protocol/mentions.js";
+import type { ChangesPageSchema, Message as WireMessage, MessageReply as MessageReplySchema } from "../../src/protocol/messages.js";
+import type { PinsReply as PinsReplySchema } from "../../src/protocol/pins.js";
 import type { ChartReply as ChartReplySchema } from "../../src/protocol/plays.js";
 import type { VapidKeyReply as VapidKeyReplySchema } from "../../src/protocol/push.js";
 import type { ReadReply as ReadReplySchema } from "../../src/protocol/receipts.js";
@@ -47,6 +50,12 @@ export type RoomDetailReply = z.output<typeof rooms.RoomDetailReply>;
 export type InvitesReply = z.output<typeof InvitesReplySchema>;
 export type InviteAnswerReply = z.output<typeof InviteAnswerReplySchema>;
 export type MessageReply = z.output<typeof MessageReplySchema>;
+export type ChangesPage = z.output<typeof ChangesPageSchema>;
+export type PinsReply = z.output<typeof PinsReplySchema>;
+export type MentionsPage = z.output<typeof MentionsPageSchema>;
+export type BlockedUsersReply = z.output<typeof BlockedUsersReplySchema>;
+/** One emoji's reactions on a message (`me` only in acks and HTTP answers). */
+export type Reaction = NonNullable<WireMessage["reactions"]>[number];
 export type ReadReply = z.output<typeof ReadReplySchema>;
 export type EventsReply = z.output<typeof EventsReplySchema>;
 export type AttachmentReply = z.output<typeof AttachmentReplySchema>;
