@@ -18,8 +18,8 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 /** Extra environment for the app node, for A/B runs of its settings (e.g. BENCH_APP_ENV="SOCKET_COALESCE_WRITES=false"). */
 const appEnv = settingsFrom(process.env.BENCH_APP_ENV);
 
-/** One app node (src/main.ts) on the bench database, single node (no REDIS_URL), limits raised. */
-export function startApp(suite: NodeSuite, opts: { profileDir?: string; poolSize?: number; queryCountsFile?: string }): Promise<HttpNode> {
+/** One app node (src/main.ts) on the bench database (or `db`), single node (no REDIS_URL), limits raised. */
+export function startApp(suite: NodeSuite, opts: { profileDir?: string; poolSize?: number; queryCountsFile?: string; db?: BenchDatabase }): Promise<HttpNode> {
   return suite.startApp({
     name: "app",
     nodeArgs: [
@@ -29,7 +29,7 @@ export function startApp(suite: NodeSuite, opts: { profileDir?: string; poolSize
     ],
     env: {
       NODE_ENV: "production",
-      DATABASE_URL: database.url,
+      DATABASE_URL: (opts.db ?? database).url,
       ...(opts.poolSize ? { DATABASE_POOL_SIZE: String(opts.poolSize) } : {}),
       ...(opts.queryCountsFile ? { PG_QUERY_COUNTS_FILE: opts.queryCountsFile } : {}),
       LOG_LEVEL: "warn",
@@ -37,6 +37,7 @@ export function startApp(suite: NodeSuite, opts: { profileDir?: string; poolSize
       JWT_SECRET,
       ACCESS_TOKEN_TTL_SECONDS: "3600",
       RATE_LIMIT_SOCKET_SENDS: "1000000",
+      RATE_LIMIT_SOCKET_EVENTS: "1000000",
       RATE_LIMIT_USER_PER_SECOND: "1000000",
       RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
       ...appEnv,

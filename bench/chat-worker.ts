@@ -2,12 +2,14 @@
 // fixed rate, and measures ack latency (emit -> ack) and delivery latency (the send timestamp
 // carried in the message text -> message:new at every joined member, the sender's own echo included).
 // Driven by messages from the main thread; see WorkerCmd / WorkerReply. Also drives the lean tool of
-// the scale-out runner (artillery/runner.ts), which turns on `receipts`.
+// the scale-out runner (artillery/runner.ts), which turns on `receipts`. With `mix` on (the `mixed`
+// scenario), the events are conversation traffic (bench/chat-mixed.ts) instead of plain sends.
 
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parentPort, threadId } from "node:worker_threads";
 import { io, type Socket } from "socket.io-client";
+import { ConversationMix, createsMessage, emptyMix, recordKind, type EventKind, type MixResult, type MixSender } from "./chat-mixed.js";
 import { newHist, record, SLOT_MS, type Hist } from "./lib/latency-histogram.js";
 
 export interface Member {
@@ -15,6 +17,9 @@ export interface Member {
   roomId: string;
   send: boolean;
   roomSize: number;
+  /** For the mixed scenario's mentions: the member's user id and its room's member ids. */
+  userId?: string;
+  roomMemberIds?: string[];
 }
 
 export interface StepSpec {
@@ -30,6 +35,8 @@ export interface StepSpec {
    * socket has seen (`receipt:read`), as a client that shows the room would. Off unless set.
    */
   receipts?: boolean;
+  /** Conversation traffic (bench/chat-mixed.ts): sends, replies, mentions, reactions, edits. Off unless set. */
+  mix?: boolean;
 }
 
 export type WorkerCmd =
@@ -56,6 +63,8 @@ export interface StepResult {
   /** Worst ack (ms) of the sends made in each SLOT_MS slot of the window: when the slow ones happened. */
   worstAckBySlot: number[];
   loopDelayP99Ms: number;
+  /** Per event kind, with `mix` on. */
+  mix?: MixResult;
 }
 
 export type WorkerReply =
@@ -71,7 +80,7 @@ const reply = (r: WorkerReply) => port.postMessage(r);
 const PAD = "the quick brown fox jumps over the lazy dog";
 const runId = `${randomUUID().slice(0, 8)}-${threadId}`;
 
-interface Sender {
+interface Sender extends MixSender {
   socket: Socket;
   roomId: string;
   roomSize: number;
@@ -83,6 +92,8 @@ let win = { from: Infinity, to: -Infinity };
 let res: StepResult = emptyResult();
 let outstanding = 0;
 let msgCounter = 0;
+let mixOn = false;
+const conversations = new ConversationMix();
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 
 function emptyResult(): StepResult {
@@ -110,6 +121,11 @@ function onReceipt() {
   if (t >= win.from && t < win.to) res.receiptUpdates++;
 }
 
+function onUpdated() {
+  const t = now();
+  if (res.mix && t >= win.from && t < win.to) res.mix.updatesReceived++;
+}
+
 function connectOne(url: string, m: Member): Promise<Socket> {
   const socket = io(url, { auth: { token: m.token }, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 20_000 });
   return new Promise<Socket>((resolve, reject) => {
@@ -121,11 +137,13 @@ function connectOne(url: string, m: Member): Promise<Socket> {
   }).then(async (s) => {
     const ack = await s.timeout(20_000).emitWithAck("room:join", { roomId: m.roomId });
     if (!ack?.ok) throw new Error(`room:join: ${JSON.stringify(ack?.error ?? ack)}`);
-    s.on("message:new", (msg: { text?: unknown; seq?: unknown }) => {
+    s.on("message:new", (msg: { text?: unknown; seq?: unknown; roomId?: unknown }) => {
       onMessage(msg);
       if (typeof msg?.seq === "number" && msg.seq > (lastSeen.get(s) ?? 0)) lastSeen.set(s, msg.seq);
+      if (mixOn && typeof msg?.seq === "number" && typeof msg.roomId === "string") conversations.seen(msg.roomId, msg.seq);
     });
     s.on("receipt:updated", onReceipt);
+    s.on("message:updated", onUpdated);
     return s;
   });
 }
@@ -141,7 +159,7 @@ async function connect(url: string, members: Member[], concurrency: number) {
         try {
           const s = await connectOne(url, m);
           sockets.push(s);
-          if (m.send) senders.push({ socket: s, roomId: m.roomId, roomSize: m.roomSize });
+          if (m.send) senders.push({ socket: s, roomId: m.roomId, roomSize: m.roomSize, userId: m.userId, roomMemberIds: m.roomMemberIds });
         } catch (err) {
           failed++;
           firstError ??= String((err as Error)?.message ?? err);
@@ -173,21 +191,34 @@ function sendOne(s: Sender, ackTimeoutMs: number, receipts: boolean) {
   if (inWin) res.sentInWindow++;
   if (receipts) sendReceipt(s, inWin, ackTimeoutMs);
   outstanding++;
-  const payload = { roomId: s.roomId, clientMsgId: `${runId}-${msgCounter++}`, text: `${t.toFixed(3)}|${PAD}` };
-  s.socket.timeout(ackTimeoutMs).emit("message:send", payload, (err: unknown, ack: { ok?: boolean; error?: { code?: string } }) => {
+  const clientMsgId = `${runId}-${msgCounter++}`;
+  const text = `${t.toFixed(3)}|${PAD}`;
+  const e = mixOn
+    ? conversations.next(s, clientMsgId, text)
+    : { kind: "send" as EventKind, event: "message:send" as const, payload: { roomId: s.roomId, clientMsgId, text }, fellBack: false };
+  const mix = res.mix;
+  if (inWin && mix) {
+    mix.byKind[e.kind].sent++;
+    if (e.fellBack) mix.fallbacks++;
+  }
+  type Ack = { ok?: boolean; error?: { code?: string }; message?: { seq?: unknown } };
+  s.socket.timeout(ackTimeoutMs).emit(e.event, e.payload, (err: unknown, ack: Ack) => {
     outstanding--;
     const at = now();
-    if (!err && ack?.ok && at >= win.from && at < win.to) res.acksDuringWindow++;
+    const ok = !err && ack?.ok === true;
+    if (ok && mixOn && createsMessage(e.kind) && typeof ack.message?.seq === "number") conversations.sent(s, ack.message.seq);
+    if (ok && at >= win.from && at < win.to) res.acksDuringWindow++;
     if (!inWin) return;
+    if (mix) recordKind(mix, e.kind, ok ? "ok" : "failed", at - t);
     if (err) {
       res.ackTimeouts++;
     } else if (!ack?.ok) {
       res.ackFailed++;
-      const code = ack?.error?.code ?? "?";
+      const code = `${mix ? `${e.event} ` : ""}${ack?.error?.code ?? "?"}`;
       res.errorCodes[code] = (res.errorCodes[code] ?? 0) + 1;
     } else {
       res.ackOk++;
-      res.expectedDeliveries += s.roomSize;
+      if (createsMessage(e.kind)) res.expectedDeliveries += s.roomSize;
       record(res.ackHist, at - t);
       const slot = Math.floor((t - win.from) / SLOT_MS);
       res.worstAckBySlot[slot] = Math.max(res.worstAckBySlot[slot] ?? 0, at - t);
@@ -197,6 +228,8 @@ function sendOne(s: Sender, ackTimeoutMs: number, receipts: boolean) {
 
 async function step(spec: StepSpec) {
   res = emptyResult();
+  mixOn = spec.mix === true;
+  if (mixOn) res.mix = emptyMix();
   win = { from: spec.startAt + spec.warmupMs, to: spec.startAt + spec.warmupMs + spec.measureMs };
   const rate = spec.ratePerSender * senders.length; // this thread's msgs/s
   const maxBurst = Math.max(1, Math.ceil(rate * 0.1));
@@ -239,6 +272,8 @@ async function close() {
   }
   sockets = [];
   senders = [];
+  mixOn = false;
+  conversations.clear();
   reply({ type: "closed" });
 }
 

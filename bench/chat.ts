@@ -1,12 +1,16 @@
 // Socket.IO chat throughput/latency: ONE app node on real PostgreSQL vs a bare Socket.IO server,
 // driven by the same generator (socket.io-client in worker threads) on the same machine.
-//   npx tsx bench/chat.ts [--scenario rooms|hot|both] [--rate N[,N…]] [--duration S] [--warmup S]
+//   npx tsx bench/chat.ts [--scenario rooms|hot|mixed|both|all|rooms,mixed] [--rate N[,N…]] [--duration S] [--warmup S]
 //                         [--bare-only | --ours-only] [--profile] [--workers 2] [--max-seconds 300]
 //                         [--pool N] [--keep-db] [--wait-idle S] [--count-queries]
 // --profile: the app child runs with --cpu-prof; the self-time summary of the measured windows is
 // printed at the end. --count-queries: statements per message (bench/pg-query-counter.mjs).
 // rooms: 100 group rooms x 10 members (1,000 sockets), every member sends. hot: one room of 50
-// members, all send. Rates are total message:send per second, spread evenly over the senders.
+// members, all send. mixed: the rooms layout, but conversation traffic (bench/chat-mixed.ts): 80%
+// message:send (a tenth replies, a tenth with a mention), 15% reaction:add, 5% message:edit; its goal
+// is to stay within 15% of rooms at the same rate, so run the two together (--scenario rooms,mixed;
+// both = rooms,hot; all = rooms,hot,mixed). Rates are total events per second (message:send but in
+// mixed), spread evenly over the senders.
 // Without --rate, each target steps up the default ladder until a step saturates.
 // The bench database chat_bench_socket (BENCH_DB) is dropped and recreated each run (--keep-db: reuse).
 
@@ -14,10 +18,12 @@ import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { Worker } from "node:worker_threads";
 import { database, seed, startApp, startBare, type Seeded } from "./chat-setup.js";
-import { ackP99, combine, errorsOf, header, LEGEND, line, sample, slowSlotsLine, storedCounter, usage, type Row } from "./chat-report.js";
-import type { Member, StepResult, WorkerCmd, WorkerReply } from "./chat-worker.js";
+import { Workers } from "./chat-generator.js";
+import {
+  ackP99, combine, errorsOf, header, LEGEND, line, MIXED_TOLERANCE, mixedVsRoomsLines, mixLines, sample, slowSlotsLine, storedCounter, usage, type Row,
+} from "./chat-report.js";
+import type { Member, StepResult, WorkerReply } from "./chat-worker.js";
 import { summarize } from "./chat-profile.js";
 import { dbCounters, dbLine, queryLines, querySnapshot } from "./chat-pgstats.js";
 import { busyPercent, machineTicks } from "./lib/machine-load.js";
@@ -29,11 +35,12 @@ const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
+type Scenario = "rooms" | "hot" | "mixed";
 const scenarioArg = opt("scenario", "both");
-const SCENARIOS = (scenarioArg === "both" ? ["rooms", "hot"] : [scenarioArg]) as ("rooms" | "hot")[];
-if (!SCENARIOS.every((s) => s === "rooms" || s === "hot")) throw new Error(`--scenario rooms|hot|both, not ${scenarioArg}`);
+const SCENARIOS = (scenarioArg === "both" ? ["rooms", "hot"] : scenarioArg === "all" ? ["rooms", "hot", "mixed"] : scenarioArg.split(",")) as Scenario[];
+if (!SCENARIOS.every((s) => s === "rooms" || s === "hot" || s === "mixed")) throw new Error(`--scenario rooms|hot|mixed|both|all or a list, not ${scenarioArg}`);
 const RATES = opt("rate", "") ? opt("rate", "").split(",").map(Number) : null;
-const LADDER = { rooms: [1000, 2500, 5000, 7500, 10000], hot: [250, 500, 1000, 2000, 3000] };
+const LADDER = { rooms: [1000, 2500, 5000, 7500, 10000], hot: [250, 500, 1000, 2000, 3000], mixed: [1000, 2500, 5000, 7500, 10000] };
 const DURATION_S = Number(opt("duration", "20"));
 const WARMUP_S = Number(opt("warmup", "5"));
 const WORKERS = Number(opt("workers", "2"));
@@ -61,42 +68,15 @@ const hardStop = setTimeout(() => {
 }, (MAX_S + 30) * 1000);
 hardStop.unref();
 
-class Workers {
-  private readonly ws: Worker[];
-  private readonly waiting: ((r: WorkerReply) => void)[][];
-  constructor(n: number) {
-    this.ws = Array.from({ length: n }, () => new Worker(new URL("./chat-worker-boot.mjs", import.meta.url)));
-    this.waiting = this.ws.map(() => []);
-    this.ws.forEach((w, i) => {
-      w.on("message", (r: WorkerReply) => this.waiting[i]!.shift()?.(r));
-      w.on("error", (err) => {
-        console.error(`worker ${i} failed:`, err);
-        process.exit(1);
-      });
-    });
-  }
-  /** Sends one command to each worker (or a per-worker command) and awaits each one's reply. */
-  ask<R extends WorkerReply>(cmd: WorkerCmd | ((i: number) => WorkerCmd)): Promise<R[]> {
-    return Promise.all(this.ws.map((w, i) => new Promise<R>((resolve) => {
-      this.waiting[i]!.push(resolve as (r: WorkerReply) => void);
-      w.postMessage(typeof cmd === "function" ? cmd(i) : cmd);
-    })));
-  }
-  /** Sends without awaiting a reply (the next reply is awaited with expect()). */
-  tell(cmd: WorkerCmd) {
-    this.ws.forEach((w) => w.postMessage(cmd));
-  }
-  expect<R extends WorkerReply>(): Promise<R[]> {
-    return Promise.all(this.waiting.map((q) => new Promise<R>((resolve) => q.push(resolve as (r: WorkerReply) => void))));
-  }
-  terminate() {
-    return Promise.all(this.ws.map((w) => w.terminate()));
-  }
-}
-
-function membersOf(scenario: "rooms" | "hot", s: Seeded): Member[] {
-  const groups = scenario === "rooms" ? s.rooms : [s.hot];
-  return groups.flatMap((g) => g.members.map((u) => ({ token: s.users[u]!.token, roomId: g.id, send: true, roomSize: g.members.length })));
+function membersOf(scenario: Scenario, s: Seeded): Member[] {
+  const groups = scenario === "hot" ? [s.hot] : s.rooms;
+  return groups.flatMap((g) => {
+    const ids = g.members.map((u) => s.users[u]!.id);
+    return g.members.map((u) => ({
+      token: s.users[u]!.token, roomId: g.id, send: true, roomSize: g.members.length,
+      ...(scenario === "mixed" ? { userId: s.users[u]!.id, roomMemberIds: ids } : {}),
+    }));
+  });
 }
 
 /** For --bare-only: the same shapes with made-up ids (the bare server checks nothing). */
@@ -113,7 +93,7 @@ const rows: Row[] = [];
 const profileWindows: [number, number][] = [];
 const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 
-async function runScenario(workers: Workers, target: string, server: HttpNode, scenario: "rooms" | "hot", seeded: Seeded) {
+async function runScenario(workers: Workers, target: string, server: HttpNode, scenario: Scenario, seeded: Seeded) {
   const members = membersOf(scenario, seeded);
   const t0 = performance.now();
   const connected = await workers.ask<Extract<WorkerReply, { type: "connected" }>>((i) => ({
@@ -157,7 +137,8 @@ async function runScenario(workers: Workers, target: string, server: HttpNode, s
 
 async function runStep(workers: Workers, target: string, server: HttpNode, scenario: string, rate: number, senders: number): Promise<Row> {
   const startAt = now() + 300;
-  workers.tell({ cmd: "step", spec: { ratePerSender: rate / senders, startAt, warmupMs: WARMUP_S * 1000, measureMs: DURATION_S * 1000, ackTimeoutMs: ACK_TIMEOUT_MS } });
+  const spec = { ratePerSender: rate / senders, startAt, warmupMs: WARMUP_S * 1000, measureMs: DURATION_S * 1000, ackTimeoutMs: ACK_TIMEOUT_MS };
+  workers.tell({ cmd: "step", spec: { ...spec, ...(scenario === "mixed" ? { mix: true } : {}) } });
   const drained = workers.expect();
   await sleep(startAt + WARMUP_S * 1000 - now());
   const s0 = sample(server.pid, DB);
@@ -180,6 +161,7 @@ async function runStep(workers: Workers, target: string, server: HttpNode, scena
   const row: Row = { target, scenario, offered: rate, seconds: DURATION_S, r, u: usage(s0, s1), stored };
   rows.push(row);
   console.log(line(row));
+  for (const l of mixLines(row)) console.log(l);
   const pgInfo = dbLine(db0, db1, DURATION_S, stored ?? r.sentInWindow);
   if (pgInfo) console.log(`${"".padStart(16)}${pgInfo}; server sys time ${row.u.serverSys.toFixed(0)}% of a core`);
   // The window's wall-clock start, to line slow slots up with logs of other processes.
@@ -248,9 +230,16 @@ function verdict() {
     for (const target of TARGETS) {
       const ok = rows.filter((r) => r.target === target && r.scenario === scenario && ackP99(r.r) < 50 && errorsOf(r.r) === 0 && r.r.acksDuringWindow >= 0.95 * r.offered * r.seconds);
       const best = ok.length ? Math.max(...ok.map((r) => r.offered)) : null;
-      const goal = target === "ours" ? (scenario === "rooms" ? "  (goal: 5000/s)" : "  (goal: 1000/s)") : "";
+      const goals = { rooms: "  (goal: 5000/s)", hot: "  (goal: 1000/s)", mixed: "  (goal: see below)" };
+      const goal = target === "ours" ? goals[scenario] : "";
       console.log(`  ${target.padEnd(5)} ${scenario.padEnd(6)} ${best === null ? "none of the steps" : `${best}/s`}${goal}`);
     }
+  }
+  if (SCENARIOS.includes("mixed")) {
+    const pct = MIXED_TOLERANCE * 100;
+    console.log(`\nMixed vs rooms at the same offered rate (goal: mixed acked events/s >= ${100 - pct}% of rooms', ack p99 <= ${100 + pct}% of rooms', zero errors)`);
+    const lines = mixedVsRoomsLines(rows, TARGETS);
+    console.log(lines.length ? lines.join("\n") : "  no mixed steps ran");
   }
 }
 
