@@ -1,6 +1,6 @@
-// Changing stored messages in the PostgreSQL message store (pg-message-store.ts) and reading them
-// back by seq or by rev. A message lives in a "MessageTail" row while its chunk is open, and as an
-// element of a "MessageChunk" row once the chunk has closed.
+// Changing stored messages in the PostgreSQL message store (pg-message-store.ts). A message lives
+// in a "MessageTail" row while its chunk is open, and as an element of a "MessageChunk" row once
+// the chunk has closed.
 //
 // A change (edit, delete, reaction, pin) is one transaction: lock the room's head (the appenders'
 // lock order, so changes and appends never deadlock), read the element, apply the change in
@@ -10,44 +10,7 @@
 
 import type { MessageChange } from "../domain/ports/message-store.js";
 import type { Prisma } from "./database.js";
-import { Prisma as Sql } from "./generated/prisma/client.js";
 import { applyChange, checkRoomId, checkSeq, pinsAfter, storedBytes, type StoredMessage } from "./message-chunks.js";
-
-/** The message `seq` of a room: a tail row, or the element of the chunk holding it. One snapshot, so a concurrent fold is invisible. */
-export const lookup = (roomId: string, seq: number) => Sql.sql`
-  SELECT coalesce(
-    (SELECT message FROM "MessageTail" WHERE "roomId" = ${roomId} AND seq = ${seq}::int),
-    (SELECT messages -> (${seq}::int - "firstSeq") FROM "MessageChunk"
-     WHERE "roomId" = ${roomId} AND "firstSeq" <= ${seq}::int AND "lastSeq" >= ${seq}::int ORDER BY "firstSeq" DESC LIMIT 1)
-  ) AS m`;
-
-/** The messages of these seqs (any order, missing ones left out), in one snapshot. */
-export const lookupMany = (roomId: string, seqs: number[]) => Sql.sql`
-  WITH s AS (SELECT DISTINCT v::int AS seq FROM jsonb_array_elements_text(${JSON.stringify(seqs)}::jsonb) v LIMIT ${seqs.length}::int)
-  SELECT t.message AS m FROM "MessageTail" t JOIN s ON t."roomId" = ${roomId} AND t.seq = s.seq
-  UNION ALL
-  SELECT c.messages -> (s.seq - c."firstSeq") FROM s
-  JOIN LATERAL (SELECT "firstSeq", messages FROM "MessageChunk" WHERE "roomId" = ${roomId} AND "firstSeq" <= s.seq AND "lastSeq" >= s.seq
-                ORDER BY "firstSeq" DESC LIMIT 1) c ON true`;
-
-/**
- * Messages with rev > afterRev (and seq <= maxSeq), ascending by rev, at most limit + 1 of them,
- * with the room's rev, in one snapshot. Closed chunks are found through ("roomId", "maxRev"); the
- * open chunk's tail rows (fewer than a chunk's cap) are read whole. Elements without a rev were
- * stored before it existed and count as rev = seq.
- */
-export const changedSince = (roomId: string, afterRev: number, limit: number, maxSeq: number | null) => Sql.sql`
-  WITH e AS (
-    SELECT t.message AS m, coalesce((t.message ->> 'rev')::int, t.seq) AS rev, t.seq FROM "MessageTail" t WHERE t."roomId" = ${roomId}
-    UNION ALL
-    SELECT x.m, coalesce((x.m ->> 'rev')::int, (x.m ->> 'seq')::int), (x.m ->> 'seq')::int
-    FROM "MessageChunk" c CROSS JOIN LATERAL jsonb_array_elements(c.messages) AS x(m)
-    WHERE c."roomId" = ${roomId} AND c."maxRev" > ${afterRev}::int
-  )
-  SELECT (SELECT rev FROM "MessageHead" WHERE "roomId" = ${roomId}) AS rev,
-    (SELECT jsonb_agg(z.m ORDER BY z.rev) FROM (
-      SELECT m, rev FROM e WHERE rev > ${afterRev}::int AND (${maxSeq}::int IS NULL OR seq <= ${maxSeq}::int) ORDER BY rev LIMIT ${limit + 1}::int
-    ) z) AS messages`;
 
 interface HeadState {
   lastSeq: number;

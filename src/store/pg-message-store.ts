@@ -45,7 +45,8 @@ import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
 import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
-import { changedSince, changeMessage, lookup, lookupMany } from "./pg-message-change.js";
+import { changeMessage } from "./pg-message-change.js";
+import { changedSince, lookup, lookupMany, pageOf } from "./pg-message-reads.js";
 import {
   checkDraft, checkRoomId, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage,
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
@@ -225,29 +226,7 @@ export class PgMessageStore implements MessageStore {
     pageRange(q, 0); // validates the query before it reaches SQL
     const before = q.before === undefined ? null : toInt4(q.before);
     const after = q.after === undefined ? null : toInt4(q.after);
-    // The same range as pageRange(), computed next to the head row so the page is one round trip.
-    const [row] = await this.prisma.$queryRaw<{ last: number; messages: StoredMessage[] | null }[]>`
-      WITH h AS (
-        SELECT coalesce(max("lastSeq"), 0) AS last FROM "MessageHead" WHERE "roomId" = ${roomId}
-      ), c AS (
-        SELECT last, least(coalesce(${before}::int - 1, last), last) AS ceil FROM h
-      ), r AS (
-        SELECT last,
-          CASE WHEN ${after}::int IS NULL THEN greatest(1, ceil - ${q.limit}::int + 1) ELSE greatest(${after}::int, 0) + 1 END AS lo,
-          CASE WHEN ${after}::int IS NULL THEN ceil ELSE least(greatest(${after}::int, 0) + ${q.limit}::int, ceil) END AS hi
-        FROM c
-      )
-      SELECT r.last, (
-        SELECT jsonb_agg(x.m ORDER BY x.seq) FROM (
-          SELECT e.m, ch."firstSeq" + e.i - 1 AS seq
-          FROM "MessageChunk" ch CROSS JOIN LATERAL jsonb_array_elements(ch.messages) WITH ORDINALITY AS e(m, i)
-          WHERE ch."roomId" = ${roomId} AND ch."firstSeq" <= r.hi AND ch."lastSeq" >= r.lo
-            AND ch."firstSeq" >= (SELECT max(y."firstSeq") FROM "MessageChunk" y WHERE y."roomId" = ${roomId} AND y."firstSeq" <= r.lo)
-            AND ch."firstSeq" + e.i - 1 BETWEEN r.lo AND r.hi
-          UNION ALL
-          SELECT t.message, t.seq FROM "MessageTail" t WHERE t."roomId" = ${roomId} AND t.seq BETWEEN r.lo AND r.hi
-        ) x
-      ) AS messages FROM r`;
+    const [row] = await this.prisma.$queryRaw<{ last: number; messages: StoredMessage[] | null }[]>(pageOf(roomId, before, after, q.limit));
     const { lo, hi, hasMore } = pageRange(q, row?.last ?? 0);
     const messages = (row?.messages ?? []).filter((m) => m.seq >= lo && m.seq <= hi).map((m) => toMessage(roomId, m, viewerId));
     return { messages, hasMore };
