@@ -17,6 +17,8 @@ export interface RoomView {
   /** Unread messages mentioning the viewer. */
   mentionCount: number;
   lastReadSeq: number;
+  /** The viewer's role in the room: what they may do (pin, remove members) without asking. */
+  role: string;
   createdAt: string;
 }
 
@@ -70,6 +72,7 @@ export async function renderEntries(deps: RoomViewDeps, entries: Entry[]): Promi
       unreadCount: Math.max(0, head.lastSeq - membership.lastReadSeq - (fromBlocked.get(mentionCountKey(membership.userId, room.id)) ?? 0)),
       mentionCount: mentionCounts.get(mentionCountKey(membership.userId, room.id)) ?? 0,
       lastReadSeq: membership.lastReadSeq,
+      role: membership.role,
       createdAt: room.createdAt.toISOString(),
     };
   });

@@ -22,6 +22,8 @@ export const RoomSchema = z
     /** Unread messages mentioning the caller (by id or the whole room). */
     mentionCount: z.number().int(),
     lastReadSeq: z.number().int(),
+    /** The caller's role: "owner" or "member" (admins come with room roles). */
+    role: z.string(),
     createdAt: z.string(),
   })
   .meta({ id: "Room" });
