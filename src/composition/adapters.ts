@@ -76,8 +76,13 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
   const redisPubSub = redisUrl ? { pub: redisClient(redisUrl, log, "pub"), sub: redisClient(redisUrl, log, "sub") } : undefined;
   const shared = [redis, redisPubSub?.pub, redisPubSub?.sub];
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
+  const metrics = createMetrics();
+  const commitObserver = {
+    waited: (s: number) => metrics.commitWait.observe(s),
+    committed: (s: number, size: number) => (metrics.commit.observe(s), metrics.commitBatch.observe(size)),
+  };
   // MongoDB when MONGO_URL is set, else PostgreSQL chunks; an unusable MongoDB stops the start.
-  const messageBackend = await openMessageBackend({ mongoUrl: config.mongoUrl }, db, log).catch(async (err: unknown) => {
+  const messageBackend = await openMessageBackend({ mongoUrl: config.mongoUrl, commitObserver }, db, log).catch(async (err: unknown) => {
     for (const client of shared) client?.disconnect();
     await db.close().catch(() => {});
     throw err;
@@ -100,14 +105,14 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
   const { rateLimits } = config;
 
   return {
-    metrics: createMetrics(),
+    metrics,
     db,
     messageBackend,
     // The command connection that counters, limits, coalescers and player states share.
     redis,
     // Socket.IO with the Redis adapter when configured: broadcasts reach every node.
     io,
-    broadcaster: new SocketBroadcaster(io),
+    broadcaster: new SocketBroadcaster(io, (event, seconds) => metrics.broadcast.observe({ event }, seconds)),
     callRelay: new SocketCallRelay(io),
     // Node-to-node notices (feed wake-ups, membership changes, revocations): one subscription per node.
     bus,

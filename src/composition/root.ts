@@ -50,7 +50,12 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
   const { inflight, drain } = lifecycle;
   const a = await openAdapters(config, log, overrides);
   const s = startServices(a, config, log);
-  const acks = { inflight, classify: classifyFailure, checkReplies: config.checkReplies };
+  const { metrics } = a;
+  const timing = {
+    phase: (event: string, phase: string, seconds: number) => metrics.socketEventPhase.observe({ event, phase }, seconds),
+    done: (event: string, outcome: string, seconds: number) => metrics.socketEvent.observe({ event, outcome }, seconds),
+  };
+  const acks = { inflight, classify: classifyFailure, checkReplies: config.checkReplies, timing };
   const realtimeLog = log.child({ component: "realtime" });
   const features = listFeatures(s, a, {
     chat: { ...acks, log: realtimeLog, ackBudget: new AckBudget(config.rateLimits.socketHandlersMax) },

@@ -12,8 +12,15 @@ import type { Inflight } from "./inflight.js";
 // for a generic E (TypeScript cannot correlate the entries of the literal itself).
 const PAYLOADS: { readonly [E in ClientEvent]: { readonly payload: z.ZodType<ClientInput<E>> } } = CLIENT_EVENT_CATALOGUE;
 
+/** Where acked events' time goes (metrics): each phase, then the whole with its outcome. */
+export interface EventTiming {
+  phase(event: ClientEvent, phase: "validate" | "handler" | "ack", seconds: number): void;
+  done(event: ClientEvent, outcome: string, seconds: number): void;
+}
+
 export interface AckDeps {
   log: Logger;
+  timing?: EventTiming;
   inflight: Inflight;
   ackBudget?: AckBudget;
   classify?: FailureClassifier;
@@ -56,28 +63,48 @@ export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, even
   const ackSchema = CLIENT_EVENT_CATALOGUE[event].ack;
   return (...args: unknown[]) => {
     const log = deps.log;
-    const { payload, reply } = ackOf<AckReply<E>>(args, log, event);
+    const timing = deps.timing;
+    const start = timing ? performance.now() : 0;
+    const { payload, reply: send } = ackOf<AckReply<E>>(args, log, event);
+    let handled = start;
+    // Every answer goes through here, so each event is timed once, whatever its outcome.
+    const reply = (r: AckReply<E>) => {
+      if (!timing) return send(r);
+      const before = performance.now();
+      send(r);
+      const end = performance.now();
+      timing.phase(event, "ack", (end - before) / 1000);
+      timing.done(event, r.ok ? "ok" : r.error.code, (end - start) / 1000);
+    };
     let input: ClientInput<E>;
     try {
       input = parseInput(schema, payload, "payload");
     } catch (err) {
+      timing?.phase(event, "validate", (performance.now() - start) / 1000);
       const invalid = err as Invalid;
       reply({ ok: false, error: { code: "VALIDATION", message: invalid.message, errors: invalid.errors } });
       return;
+    }
+    if (timing) {
+      handled = performance.now();
+      timing.phase(event, "validate", (handled - start) / 1000);
     }
     const budget = deps.ackBudget;
     if (budget && !budget.tryEnter()) {
       reply({ ok: false, error: { code: "UNAVAILABLE", message: "the server is busy: retry shortly" } });
       return;
     }
+    const ran = () => timing?.phase(event, "handler", (performance.now() - handled) / 1000);
     void deps.inflight.track(run(input)).finally(() => budget?.leave()).then(
       (result) => {
+        ran();
         const mismatch = deps.checkReplies ? replyMismatch(ackSchema, result) : undefined;
         if (mismatch === undefined) return reply({ ok: true, ...result });
         log.error({ event, mismatch }, "reply check: ack does not match its schema");
         reply({ ok: false, error: { code: "INTERNAL", message: `reply check: ${event} ack does not match its schema: ${mismatch}` } });
       },
       (err: unknown) => {
+        ran();
         const known = err instanceof DomainError ? err : deps.classify?.(err);
         if (known) {
           if (known !== err) log.warn({ err, event }, "dependency unavailable");

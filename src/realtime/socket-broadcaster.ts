@@ -26,12 +26,18 @@ const USER: Emitters<UserBroadcasts> = {
 
 /** The Broadcaster port on Socket.IO: through the Redis adapter when configured, so every node delivers. */
 export class SocketBroadcaster implements Broadcaster {
-  constructor(private readonly io: ChatServer) {}
+  /** `timed` is told how long each room broadcast took, by event (metrics). */
+  constructor(
+    private readonly io: ChatServer,
+    private readonly timed?: (event: keyof RoomBroadcasts, seconds: number) => void,
+  ) {}
 
   toRoom<E extends keyof RoomBroadcasts>(roomId: string, event: E, payload: RoomBroadcasts[E], opts?: { exceptUserId?: string }) {
+    const start = this.timed ? performance.now() : 0;
     let target = this.io.to(roomChannel(roomId));
     if (opts?.exceptUserId) target = target.except(userChannel(opts.exceptUserId));
     ROOM[event](target, payload);
+    this.timed?.(event, (performance.now() - start) / 1000);
   }
 
   toUsers<E extends keyof UserBroadcasts>(userIds: string[], event: E, payload: UserBroadcasts[E]) {

@@ -12,10 +12,21 @@
 export interface GroupCommitOptions {
   maxInFlight: number;
   maxBatch: number;
+  /** Told each commit's timings (metrics): how long its items waited, how long it took, its size. */
+  observer?: CommitObserver;
+}
+
+export interface CommitObserver {
+  /** Seconds from each item's submission to the start of its commit. */
+  waited(seconds: number): void;
+  /** One commit (a retried half counts as its own) of `size` items took `seconds`. */
+  committed(seconds: number, size: number): void;
 }
 
 interface Queued<T, R> {
   item: T;
+  /** performance.now() at submission. */
+  at: number;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -36,7 +47,7 @@ export class GroupCommit<T, R> {
 
   submit(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, at: performance.now(), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         // After this turn's I/O callbacks, so submissions that arrive together share a batch.
@@ -78,8 +89,12 @@ export class GroupCommit<T, R> {
 
   private async run(batch: Queued<T, R>[]): Promise<void> {
     let results: R[];
+    const observer = this.options.observer;
+    const start = performance.now();
+    if (observer) for (const q of batch) observer.waited((start - q.at) / 1000);
     try {
       results = await this.commit(batch.map((q) => q.item));
+      observer?.committed((performance.now() - start) / 1000, batch.length);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       const half = Math.ceil(batch.length / 2);

@@ -8,6 +8,7 @@ import type { MessageSearchIndex } from "../domain/ports/message-search.js";
 import type { MessageStore } from "../domain/ports/message-store.js";
 import type { Logger } from "../logger.js";
 import { MESSAGE_WRITES_IN_FLIGHT, type Database } from "./database.js";
+import type { CommitObserver } from "./group-commit.js";
 import { MongoMessageSearch } from "./mongo-message-search.js";
 import { connectMongo, MongoMessageStore } from "./mongo-message-store.js";
 import { PgMessageSearch } from "./pg-message-search.js";
@@ -28,6 +29,8 @@ export interface MessageBackend {
 export interface MessageBackendOptions {
   /** MONGO_URL; absent: PostgreSQL. */
   mongoUrl: string | undefined;
+  /** Told each group commit's timings (metrics; the MongoDB store appends one by one and has none). */
+  commitObserver?: CommitObserver;
 }
 
 /** MongoDB was configured but cannot be used: the node must not start (and silently use PostgreSQL). */
@@ -44,6 +47,7 @@ export async function openMessageBackend(
     maxInFlight: db.kind === "embedded" ? 1 : MESSAGE_WRITES_IN_FLIGHT,
     writes: db.messageWrites,
     reads: db.sql,
+    observer: opts.commitObserver,
   });
   // Search is fed after the fact, in batches, off the send path (docs/search.md).
   const search = new PgMessageSearch(db.prisma, db.sql);

@@ -42,7 +42,7 @@ import type {
 } from "../domain/ports/message-store.js";
 import { statementRunner, type Prisma, type PlainSql, type StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit, type CommitObserver } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
 import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
 import { changeMessage } from "./pg-message-change.js";
@@ -70,6 +70,8 @@ export interface PgMessageStoreOptions {
   writes?: PlainSql | null;
   /** Runs heads() past Prisma (Database.sql): receipts and room lists ask for heads all the time. */
   reads?: PlainSql | null;
+  /** Told each group commit's timings (metrics). */
+  observer?: CommitObserver;
 }
 
 interface Pending {
@@ -120,6 +122,7 @@ export class PgMessageStore implements MessageStore {
     this.group = new GroupCommit((batch) => this.commitBatch(batch), (p) => p.draft.roomId, {
       maxInFlight: options.maxInFlight ?? 4,
       maxBatch: options.maxBatch ?? 500,
+      observer: options.observer,
     });
   }
 
