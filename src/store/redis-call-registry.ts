@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { participantsOf, type CallChange, type CallEntry, type CallJoin, type CallRegistry } from "../domain/ports/call-registry.js";
 import type { Logger } from "../logger.js";
 import { HEARTBEAT_BATCH, HEARTBEAT_LUA } from "./redis-expiry-heartbeat.js";
+import { RedisReplyError, stringArray } from "./redis-reply.js";
 
 /*
  * Call participants shared by every node, in Redis (the pattern of redis-presence.ts). Keys:
@@ -102,18 +103,15 @@ interface CallCommands {
   callSweep(k1: string, ...argv: Arg[]): Promise<unknown>;
 }
 
-class CallReplyError extends Error {
-  constructor(what: string, reply: unknown) {
-    super(`unexpected call registry reply from Redis (${what}): ${JSON.stringify(reply)?.slice(0, 200)}`);
-  }
-}
+const replyError = (what: string, reply: unknown) => new RedisReplyError("call registry", what, reply);
 
 /** A room hash as HGETALL returns it (flat field, value list); malformed fields are skipped. */
-function parseEntries(flat: unknown, what: string): CallEntry[] {
-  if (!Array.isArray(flat) || flat.length % 2 || !flat.every((v) => typeof v === "string")) throw new CallReplyError(what, flat);
+function parseEntries(reply: unknown, what: string): CallEntry[] {
+  const flat = stringArray(reply, "call registry", what);
+  if (flat.length % 2) throw replyError(what, reply);
   const out: CallEntry[] = [];
   for (let i = 0; i < flat.length; i += 2) {
-    const [userId, connectionId] = (flat[i] as string).split(" ");
+    const [userId, connectionId] = flat[i]!.split(" ");
     const joinedAt = Number(flat[i + 1]);
     if (userId && connectionId && Number.isFinite(joinedAt)) out.push({ userId, connectionId, joinedAt });
   }
@@ -164,7 +162,7 @@ export class RedisCallRegistry implements CallRegistry {
     if (!hadRoom) mine.rooms.set(roomId, now);
     try {
       const reply = await this.redis.callJoin(roomKey(roomId), EXPIRY_KEY, field(userId, connectionId), member(roomId, userId, connectionId), now + this.ttlMs, now, maxParticipants, userId);
-      if (!Array.isArray(reply) || reply.length !== 3) throw new CallReplyError("join", reply);
+      if (!Array.isArray(reply) || reply.length !== 3) throw replyError("join", reply);
       const participants = participantsOf(parseEntries(reply[2], "join"));
       if (reply[0] !== 1) {
         if (!hadRoom) mine.rooms.delete(roomId);
@@ -183,7 +181,7 @@ export class RedisCallRegistry implements CallRegistry {
     mine?.rooms.delete(roomId);
     if (mine && !mine.rooms.size) this.local.delete(connectionId);
     const reply = await this.redis.callLeave(roomKey(roomId), EXPIRY_KEY, field(userId, connectionId), member(roomId, userId, connectionId), userId);
-    if (!Array.isArray(reply) || reply.length !== 2) throw new CallReplyError("leave", reply);
+    if (!Array.isArray(reply) || reply.length !== 2) throw replyError("leave", reply);
     return reply[0] === 1 ? { roomId, participants: participantsOf(parseEntries(reply[1], "leave")) } : null;
   }
 
@@ -244,7 +242,7 @@ export class RedisCallRegistry implements CallRegistry {
       for (let i = 0; i < members.length; i += HEARTBEAT_BATCH) batches.push(this.redis.callHeartbeat(EXPIRY_KEY, now + this.ttlMs, ...members.slice(i, i + HEARTBEAT_BATCH)));
       const replies = await Promise.all(batches);
       for (const reply of replies) {
-        if (!Array.isArray(reply)) throw new CallReplyError("heartbeat", reply);
+        if (!Array.isArray(reply)) throw replyError("heartbeat", reply);
         for (const entry of reply) {
           const [roomId, userId, connectionId] = String(entry).split(" ");
           const mine = connectionId ? this.local.get(connectionId) : undefined;
@@ -270,10 +268,10 @@ export class RedisCallRegistry implements CallRegistry {
     try {
       for (;;) {
         const reply = await this.redis.callSweep(EXPIRY_KEY, this.now(), SWEEP_BATCH, PREFIX);
-        if (!Array.isArray(reply) || typeof reply[0] !== "number" || reply.length % 2 !== 1) throw new CallReplyError("sweep", reply);
+        if (!Array.isArray(reply) || typeof reply[0] !== "number" || reply.length % 2 !== 1) throw replyError("sweep", reply);
         for (let i = 1; i < reply.length; i += 2) {
           const roomId = reply[i];
-          if (typeof roomId !== "string") throw new CallReplyError("sweep", reply);
+          if (typeof roomId !== "string") throw replyError("sweep", reply);
           this.emit({ roomId, participants: participantsOf(parseEntries(reply[i + 1], "sweep")) });
         }
         if (reply[0] < SWEEP_BATCH || this.stopped) break;

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { PresenceStatus } from "../domain/ports/presence.js";
 import type { PresenceChange } from "../domain/ports/presence-tracker.js";
 import { HEARTBEAT_LUA } from "./redis-expiry-heartbeat.js";
+import { RedisReplyError, stringArray } from "./redis-reply.js";
 
 // The Redis side of presence (redis-presence.ts says how it works): the key layout, the Lua
 // scripts that change it atomically, and the checking of their replies.
@@ -131,15 +132,11 @@ export function withPresenceCommands(redis: Redis): Redis & PresenceCommands {
 
 export const UUID = /^[0-9a-f-]{36}$/i;
 
-export class PresenceReplyError extends Error {
-  constructor(what: string, reply: unknown) {
-    super(`unexpected presence reply from Redis (${what}): ${JSON.stringify(reply)?.slice(0, 200)}`);
-  }
-}
+export const presenceReplyError = (what: string, reply: unknown) => new RedisReplyError("presence", what, reply);
 
 export function parseStatus(value: unknown, what: string): PresenceStatus {
   if (value === "online" || value === "away" || value === "offline") return value;
-  throw new PresenceReplyError(what, value);
+  throw presenceReplyError(what, value);
 }
 
 /** Epoch ms as a decimal string; anything else (missing, corrupt) reads as never seen. */
@@ -148,13 +145,10 @@ export function parseSeen(value: unknown): string | null {
   return new Date(Number(value)).toISOString();
 }
 
-export function stringArray(reply: unknown, what: string): string[] {
-  if (!Array.isArray(reply) || !reply.every((v) => typeof v === "string")) throw new PresenceReplyError(what, reply);
-  return reply;
-}
+export const presenceStrings = (reply: unknown, what: string): string[] => stringArray(reply, "presence", what);
 
 export function parseTransition(reply: unknown, userId: string, what: string): { status: PresenceStatus; change: PresenceChange | null } {
-  const [before, after, seen] = stringArray(reply, what);
+  const [before, after, seen] = presenceStrings(reply, what);
   const status = parseStatus(after, what);
   return { status, change: parseStatus(before, what) === status ? null : { userId, status, lastSeenAt: parseSeen(seen) } };
 }

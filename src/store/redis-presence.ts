@@ -10,10 +10,10 @@ import {
   parseStatus,
   parseTransition,
   PREFIX,
-  PresenceReplyError,
+  presenceReplyError,
   SEEN_TTL_SECONDS,
   seenKey,
-  stringArray,
+  presenceStrings,
   userKey,
   UUID,
   withPresenceCommands,
@@ -118,8 +118,8 @@ export class RedisPresenceTracker implements PresenceTracker {
       const keys = batch.flatMap((id) => [userKey(id), seenKey(id)]);
       batches.push(
         this.redis.presenceStatus(keys.length, ...keys).then((reply) => {
-          const values = stringArray(reply, "status");
-          if (values.length !== keys.length) throw new PresenceReplyError("status", reply);
+          const values = presenceStrings(reply, "status");
+          if (values.length !== keys.length) throw presenceReplyError("status", reply);
           batch.forEach((id, j) => out.set(id, { status: parseStatus(values[2 * j], "status"), lastSeenAt: parseSeen(values[2 * j + 1]) }));
         }),
       );
@@ -183,7 +183,7 @@ export class RedisPresenceTracker implements PresenceTracker {
       const members = [...this.local].map(([socketId, { userId }]) => member(userId, socketId));
       const batches: Promise<unknown>[] = [];
       for (let i = 0; i < members.length; i += HEARTBEAT_BATCH) batches.push(this.redis.presenceHeartbeat(EXPIRY_KEY, expiresAt, ...members.slice(i, i + HEARTBEAT_BATCH)));
-      const missing = (await Promise.all(batches)).flatMap((reply) => stringArray(reply, "heartbeat"));
+      const missing = (await Promise.all(batches)).flatMap((reply) => presenceStrings(reply, "heartbeat"));
       for (const entry of missing) {
         const [userId, socketId] = entry.split(" ");
         // Only if still connected: a disconnect made after this check is issued after the add.
@@ -207,10 +207,10 @@ export class RedisPresenceTracker implements PresenceTracker {
     try {
       for (;;) {
         const reply = await this.redis.presenceSweep(EXPIRY_KEY, this.now(), this.ttlMs, SWEEP_BATCH, PREFIX, SEEN_TTL_SECONDS);
-        if (!Array.isArray(reply) || typeof reply[0] !== "number") throw new PresenceReplyError("sweep", reply);
+        if (!Array.isArray(reply) || typeof reply[0] !== "number") throw presenceReplyError("sweep", reply);
         const [removed, ...rest] = reply as [number, ...unknown[]];
-        const changes = stringArray(rest, "sweep");
-        if (changes.length % 4) throw new PresenceReplyError("sweep", reply);
+        const changes = presenceStrings(rest, "sweep");
+        if (changes.length % 4) throw presenceReplyError("sweep", reply);
         for (let i = 0; i < changes.length; i += 4) {
           const [userId, before, after, seen] = changes.slice(i, i + 4) as [string, string, string, string];
           if (!UUID.test(userId)) continue;
