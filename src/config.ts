@@ -39,6 +39,26 @@ const originList = z
     "must be comma-separated origins such as https://chat.example.com (scheme, host and port only)",
   );
 
+// `key=value,key=value` (OTLP headers, resource attributes), values percent-decoded as the OTel spec says.
+const keyValues = z.string().transform((v, ctx) => {
+  const out: Record<string, string> = {};
+  for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const at = pair.indexOf("=");
+    try {
+      if (at <= 0) throw new Error();
+      out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be comma-separated key=value pairs (values percent-encoded)" });
+      return z.NEVER;
+    }
+  }
+  return out;
+});
+const otlpProtocol = z
+  .enum(["http/protobuf", "http/json", "grpc"])
+  .refine((p) => p !== "grpc", "grpc is not supported: use http/protobuf or http/json (a collector's port 4318)");
+const SAMPLERS = ["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"] as const;
+
 const schema = z.object({
   PORT: optional(int(0, 65535)),
   HOST: optional(z.string()),
@@ -71,6 +91,7 @@ const schema = z.object({
   TRACK_MAX_BYTES: optional(int(1024, 1024 ** 3)),
   TRANSCODE_CONCURRENCY: optional(int(1, 16)),
   TRANSCODE_LEASE_MS: optional(int(1_000, 3_600_000)),
+  EXPORT_LEASE_MS: optional(int(1_000, 3_600_000)),
   STUN_URLS: optional(urlList("stun:", "stuns:")),
   TURN_URLS: optional(urlList("turn:", "turns:")),
   TURN_SECRET: optional(z.string().min(16, "must be at least 16 characters")),
@@ -81,6 +102,21 @@ const schema = z.object({
   PUSH_COALESCE_MS: optional(int(0, 600_000)),
   PUSH_ALLOW_HTTP: optional(z.enum(["true", "false"])),
   PUSH_ALLOW_PRIVATE: optional(z.enum(["true", "false"])),
+  // OpenTelemetry's standard variables, the ones tracing honours (docs/metrics.md, "Tracing").
+  OTEL_SDK_DISABLED: optional(z.enum(["true", "false"])),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(url("http:", "https:")),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(url("http:", "https:")),
+  OTEL_EXPORTER_OTLP_PROTOCOL: optional(otlpProtocol),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optional(otlpProtocol),
+  OTEL_EXPORTER_OTLP_HEADERS: optional(keyValues),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: optional(keyValues),
+  OTEL_EXPORTER_OTLP_TIMEOUT: optional(int(1, 600_000)),
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: optional(int(1, 600_000)),
+  OTEL_SERVICE_NAME: optional(z.string().max(200)),
+  OTEL_RESOURCE_ATTRIBUTES: optional(keyValues),
+  OTEL_TRACES_SAMPLER: optional(z.enum(SAMPLERS)),
+  OTEL_TRACES_SAMPLER_ARG: optional(z.coerce.number().min(0).max(1)),
+  OTEL_BSP_SCHEDULE_DELAY: optional(int(0, 600_000)),
 })
   .refine((e) => !e.TURN_URLS || e.TURN_SECRET, { path: ["TURN_SECRET"], message: "is required with TURN_URLS (coturn's static-auth-secret)" })
   .refine((e) => !e.VAPID_PUBLIC_KEY === !e.VAPID_PRIVATE_KEY, { path: ["VAPID_PRIVATE_KEY"], message: "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together" });
@@ -122,8 +158,8 @@ export interface Config {
   corsOrigins: string[];
   /** Check every reply (HTTP body, socket ack) against the contract's schema; a mismatch is a 500 (test runs). */
   checkReplies: boolean;
-  /** Files and music (docs/media.md): upload limits and the transcode worker. */
-  media: { attachmentMaxBytes: number; trackMaxBytes: number; transcodeConcurrency: number; transcodeLeaseMs: number };
+  /** Files and music (docs/media.md): upload limits and the background workers (transcodes; exports, docs/accounts.md). */
+  media: { attachmentMaxBytes: number; trackMaxBytes: number; transcodeConcurrency: number; transcodeLeaseMs: number; exportLeaseMs: number };
   /** WebRTC: STUN servers, TURN servers with coturn's REST-style shared secret, and how long a TURN credential lives. */
   ice: { stunUrls: string[]; turnUrls: string[]; turnSecret: string | undefined; ttlSeconds: number };
   push: {
@@ -137,6 +173,23 @@ export interface Config {
     /** Accept and post to endpoints on loopback, private and other non-public addresses (tests, a local stand-in). */
     allowPrivateEndpoints: boolean;
   };
+  /** Absent: tracing is off (no SDK loaded, no span made). */
+  tracing: TracingConfig | undefined;
+}
+
+/** OpenTelemetry tracing (observability/tracing.ts): set only when an OTLP endpoint is. */
+export interface TracingConfig {
+  /** Where spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  endpoint: string;
+  protocol: "http/protobuf" | "http/json";
+  headers: Record<string, string>;
+  timeoutMs: number;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  /** The sampler of a trace's root; `parentBased`: a span with a parent follows the parent's decision. */
+  sampler: { root: "always_on" | "always_off" | "traceidratio"; parentBased: boolean; ratio: number };
+  /** Longest a finished span waits in the batch before export (OTEL_BSP_SCHEDULE_DELAY). */
+  scheduleDelayMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -198,6 +251,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       transcodeConcurrency: e.TRANSCODE_CONCURRENCY ?? 1,
       // Renewed every third of it; a crashed node's transcode is resumed elsewhere after it.
       transcodeLeaseMs: e.TRANSCODE_LEASE_MS ?? 30_000,
+      // As a transcode's: renewed every third of it; a crashed node's export is built elsewhere after it.
+      exportLeaseMs: e.EXPORT_LEASE_MS ?? 30_000,
     },
     ice: {
       stunUrls: e.STUN_URLS ?? [],
@@ -216,5 +271,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowHttpEndpoints: e.PUSH_ALLOW_HTTP === "true",
       allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE === "true",
     },
+    tracing: tracingConfig(e),
+  };
+}
+
+function tracingConfig(e: z.output<typeof schema>): TracingConfig | undefined {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base && new URL("v1/traces", base.endsWith("/") ? base : `${base}/`).toString());
+  if (!endpoint || e.OTEL_SDK_DISABLED === "true") return undefined;
+  const sampler = e.OTEL_TRACES_SAMPLER ?? "parentbased_always_on";
+  return {
+    endpoint,
+    // The spec's default; the collector's OTLP/HTTP receiver takes both.
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf",
+    headers: { ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    timeoutMs: e.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? e.OTEL_EXPORTER_OTLP_TIMEOUT ?? 10_000,
+    serviceName: e.OTEL_SERVICE_NAME ?? "chat-backend",
+    resourceAttributes: e.OTEL_RESOURCE_ATTRIBUTES ?? {},
+    sampler: {
+      root: sampler.replace("parentbased_", "") as TracingConfig["sampler"]["root"],
+      parentBased: sampler.startsWith("parentbased_"),
+      ratio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
+    },
+    scheduleDelayMs: e.OTEL_BSP_SCHEDULE_DELAY ?? 5_000,
   };
 }

@@ -12,6 +12,7 @@ import type { Logger } from "../logger.js";
 import { FfmpegTranscoder } from "../media/ffmpeg-transcoder.js";
 import { SharpThumbnailer } from "../media/sharp-thumbnailer.js";
 import { createMetrics } from "../metrics.js";
+import { startTracing } from "../observability/tracing.js";
 import { createSocketServer } from "../realtime/server.js";
 import { SocketBroadcaster } from "../realtime/socket-broadcaster.js";
 import { SocketCallRelay } from "../realtime/socket-call-relay.js";
@@ -32,19 +33,24 @@ import { MemoryCallRegistry } from "../store/memory-call-registry.js";
 import { MemoryPresenceTracker } from "../store/memory-presence.js";
 import { openMessageBackend, type MessageBackend } from "../store/message-backend.js";
 import { MemoryPlayerStates, RedisPlayerStates } from "../store/player-states.js";
+import { PrismaAuditLog } from "../store/prisma-audit-log.js";
+import { PrismaAccountExportRepository } from "../store/prisma-account-exports.js";
 import { PrismaAttachmentRepository } from "../store/prisma-attachments.js";
 import { PrismaBlockRepository } from "../store/prisma-blocks.js";
 import { PrismaFeedLog } from "../store/prisma-feed-log.js";
 import { PrismaMentionIndex } from "../store/prisma-mentions.js";
+import { PrismaModerationStore } from "../store/prisma-moderation.js";
 import { PrismaReplyIndex } from "../store/prisma-replies.js";
 import { PrismaPlayCounter } from "../store/prisma-plays.js";
 import { PrismaPlaylistRepository } from "../store/prisma-playlists.js";
 import { PrismaPushSubscriptionRepository } from "../store/prisma-push-subscriptions.js";
+import { PrismaReportRepository } from "../store/prisma-reports.js";
 import { PrismaRoomRepository } from "../store/prisma-rooms.js";
 import { PrismaEmailCodeRepository, PrismaSessionRepository } from "../store/prisma-sessions.js";
 import { PrismaFollowRepository, PrismaFriendRepository } from "../store/prisma-social.js";
 import { PrismaTrackRepository } from "../store/prisma-tracks.js";
 import { PrismaUserRepository } from "../store/prisma-users.js";
+import { LocalSocketCensus, RedisSocketCensus } from "../store/socket-census.js";
 import { MemoryPushCoalescer, RedisPushCoalescer } from "../store/push-coalescers.js";
 import { createRateLimiter } from "../store/rate-limiters.js";
 import { RedisCallRegistry } from "../store/redis-call-registry.js";
@@ -70,7 +76,10 @@ function redisClient(url: string, log: Logger, role: string): Redis {
 }
 
 export async function openAdapters(config: Config, log: Logger, overrides: AdapterOverrides = {}) {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, log);
+  const opened = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }, log);
+  // Undefined unless an OTLP endpoint is configured: then nothing of the SDK is loaded.
+  const tracing = await startTracing(config.tracing, config.nodeId, log);
+  const db = tracing ? tracing.traceDatabase(opened) : opened;
   const redisUrl = config.redisUrl;
   const redis = redisUrl ? redisClient(redisUrl, log, "cmd") : undefined;
   const redisPubSub = redisUrl ? { pub: redisClient(redisUrl, log, "pub"), sub: redisClient(redisUrl, log, "sub") } : undefined;
@@ -80,11 +89,13 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
   const commitObserver = {
     waited: (s: number) => metrics.commitWait.observe(s),
     committed: (s: number, size: number) => (metrics.commit.observe(s), metrics.commitBatch.observe(size)),
+    tracer: tracing?.tracer,
   };
   // MongoDB when MONGO_URL is set, else PostgreSQL chunks; an unusable MongoDB stops the start.
   const messageBackend = await openMessageBackend({ mongoUrl: config.mongoUrl, commitObserver }, db, log).catch(async (err: unknown) => {
     for (const client of shared) client?.disconnect();
     await db.close().catch(() => {});
+    await tracing?.shutdown();
     throw err;
   });
   const io = createSocketServer({ redis: redisPubSub, coalesceWrites: config.socketCoalesceWrites, corsOrigins: config.corsOrigins });
@@ -96,7 +107,7 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
     : new MemoryPresenceTracker();
   const bus: ClusterBus = redisUrl ? new RedisBus(redis!, redisClient(redisUrl, log, "bus"), log.child({ component: "bus" })) : new LocalBus();
   const calls: CallRegistry = redisUrl
-    ? new RedisCallRegistry(redisClient(redisUrl, log, "calls"), { log: log.child({ component: "calls" }), ttlMs: config.presenceTtlMs })
+    ? new RedisCallRegistry(redisClient(redisUrl, log, "calls"), { log: log.child({ component: "calls" }), ttlMs: config.presenceTtlMs, bus })
     : new MemoryCallRegistry();
   const roomStore = new PrismaRoomRepository(db.prisma, (err, what) => log.error({ err }, what), db.sql);
   const pushSender = new WebPushSender(await resolveVapidKeys(config.push.vapidKeys, config.dataDir), config.push.vapidSubject, {
@@ -106,13 +117,15 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
 
   return {
     metrics,
+    // Spans of this node (observability/tracing.ts); undefined when tracing is off.
+    tracing,
     db,
     messageBackend,
     // The command connection that counters, limits, coalescers and player states share.
     redis,
     // Socket.IO with the Redis adapter when configured: broadcasts reach every node.
     io,
-    broadcaster: new SocketBroadcaster(io, (event, seconds) => metrics.broadcast.observe({ event }, seconds)),
+    broadcaster: new SocketBroadcaster(io, (event, seconds) => metrics.broadcast.observe({ event }, seconds), tracing?.tracer),
     callRelay: new SocketCallRelay(io),
     // Node-to-node notices (feed wake-ups, membership changes, revocations): one subscription per node.
     bus,
@@ -150,7 +163,17 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
       socketSends: createRateLimiter({ keyPrefix: "socket-send", points: rateLimits.socketSendBurst, durationSeconds: 1 }),
       socketEvents: createRateLimiter({ keyPrefix: "socket-event", points: rateLimits.socketEventsPerSecond, durationSeconds: 1 }),
     },
+    // Operators (docs/operators.md): reports, the append-only audit log, suspensions and deletions
+    // with their audit entries, and each node's socket count for the stats.
+    reports: new PrismaReportRepository(db.prisma),
+    audit: new PrismaAuditLog(db.prisma),
+    moderation: new PrismaModerationStore(db.prisma, bus),
+    socketCensus: redis
+      ? new RedisSocketCensus(redis, config.nodeId, () => io.of("/").sockets.size, log.child({ component: "census" }))
+      : new LocalSocketCensus(config.nodeId, () => io.of("/").sockets.size),
     blobs: new FileBlobStorage(path.join(config.dataDir, "blobs")),
+    // Data exports: the durable queue of archives to build, and the built ones (docs/accounts.md).
+    accountExports: new PrismaAccountExportRepository(db.prisma),
     // Files and music (docs/media.md): ffmpeg and sharp do the work, the database keeps the records.
     media: {
       tracks: new PrismaTrackRepository(db.prisma),

@@ -3,10 +3,13 @@
 // src/realtime (docs/architecture.md). The HTTP app and the socket server mount these, in this
 // order, and nothing else.
 import type { RouteRegistration } from "../http/route.js";
+import { registerAccountDeletionRoutes } from "../http/routes/account-deletion.js";
 import { registerAccountRoutes } from "../http/routes/accounts.js";
+import { registerAdminRoutes } from "../http/routes/admin.js";
 import { registerAttachmentRoutes } from "../http/routes/attachments.js";
 import { registerBlockRoutes } from "../http/routes/blocks.js";
 import { registerCallRoutes } from "../http/routes/calls.js";
+import { registerExportRoutes } from "../http/routes/exports.js";
 import { registerFeedRoutes } from "../http/routes/feed.js";
 import { registerFollowRoutes } from "../http/routes/follows.js";
 import { registerFriendRoutes } from "../http/routes/friends.js";
@@ -19,6 +22,8 @@ import { registerPlaylistRoutes } from "../http/routes/playlists.js";
 import { registerPushRoutes } from "../http/routes/push.js";
 import { registerReactionRoutes } from "../http/routes/reactions.js";
 import { registerReceiptRoutes } from "../http/routes/receipts.js";
+import { registerReportRoutes } from "../http/routes/reports.js";
+import { registerRoomAdminRoutes } from "../http/routes/room-admin.js";
 import { registerRoomRoutes } from "../http/routes/rooms.js";
 import { registerSearchRoutes } from "../http/routes/search.js";
 import { registerTrackRoutes } from "../http/routes/tracks.js";
@@ -60,11 +65,14 @@ export function listFeatures(s: Services, a: Adapters, acks: SocketAcks): Featur
   const presence = { ...s.presence, ...acks.presence };
   return [
     { name: "accounts", routes: (kit) => registerAccountRoutes(kit, deps) },
+    { name: "exports", routes: (kit) => registerExportRoutes(kit, s.accountData.exports) },
+    { name: "account-deletion", routes: (kit) => registerAccountDeletionRoutes(kit, s.accountData.deletion) },
     { name: "users", routes: (kit) => registerUserRoutes(kit, deps) },
     { name: "friends", routes: (kit) => registerFriendRoutes(kit, deps) },
     { name: "follows", routes: (kit) => registerFollowRoutes(kit, deps) },
     { name: "blocks", routes: (kit) => registerBlockRoutes(kit, deps) },
     { name: "rooms", routes: (kit) => registerRoomRoutes(kit, deps), socket: (socket) => roomEvents.register(socket, chat) },
+    { name: "room-admin", routes: (kit) => registerRoomAdminRoutes(kit, deps) },
     { name: "invites", routes: (kit) => registerInviteRoutes(kit, deps) },
     { name: "messages", routes: (kit) => registerMessageRoutes(kit, deps), socket: (socket) => messageEvents.register(socket, sends) },
     { name: "reactions", routes: (kit) => registerReactionRoutes(kit, deps), socket: (socket) => reactionEvents.register(socket, chat) },
@@ -80,6 +88,8 @@ export function listFeatures(s: Services, a: Adapters, acks: SocketAcks): Featur
     { name: "playlists", routes: (kit) => registerPlaylistRoutes(kit, s.playlists) },
     { name: "calls", routes: (kit) => registerCallRoutes(kit, { ...s.calls, iceServers: a.iceServers }), socket: (socket) => callEvents.register(socket, calls) },
     { name: "push", routes: (kit) => registerPushRoutes(kit, s.push) },
+    { name: "reports", routes: (kit) => registerReportRoutes(kit, { ...deps, reports: a.reports }) },
+    { name: "admin", routes: (kit) => registerAdminRoutes(kit, { ...deps, reports: a.reports, audit: a.audit, moderation: a.moderation, socketCensus: a.socketCensus }) },
     { name: "player", socket: (socket) => playerEvents.register(socket, player) },
     { name: "presence", socket: (socket) => presenceEvents.register(socket, presence) },
   ];

@@ -55,7 +55,7 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
     phase: (event: string, phase: string, seconds: number) => metrics.socketEventPhase.observe({ event, phase }, seconds),
     done: (event: string, outcome: string, seconds: number) => metrics.socketEvent.observe({ event, outcome }, seconds),
   };
-  const acks = { inflight, classify: classifyFailure, checkReplies: config.checkReplies, timing };
+  const acks = { inflight, classify: classifyFailure, checkReplies: config.checkReplies, timing, tracer: a.tracing?.tracer };
   const realtimeLog = log.child({ component: "realtime" });
   const features = listFeatures(s, a, {
     chat: { ...acks, log: realtimeLog, ackBudget: new AckBudget(config.rateLimits.socketHandlersMax) },
@@ -78,6 +78,7 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
     staticDir: existsSync(WEB_DIST) ? WEB_DIST : undefined,
     auth: s.deps,
     routes: routesOf(features),
+    httpSpans: a.tracing?.httpSpans,
   });
 
   return {
@@ -109,17 +110,24 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
       await a.bus.close();
       // Running transcodes go back to the queue (or, after kill, stay claimed) before the pool closes.
       await s.transcodeWorker.stop();
+      await s.accountData.exportWorker.stop();
       await a.media.players.close();
       await s.searchFeeder.close();
       await a.messageBackend.close();
       await a.db.close();
+      // Withdraws this node's socket count while the shared Redis connection is still open.
+      await a.socketCensus.close();
       await a.closeRedis();
+      // Last: the spans of everything above are exported before the node is gone.
+      await a.tracing?.shutdown();
     },
     abandon: () => {
       a.presence.abandon();
       void s.transcodeWorker.abandon();
+      void s.accountData.exportWorker.abandon();
       a.calls.abandon();
       s.pushNotifier.abandon();
+      a.socketCensus.abandon();
     },
   };
 }

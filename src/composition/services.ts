@@ -24,6 +24,7 @@ import { TranscodeWorker } from "../domain/transcode-worker.js";
 import type { UserDeps } from "../domain/users.js";
 import type { Logger } from "../logger.js";
 import { FfmpegTranscoder } from "../media/ffmpeg-transcoder.js";
+import { startAccountData, type AccountData } from "./account-data.js";
 import type { Adapters } from "./adapters.js";
 
 // Events older than this are trimmed; a cursor from before the trim point gets 410.
@@ -50,6 +51,8 @@ export interface Services {
   pushNotifier: PushNotifier;
   searchFeeder: SearchIndexFeeder;
   transcodeWorker: TranscodeWorker;
+  /** Export and deletion of one's own account, with the export worker (account-data.ts). */
+  accountData: AccountData;
   /** Stops the feed's periodic trim. */
   stopTrimming(): void;
 }
@@ -120,6 +123,7 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     messages,
     mentions: a.mentions,
     replies: a.replies,
+    calls: a.calls,
     presence,
     feed,
     broadcaster,
@@ -158,6 +162,7 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     pushNotifier,
     searchFeeder,
     transcodeWorker,
+    accountData: startAccountData(a, deps, config, log),
     stopTrimming: () => clearInterval(trimFeed),
   };
 }

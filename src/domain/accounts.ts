@@ -6,6 +6,7 @@ import type { AccessClaims, AccessTokens, PasswordHasher } from "./ports/securit
 import type { EmailCodeRepository, SessionRepository } from "./ports/session-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
 import { normalizeEmail, viewUser, type UserView } from "./user.js";
+import { refuseIfSuspendedMeanwhile, refuseSuspended } from "./suspensions.js";
 
 export interface AccountDeps {
   users: UserRepository;
@@ -75,7 +76,10 @@ export async function login(deps: AccountDeps, input: { email: string; password:
     throw new Unauthorized("wrong email or password");
   }
   await deps.loginFailures.reset(email);
-  return { user: viewUser(user, user.id), ...(await openSession(deps, user.id)) };
+  refuseSuspended(user);
+  const session = await openSession(deps, user.id);
+  await refuseIfSuspendedMeanwhile(deps, user.id, clock(deps));
+  return { user: viewUser(user, user.id), ...session };
 }
 
 function parseRefreshToken(token: string): { sessionId: string; secret: string } {

@@ -51,6 +51,16 @@ export class Forbidden extends DomainError {
   }
 }
 
+/** PROTOCOL: what a suspended account's login gets, on both doors: `detail` (HTTP) and `message` (ack) start with it. */
+export const SUSPENDED = "SUSPENDED";
+
+/** A suspended account (src/domain/suspensions.ts): FORBIDDEN, with SUSPENDED at the head of the detail. */
+export class Suspended extends Forbidden {
+  constructor() {
+    super(`${SUSPENDED}: this account is suspended by an operator`);
+  }
+}
+
 export class NotFound extends DomainError {
   constructor(message = "not found") {
     super("NOT_FOUND", message);

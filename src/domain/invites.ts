@@ -1,6 +1,7 @@
 import { refuseIfAnyBlocked } from "./blocks.js";
 import { Conflict, Invalid, NotFound } from "./errors.js";
 import type { InviteRecord } from "./ports/room-repository.js";
+import { refuseBannedInvitees, refuseIfBanned } from "./room-bans.js";
 import { renderRoomFor, type RoomView } from "./room-views.js";
 import { GROUP_INVITES_MAX, requireMember, ROOM_NAME_MAX, type RoomDeps } from "./rooms.js";
 
@@ -56,12 +57,14 @@ export async function createGroupRoom(deps: RoomDeps, ownerId: string, input: { 
   return view;
 }
 
-/** Any member of a group may invite anyone; users already in the room are skipped. */
+/** Any member of a group may invite anyone not banned from it; users already in the room are skipped. */
 export async function inviteToRoom(deps: RoomDeps, inviterId: string, roomId: string, userIds: string[]): Promise<InviteView[]> {
   await requireMember(deps, roomId, inviterId);
   const room = await deps.rooms.find(roomId);
   if (room?.type !== "group") throw new Invalid("direct rooms have exactly two members", [{ path: "roomId", message: "is a direct room" }]);
-  return invite(deps, inviterId, roomId, await checkInvitees(deps, inviterId, userIds));
+  const invitees = await checkInvitees(deps, inviterId, userIds);
+  await refuseBannedInvitees(deps, roomId, invitees);
+  return invite(deps, inviterId, roomId, invitees);
 }
 
 export async function listInvites(deps: RoomDeps, userId: string): Promise<InviteView[]> {
@@ -77,6 +80,8 @@ export async function answerInvite(
 ): Promise<{ invite: InviteView; room?: RoomView }> {
   const found = await deps.rooms.findInvite(inviteId);
   if (!found || found.inviteeId !== userId) throw new NotFound("no such invite");
+  // Before the status: a ban cancels the invite, and its invitee is told why they cannot join.
+  if (answer === "accepted") await refuseIfBanned(deps, found.roomId, userId);
   if (found.status !== "pending") throw new Conflict(`invite already ${found.status}`);
   const answered = await deps.rooms.answerInvite(inviteId, answer, new Date());
   if (!answered) throw new Conflict("invite was answered meanwhile");

@@ -6,6 +6,7 @@ import type { MentionIndex } from "./ports/mention-index.js";
 import type { MessageChange, MessagePage } from "./ports/message-store.js";
 import type { ReplyIndex } from "./ports/reply-index.js";
 import { excerptOf, withReplyExcerpts } from "./replies.js";
+import { refuseMutedOrBanned } from "./room-mutes.js";
 import { requireMember, type RoomDeps } from "./rooms.js";
 import { MESSAGE_TEXT_MAX, PAGE_LIMIT_MAX, SYNC_ROOMS_MAX } from "../protocol/limits.js";
 
@@ -42,6 +43,7 @@ export async function sendMessage(
   input: { roomId: string; clientMsgId: string; text: string; attachmentIds?: string[]; replyToSeq?: number; mentions?: string[]; mentionsRoom?: boolean },
 ): Promise<{ message: Message; created: boolean }> {
   const { roomId } = input;
+  await refuseMutedOrBanned(deps, senderId, roomId);
   await requireMember(deps, roomId, senderId);
   await refuseBlockedDirectSend(deps, senderId, roomId);
   const attachmentIds = input.attachmentIds ?? [];
@@ -136,9 +138,17 @@ export async function editMessage(deps: MessageDeps, userId: string, input: { ro
 
 export async function deleteMessage(deps: MessageDeps, userId: string, input: { roomId: string; messageId: string }): Promise<Message> {
   const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
-  const { message } = await changeMessage(deps, input.roomId, seq, { kind: "delete" }, userId);
-  await deps.mentions.remove(input.roomId, seq);
+  return tombstoneMessage(deps, input.roomId, seq, userId);
+}
+
+/**
+ * The one delete path, after the caller's own checks (the sender's above; an operator's in
+ * moderation.ts): the tombstone, the room's sockets (message:updated), search and the room list.
+ */
+export async function tombstoneMessage(deps: MessageDeps, roomId: string, seq: number, viewerId?: string): Promise<Message> {
+  const { message } = await changeMessage(deps, roomId, seq, { kind: "delete" }, viewerId);
+  await deps.mentions.remove(roomId, seq);
   deps.onMessageChanged?.(message);
-  await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));
+  await deps.feed.roomChanged(roomId, await deps.rooms.memberIds(roomId));
   return message;
 }

@@ -1,6 +1,6 @@
 /**
- * Pins (PROTOCOL.md, "Conversations"): in a group, the owner (and admins, once rooms have them)
- * pin and unpin; in a direct room, either member. A pin leaves a system message in the room, so
+ * Pins (PROTOCOL.md, "Conversations"): in a group, the owner and admins (room-admin.ts) pin and
+ * unpin; in a direct room, either member. A pin leaves a system message in the room, so
  * members who were away see who pinned what.
  */
 import { Forbidden, NotFound } from "./errors.js";

@@ -10,6 +10,8 @@ export interface RoomView {
   id: string;
   type: "direct" | "group";
   name: string;
+  /** Group rooms only; null when none is set. */
+  topic: string | null;
   memberCount: number;
   lastMessage: Message | null;
   lastSeq: number;
@@ -66,6 +68,7 @@ export async function renderEntries(deps: RoomViewDeps, entries: Entry[]): Promi
       id: room.id,
       type: room.type,
       name,
+      topic: room.topic ?? null,
       memberCount: counts.get(room.id) ?? 0,
       lastMessage: head.lastMessage,
       lastSeq: head.lastSeq,

@@ -2,8 +2,10 @@ import { CANNOT_MESSAGE, refuseIfBlocked } from "./blocks.js";
 import { Forbidden, Invalid, NotFound } from "./errors.js";
 import type { BlockRepository } from "./ports/block-repository.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
+import type { CallRegistry } from "./ports/call-registry.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
+import { handOverOnLeave } from "./room-ranks.js";
 import { byActivity, renderEntries, renderRoomFor, type RoomView, type RoomViewDeps } from "./room-views.js";
 import { viewUser, type UserView } from "./user.js";
 import { ROOM_NAME_MAX, GROUP_INVITES_MAX } from "../protocol/limits.js";
@@ -14,6 +16,8 @@ export interface RoomDeps extends RoomViewDeps {
   broadcaster: Broadcaster;
   /** A blocked user cannot open a direct room with, or invite, the blocker (blocks.ts). */
   blocks: BlockRepository;
+  /** Whoever leaves a room leaves its call (absent where calls are not wired: unit tests of other features). */
+  calls?: Pick<CallRegistry, "evict">;
 }
 
 // Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.
@@ -69,15 +73,23 @@ export async function getRoom(deps: RoomDeps, userId: string, roomId: string): P
   return { room, members };
 }
 
-async function removeFromRoom(deps: RoomDeps, roomId: string, userId: string) {
+/**
+ * The one removal path (leave, removal by the owner, ban): the membership goes, the user's sockets
+ * leave the room on every node, and their feed says room.removed. A no-op for a non-member.
+ */
+export async function removeFromRoom(deps: RoomDeps, roomId: string, userId: string) {
   if (!(await deps.rooms.removeMember(roomId, userId))) return;
   deps.broadcaster.detachUser(userId, roomId);
+  // Out of the room, out of its call (the change is announced where the connection is).
+  await deps.calls?.evict(roomId, userId);
   await deps.feed.publish(userId, { type: "room.removed", data: { roomId } });
   await deps.feed.roomChanged(roomId, await deps.rooms.memberIds(roomId));
 }
 
 export async function leaveRoom(deps: RoomDeps, userId: string, roomId: string): Promise<void> {
   await requireMember(deps, roomId, userId);
+  // A group's owner hands the room over first (room-ranks.ts), so it is never left without one.
+  await handOverOnLeave(deps, userId, roomId);
   await removeFromRoom(deps, roomId, userId);
 }
 

@@ -8,10 +8,15 @@ export interface UserRecord {
   avatarKey: string | null;
   emailVerified: boolean;
   createdAt: Date;
+  /** May use /api/admin/* (granted by `npm run admin` only, src/domain/admin.ts). */
+  operator: boolean;
+  /** Set while an operator has suspended the account (src/domain/suspensions.ts). */
+  suspendedAt: Date | null;
+  suspendReason: string | null;
 }
 
-/** What views need: never the password hash. */
-export type UserProfile = Omit<UserRecord, "passwordHash">;
+/** What views need: never the password hash, nor what operators keep about the account. */
+export type UserProfile = Omit<UserRecord, "passwordHash" | "operator" | "suspendedAt" | "suspendReason">;
 
 export interface UserView {
   id: string;

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import path from "node:path";
-import express, { Router, type Express } from "express";
+import express, { Router, type Express, type RequestHandler } from "express";
 import type { FailureClassifier } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -47,6 +47,8 @@ export interface AppOptions {
   routes: readonly RouteRegistration[];
   /** Set by SIGTERM: /readyz answers 503 while the node drains. */
   drain?: Drain;
+  /** Tracing on: a server span per request (observability/http-spans.ts), mounted first. */
+  httpSpans?: RequestHandler;
 }
 
 const READY_TIMEOUT_MS = 2_000;
@@ -58,6 +60,7 @@ export function createApp(opts: AppOptions): Express {
   // conditional GETs no API client makes (the static client files keep theirs).
   app.set("etag", false);
   app.set("trust proxy", opts.trustProxy);
+  if (opts.httpSpans) app.use(opts.httpSpans);
   app.use(requestLog(opts.log, opts.metrics));
   app.use(securityHeaders());
 

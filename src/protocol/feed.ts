@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { FriendRequestSchema } from "./friends.js";
 import { InviteSchema } from "./invites.js";
+import { RoomReportSchema } from "./reports.js";
 import { RoomSchema } from "./rooms.js";
 import { UserSchema } from "./users.js";
 
@@ -18,6 +19,8 @@ export const FeedEventSchema = z
     z.object({ ...envelope, type: z.literal("room.removed"), data: z.object({ roomId: z.string() }) }),
     z.object({ ...envelope, type: z.literal("friend.request"), data: z.object({ request: FriendRequestSchema }) }),
     z.object({ ...envelope, type: z.literal("friend.updated"), data: z.object({ user: UserSchema, friends: z.boolean() }) }),
+    // A message of a room reported: to the room's owner and admins (protocol/reports.ts).
+    z.object({ ...envelope, type: z.literal("report.created"), data: z.object({ report: RoomReportSchema }) }),
   ])
   .meta({ id: "FeedEvent" });
 

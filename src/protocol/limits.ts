@@ -23,6 +23,15 @@ export const ATTACHMENTS_PER_MESSAGE_MAX = 10;
 
 export const ROOM_NAME_MAX = 100;
 export const GROUP_INVITES_MAX = 100;
+/** A group's topic (PATCH /api/rooms/:id): a line or two under its name. */
+export const ROOM_TOPIC_MAX = 500;
+/** Why someone was banned, as the room's admins read it in GET /api/rooms/:id/bans. */
+export const BAN_REASON_MAX = 500;
+/** The longest mute, in seconds (a year): longer than that is a ban. */
+export const MUTE_SECONDS_MAX = 365 * 86_400;
+
+/** PROTOCOL: a report's reason is 1–500 characters; an operator's resolution and suspension reason too. */
+export const REPORT_TEXT_MAX = 500;
 
 export const PLAYLIST_NAME_MAX = 100;
 export const PLAYLIST_TRACKS_MAX = 500;

@@ -15,6 +15,8 @@ export const RoomSchema = z
     id: z.string(),
     type: z.enum(["direct", "group"]),
     name: z.string(),
+    /** Group rooms only (PATCH /api/rooms/:id); null when none is set. */
+    topic: z.string().nullable(),
     memberCount: z.number().int(),
     lastMessage: MessageSchema.nullable(),
     lastSeq: z.number().int(),
@@ -22,7 +24,7 @@ export const RoomSchema = z
     /** Unread messages mentioning the caller (by id or the whole room). */
     mentionCount: z.number().int(),
     lastReadSeq: z.number().int(),
-    /** The caller's role: "owner" or "member" (admins come with room roles). */
+    /** The caller's role: "owner", "admin" or "member" (direct rooms: always "member"). */
     role: z.string(),
     createdAt: z.string(),
   })

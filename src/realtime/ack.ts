@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
 import type { Socket } from "socket.io";
 import type { z } from "zod";
 import { DomainError, Invalid, type FailureClassifier } from "../domain/errors.js";
@@ -21,6 +22,8 @@ export interface EventTiming {
 export interface AckDeps {
   log: Logger;
   timing?: EventTiming;
+  /** Tracing on (observability/tracing.ts): a span per event. Absent: no span, not even a no-op one. */
+  tracer?: Tracer;
   inflight: Inflight;
   ackBudget?: AckBudget;
   classify?: FailureClassifier;
@@ -65,13 +68,16 @@ export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, even
     const log = deps.log;
     const timing = deps.timing;
     const start = timing ? performance.now() : 0;
+    const span = deps.tracer && eventSpan(deps.tracer, socket, event);
     const { payload, reply: send } = ackOf<AckReply<E>>(args, log, event);
     let handled = start;
     // Every answer goes through here, so each event is timed once, whatever its outcome.
     const reply = (r: AckReply<E>) => {
-      if (!timing) return send(r);
+      if (!timing && !span) return send(r);
       const before = performance.now();
       send(r);
+      if (span) endEventSpan(span, r.ok ? "ok" : r.error.code);
+      if (!timing) return;
       const end = performance.now();
       timing.phase(event, "ack", (end - before) / 1000);
       timing.done(event, r.ok ? "ok" : r.error.code, (end - start) / 1000);
@@ -89,13 +95,20 @@ export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, even
       handled = performance.now();
       timing.phase(event, "validate", (handled - start) / 1000);
     }
+    // The phases as the span's events: validate ends here, the handler at "handled", the ack at the span's end.
+    span?.addEvent("validated");
     const budget = deps.ackBudget;
     if (budget && !budget.tryEnter()) {
       reply({ ok: false, error: { code: "UNAVAILABLE", message: "the server is busy: retry shortly" } });
       return;
     }
-    const ran = () => timing?.phase(event, "handler", (performance.now() - handled) / 1000);
-    void deps.inflight.track(run(input)).finally(() => budget?.leave()).then(
+    const ran = () => {
+      timing?.phase(event, "handler", (performance.now() - handled) / 1000);
+      span?.addEvent("handled");
+    };
+    // Inside the span, so the use case's database calls, group commit and broadcast descend from it.
+    const work = span ? context.with(trace.setSpan(ROOT_CONTEXT, span), () => run(input)) : run(input);
+    void deps.inflight.track(work).finally(() => budget?.leave()).then(
       (result) => {
         ran();
         const mismatch = deps.checkReplies ? replyMismatch(ackSchema, result) : undefined;
@@ -113,8 +126,27 @@ export function acked<E extends ClientEvent>(socket: Socket, deps: AckDeps, even
           return;
         }
         log.error({ err, event, userId: socket.data.userId }, "socket handler failed");
+        span?.recordException(err as Error);
         reply({ ok: false, error: { code: "INTERNAL", message: "internal error" } });
       },
     );
   };
+}
+
+/**
+ * The span of one client event, named `socket <event>`: a trace of its own (a Socket.IO frame
+ * carries no trace context, and whatever context the socket's I/O runs in is not the event's).
+ */
+function eventSpan(tracer: Tracer, socket: Socket, event: string): Span {
+  return tracer.startSpan(
+    `socket ${event}`,
+    { kind: SpanKind.SERVER, root: true, attributes: { "socketio.event": event, "socketio.namespace": socket.nsp.name } },
+  );
+}
+
+/** Ends an event's span with its outcome; only the server's failures mark it as an error, as 5xx do for HTTP. */
+function endEventSpan(span: Span, outcome: string): void {
+  span.setAttribute("chat.outcome", outcome);
+  if (outcome === "INTERNAL" || outcome === "UNAVAILABLE") span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+  span.end();
 }

@@ -1,3 +1,4 @@
+import { SpanKind, type Tracer } from "@opentelemetry/api";
 import type { BroadcastOperator } from "socket.io";
 import type { Broadcaster, RoomBroadcasts, UserBroadcasts } from "../domain/ports/broadcaster.js";
 import type { ServerToClientEvents, SocketData } from "./events.js";
@@ -26,17 +27,23 @@ const USER: Emitters<UserBroadcasts> = {
 
 /** The Broadcaster port on Socket.IO: through the Redis adapter when configured, so every node delivers. */
 export class SocketBroadcaster implements Broadcaster {
-  /** `timed` is told how long each room broadcast took, by event (metrics). */
+  /**
+   * `timed` is told how long each room broadcast took, by event (metrics); with `tracer` (tracing
+   * on) each room broadcast is a span, a child of the event or request that sent it.
+   */
   constructor(
     private readonly io: ChatServer,
     private readonly timed?: (event: keyof RoomBroadcasts, seconds: number) => void,
+    private readonly tracer?: Tracer,
   ) {}
 
   toRoom<E extends keyof RoomBroadcasts>(roomId: string, event: E, payload: RoomBroadcasts[E], opts?: { exceptUserId?: string }) {
     const start = this.timed ? performance.now() : 0;
+    const span = this.tracer?.startSpan(`broadcast ${event}`, { kind: SpanKind.PRODUCER, attributes: { "socketio.event": event, "chat.room.id": roomId } });
     let target = this.io.to(roomChannel(roomId));
     if (opts?.exceptUserId) target = target.except(userChannel(opts.exceptUserId));
     ROOM[event](target, payload);
+    span?.end();
     this.timed?.(event, (performance.now() - start) / 1000);
   }
 

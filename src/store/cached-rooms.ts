@@ -7,15 +7,25 @@ const CHANNEL = "room-members";
 const MEMBERS_TTL_MS = 30_000;
 const MAX_ROOMS = 50_000;
 
+// How long a removal or a mute waits for Redis to take its notice (as blocks do, cached-blocks.ts):
+// the change then binds on every node when the client gets its answer. Past it the answer goes
+// out and the other nodes learn by the notice or the TTL.
+const NOTICE_WAIT_MS = 1_000;
+// Nearly every room has nobody muted: one map for all of them.
+const NO_MUTES: ReadonlyMap<string, number> = new Map();
+
 interface Entry {
   ids: Set<string>;
+  /** Members muted by an admin: user id → until (epoch ms). Read by every send (room-mutes.ts). */
+  mutes: ReadonlyMap<string, number>;
   at: number;
 }
 
 /**
  * The room repository with each room's member set cached on this node: the membership check and
- * the member list behind every message stop costing a query each. A change on any node
- * invalidates the room everywhere through the cluster bus. A per-room version guards against a
+ * the member list behind every message stop costing a query each; each member's send mute rides
+ * along, so the mute check of every send costs no query either. A change on any node invalidates
+ * the room everywhere through the cluster bus. A per-room version guards against a
  * read that started before an invalidation storing a stale set after it.
  */
 export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRepository {
@@ -29,19 +39,34 @@ export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRep
   };
   bus.subscribe(CHANNEL, dropLocal);
   const changed = (roomId: string) => bus.publish(CHANNEL, [roomId]);
+  /** The same, resolving once Redis has the notice (bounded), for changes that must bind everywhere at once. */
+  const changedEverywhere = async (roomId: string) => {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, NOTICE_WAIT_MS).unref();
+    });
+    await Promise.race([changed(roomId), gaveUp]).finally(() => clearTimeout(timer));
+  };
 
-  const members = async (roomId: string): Promise<Set<string>> => {
+  const load = async (roomId: string): Promise<Entry> => {
     const hit = cache.get(roomId);
-    if (hit && Date.now() - hit.at < MEMBERS_TTL_MS) return hit.ids;
+    if (hit && Date.now() - hit.at < MEMBERS_TTL_MS) return hit;
     const version = versions.get(roomId) ?? 0;
-    const ids = new Set(await inner.memberIds(roomId));
+    const rows = await inner.members(roomId);
+    const muted = rows.filter((m) => m.mutedUntil);
+    const entry: Entry = {
+      ids: new Set(rows.map((m) => m.userId)),
+      mutes: muted.length ? new Map(muted.map((m) => [m.userId, m.mutedUntil!.getTime()])) : NO_MUTES,
+      at: Date.now(),
+    };
     if ((versions.get(roomId) ?? 0) === version) {
       if (cache.size >= MAX_ROOMS) cache.delete(cache.keys().next().value!);
-      cache.set(roomId, { ids, at: Date.now() });
+      cache.set(roomId, entry);
       if (versions.size > MAX_ROOMS) versions.clear();
     }
-    return ids;
+    return entry;
   };
+  const members = async (roomId: string) => (await load(roomId)).ids;
 
   // Bind every method so the cache sees calls made through the returned object only.
   const base = Object.fromEntries(
@@ -59,9 +84,20 @@ export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRep
       changed(result.room.id);
       return result;
     },
+    mutedUntil: async (roomId, userId) => {
+      const until = (await load(roomId)).mutes.get(userId);
+      return until === undefined ? null : new Date(until);
+    },
+    setMutedUntil: async (roomId, userId, until) => {
+      const set = await inner.setMutedUntil(roomId, userId, until);
+      await changedEverywhere(roomId);
+      return set;
+    },
+    // A removal (leave, removal, ban) must hold on every node when answered: a banned user's next
+    // send through another node is refused, not let through by that node's stale member set.
     removeMember: async (roomId, userId) => {
       const removed = await inner.removeMember(roomId, userId);
-      changed(roomId);
+      await changedEverywhere(roomId);
       return removed;
     },
     answerInvite: async (id, status, now) => {
@@ -70,4 +106,17 @@ export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRep
       return invite;
     },
   };
+}
+
+/**
+ * Tells every node's member cache that these rooms changed outside the repository (an operator
+ * deleted them: src/store/prisma-moderation.ts). Resolves once Redis has the notice, or after
+ * NOTICE_WAIT_MS, as a removal does.
+ */
+export async function announceRoomsChanged(bus: ClusterBus, roomIds: string[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, NOTICE_WAIT_MS).unref();
+  });
+  await Promise.race([bus.publish(CHANNEL, roomIds), gaveUp]).finally(() => clearTimeout(timer));
 }

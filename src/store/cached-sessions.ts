@@ -45,6 +45,17 @@ export class CachedSessionRepository implements SessionRepository, SessionRevoca
     this.bus.publish(CHANNEL, [sessionId]);
   }
 
+  async revokeMany(sessionIds: string[], now: Date) {
+    if (!sessionIds.length) return;
+    await this.inner.revokeMany(sessionIds, now);
+    // One bus message for them all; as revoke(), this node first, then every other.
+    this.bus.publish(CHANNEL, sessionIds);
+  }
+
+  liveIdsOf(userId: string) {
+    return this.inner.liveIdsOf(userId);
+  }
+
   async isLive(sessionId: string, userId: string) {
     const now = Date.now();
     const revokedUntil = this.revoked.get(sessionId);

@@ -1,6 +1,8 @@
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { BlobStorage } from "../domain/ports/blob-storage.js";
 
 // Keys are made by the server, but the check is here too: no key can name a path outside the root.
@@ -43,5 +45,24 @@ export class FileBlobStorage implements BlobStorage {
 
   async delete(key: string) {
     await fs.rm(this.resolve(key), { force: true });
+  }
+
+  async putStream(key: string, source: AsyncIterable<Buffer | string>) {
+    const file = this.resolve(key);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // A random suffix, not the pid as put() has: nodes of one process (tests) may share a DATA_DIR.
+    const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+    try {
+      // The file stream pulls from the source as it drains: backpressure bounds what is in memory.
+      await pipeline(source, createWriteStream(tmp));
+      await fs.rename(tmp, file);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async deleteAll(prefix: string) {
+    await fs.rm(this.resolve(prefix), { recursive: true, force: true });
   }
 }

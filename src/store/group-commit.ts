@@ -9,6 +9,8 @@
 // retried as two halves, in order, recursively: what can commit does, and a failing item ends
 // up alone and fails with its own error (log2(batch) extra commits, not one per item).
 
+import { context, SpanStatusCode, trace, TraceFlags, type Context, type Link, type Span, type Tracer } from "@opentelemetry/api";
+
 export interface GroupCommitOptions {
   maxInFlight: number;
   maxBatch: number;
@@ -21,12 +23,20 @@ export interface CommitObserver {
   waited(seconds: number): void;
   /** One commit (a retried half counts as its own) of `size` items took `seconds`. */
   committed(seconds: number, size: number): void;
+  /**
+   * Tracing on: a span per commit. One commit serves many callers, so it is linked to the span
+   * each item was submitted in; its parent is the first such span that is sampled, so a lone
+   * append (the usual case under light load) reads as one tree with its commit.
+   */
+  tracer?: Tracer;
 }
 
 interface Queued<T, R> {
   item: T;
   /** performance.now() at submission. */
   at: number;
+  /** The submitter's context, kept only when tracing. */
+  ctx?: Context;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -47,7 +57,7 @@ export class GroupCommit<T, R> {
 
   submit(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ item, at: performance.now(), resolve, reject });
+      this.queue.push({ item, at: performance.now(), ctx: this.options.observer?.tracer && context.active(), resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         // After this turn's I/O callbacks, so submissions that arrive together share a batch.
@@ -92,10 +102,19 @@ export class GroupCommit<T, R> {
     const observer = this.options.observer;
     const start = performance.now();
     if (observer) for (const q of batch) observer.waited((start - q.at) / 1000);
+    const span = observer?.tracer && commitSpan(observer.tracer, batch);
     try {
-      results = await this.commit(batch.map((q) => q.item));
+      const items = batch.map((q) => q.item);
+      // In the span, so the batch's database calls are its children.
+      results = await (span ? context.with(trace.setSpan(context.active(), span), () => this.commit(items)) : this.commit(items));
       observer?.committed((performance.now() - start) / 1000, batch.length);
+      span?.end();
     } catch (error) {
+      if (span) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: batch.length > 1 ? "retried as two halves" : "failed" });
+        span.end();
+      }
       if (batch.length === 1) return batch[0]!.reject(error);
       const half = Math.ceil(batch.length / 2);
       await this.run(batch.slice(0, half));
@@ -104,4 +123,21 @@ export class GroupCommit<T, R> {
     }
     batch.forEach((q, i) => q.resolve(results[i]!));
   }
+}
+
+function commitSpan(tracer: Tracer, batch: readonly { ctx?: Context }[]): Span {
+  const links: Link[] = [];
+  let parent: Context | undefined;
+  for (const q of batch) {
+    const linked = q.ctx && trace.getSpanContext(q.ctx);
+    // An unsampled span is never exported: a link to it would point at nothing.
+    if (!linked || !(linked.traceFlags & TraceFlags.SAMPLED)) continue;
+    links.push({ context: linked });
+    parent ??= q.ctx;
+  }
+  return tracer.startSpan(
+    "messages commit",
+    { links, attributes: { "chat.commit.size": batch.length } },
+    parent ?? batch[0]?.ctx ?? context.active(),
+  );
 }

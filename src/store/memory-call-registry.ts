@@ -10,6 +10,7 @@ export class MemoryCallRegistry implements CallRegistry {
   /** connectionId -> the rooms whose call it is in */
   private readonly byConnection = new Map<string, Set<string>>();
   private stopped = false;
+  private readonly listeners: ((change: CallChange) => void)[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -53,8 +54,17 @@ export class MemoryCallRegistry implements CallRegistry {
     return [...(this.rooms.get(roomId)?.values() ?? [])];
   }
 
-  onChange(_listener: (change: CallChange) => void) {
-    // Nothing expires in one process.
+  async evict(roomId: string, userId: string): Promise<void> {
+    const mine = [...(this.rooms.get(roomId)?.values() ?? [])].filter((e) => e.userId === userId);
+    for (const { connectionId } of mine) {
+      const change = await this.leave(roomId, userId, connectionId);
+      if (change) for (const listener of this.listeners) listener(change);
+    }
+  }
+
+  /** Nothing expires in one process: only evictions are told here. */
+  onChange(listener: (change: CallChange) => void) {
+    this.listeners.push(listener);
   }
 
   async close() {

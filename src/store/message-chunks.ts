@@ -222,6 +222,16 @@ export function checkSeq(seq: unknown): asserts seq is number {
   if (typeof seq !== "number" || !Number.isSafeInteger(seq)) throw new Invalid("seq must be an integer", [{ path: "seq", message: "not an integer" }]);
 }
 
+/** MessageStore.sentBy's arguments, checked alike by every adapter. */
+export function checkSentByQuery(senderId: unknown, q: { after?: { roomId: string; seq: number }; limit: number }): void {
+  checkStorable(senderId, "senderId", ID_MAX);
+  if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new Invalid("limit must be a positive integer", [{ path: "limit", message: "bad limit" }]);
+  if (q.after) {
+    checkRoomId(q.after.roomId);
+    checkSeq(q.after.seq);
+  }
+}
+
 export function checkDraft(draft: MessageDraft): void {
   checkRoomId(draft.roomId);
   checkStorable(draft.senderId, "senderId", ID_MAX);

@@ -3,7 +3,8 @@
 // message_chunks: { roomId, firstSeq, lastSeq, bucket, count, bytes, sealed, keys, op, messages,
 //   maxRev, rev, pins }
 //   unique (roomId, firstSeq); unique partial (roomId) where sealed = false: at most ONE open chunk
-//   per room; (roomId, keys) for idempotency look-ups; (roomId, maxRev) for changes(). `keys` holds
+//   per room; (roomId, keys) for idempotency look-ups; (roomId, maxRev) for changes();
+//   (messages.senderId, roomId, firstSeq) for sentBy(). `keys` holds
 //   [senderId, clientMsgId] (JSON) of the chunk's keyed messages, written in the same atomic update
 //   as the messages; `op` tells an appender its own update from another's; `maxRev` is the highest
 //   rev of the chunk's elements.
@@ -63,6 +64,9 @@ chunkSchema.index({ roomId: 1, firstSeq: 1 }, { unique: true });
 chunkSchema.index({ roomId: 1 }, { unique: true, partialFilterExpression: { sealed: false }, name: "one_open_chunk" });
 chunkSchema.index({ roomId: 1, keys: 1 });
 chunkSchema.index({ roomId: 1, maxRev: 1 });
+// A sender's messages in every room (account export and deletion, MessageStore.sentBy): multikey
+// over the chunk's elements, so it finds the chunks holding one, in (roomId, firstSeq) order.
+chunkSchema.index({ "messages.senderId": 1, roomId: 1, firstSeq: 1 });
 
 const keySchema = new Schema<KeyDoc>(
   { _id: { type: String, required: true }, owner: { type: String, required: true }, at: { type: Date, required: true } },

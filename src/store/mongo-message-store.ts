@@ -30,10 +30,10 @@ import mongoose, { type Connection, type ConnectOptions, type Model } from "mong
 import { Invalid } from "../domain/errors.js";
 import type { Message } from "../domain/message.js";
 import type {
-  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead,
+  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead, SentRef,
 } from "../domain/ports/message-store.js";
 import {
-  checkRoomId, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage, type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
+  checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage, type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "./message-chunks.js";
 import { MongoMessageAppender } from "./mongo-message-append.js";
 import { changedSince, changeMessage } from "./mongo-message-change.js";
@@ -148,6 +148,16 @@ export class MongoMessageStore implements MessageStore {
     return { message: toMessage(roomId, result.after ?? result.before, viewerId), changed: result.after !== null };
   }
 
+  /** One change (one transaction) per message: simple; the PostgreSQL store batches a page. */
+  async deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
+    const deleted: Message[] = [];
+    for (const seq of [...new Set(seqs)].sort((x, y) => x - y)) {
+      const result = await this.change(roomId, seq, { kind: "delete" }, now);
+      if (result?.changed) deleted.push(result.message);
+    }
+    return deleted;
+  }
+
   async changes(roomId: string, q: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage> {
     checkRoomId(roomId);
     checkSeq(q.afterRev);
@@ -204,6 +214,31 @@ export class MongoMessageStore implements MessageStore {
       newest.forEach(put);
     }
     return out;
+  }
+
+  /**
+   * Through the (messages.senderId, roomId, firstSeq) index: the sender's chunks in room and seq
+   * order, unwound to their elements. NOT RUN HERE (no MongoDB server can be had on this machine):
+   * it is written to the contract suite, which runs it when MONGO_URL is set. A chunk is read whole
+   * for the few of its elements that are the sender's; kept simple rather than fast.
+   */
+  async sentBy(senderId: string, q: { after?: SentRef; limit: number }): Promise<SentRef[]> {
+    checkSentByQuery(senderId, q);
+    const after = q.after;
+    return this.Chunk.aggregate<SentRef>([
+      { $match: { "messages.senderId": senderId, ...(after ? { roomId: { $gte: after.roomId } } : {}) } },
+      { $sort: { roomId: 1, firstSeq: 1 } },
+      { $unwind: "$messages" },
+      {
+        $match: {
+          "messages.senderId": senderId,
+          "messages.clientMsgId": { $type: "string" },
+          ...(after ? { $or: [{ roomId: { $gt: after.roomId } }, { roomId: after.roomId, "messages.seq": { $gt: after.seq } }] } : {}),
+        },
+      },
+      { $limit: q.limit },
+      { $project: { _id: 0, roomId: 1, seq: "$messages.seq" } },
+    ]);
   }
 
   /** Not part of the port: the room's chunks, oldest first (tests, tools). */

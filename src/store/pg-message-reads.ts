@@ -67,3 +67,12 @@ export const changedSince = (roomId: string, afterRev: number, limit: number, ma
       SELECT m, rev FROM e WHERE rev > ${afterRev}::int AND (${maxSeq}::int IS NULL OR seq <= ${maxSeq}::int) ORDER BY rev LIMIT ${limit + 1}::int
     ) z) AS messages`;
 
+
+/**
+ * A page of the sender's keyed messages in every room, through MessageKey's (senderId, roomId,
+ * seq) index: an index range scan from the cursor, whatever the number of the sender's messages.
+ */
+export const sentByPage = (senderId: string, after: { roomId: string; seq: number } | null, limit: number) => Sql.sql`
+  SELECT "roomId", seq FROM "MessageKey"
+  WHERE "senderId" = ${senderId} ${after ? Sql.sql`AND ("roomId", seq) > (${after.roomId}, ${after.seq}::int)` : Sql.empty}
+  ORDER BY "roomId", seq LIMIT ${limit}::int`;

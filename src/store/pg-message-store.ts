@@ -38,17 +38,17 @@ import DataLoader from "dataloader";
 
 import type { Message } from "../domain/message.js";
 import type {
-  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead,
+  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead, SentRef,
 } from "../domain/ports/message-store.js";
 import { statementRunner, type Prisma, type PlainSql, type StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit, type CommitObserver } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
 import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
-import { changeMessage } from "./pg-message-change.js";
-import { changedSince, lookup, lookupMany, pageOf } from "./pg-message-reads.js";
+import { changeMessage, deleteMessages } from "./pg-message-change.js";
+import { changedSince, lookup, lookupMany, pageOf, sentByPage } from "./pg-message-reads.js";
 import {
-  checkDraft, checkRoomId, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage,
+  checkDraft, checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage,
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "./message-chunks.js";
 
@@ -262,6 +262,12 @@ export class PgMessageStore implements MessageStore {
     return { message: toMessage(roomId, result.after ?? result.before, viewerId), changed: result.after !== null };
   }
 
+  async deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
+    const deleted = await deleteMessages(this.prisma, roomId, seqs, now, TX_OPTIONS);
+    if (deleted.length) this.headCache.drop([roomId]);
+    return deleted.map((m) => toMessage(roomId, m));
+  }
+
   async changes(roomId: string, q: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage> {
     checkRoomId(roomId);
     checkSeq(q.afterRev);
@@ -293,6 +299,12 @@ export class PgMessageStore implements MessageStore {
     const ids = [...new Set(roomIds)];
     const heads = await Promise.all(ids.map((id) => this.headLoader.load(id)));
     return new Map(ids.map((id, i) => [id, heads[i]!]));
+  }
+
+  async sentBy(senderId: string, q: { after?: SentRef; limit: number }): Promise<SentRef[]> {
+    checkSentByQuery(senderId, q);
+    const after = q.after ? { roomId: q.after.roomId, seq: toInt4(q.after.seq) } : null;
+    return this.prisma.$queryRaw<SentRef[]>(sentByPage(senderId, after, q.limit));
   }
 
   private async readHeads(roomIds: readonly string[]): Promise<RoomHead[]> {

@@ -15,4 +15,17 @@ export class PrismaAttachmentRepository implements AttachmentRepository {
   findMany(ids: string[]): Promise<AttachmentRecord[]> {
     return ids.length ? this.prisma.attachment.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
   }
+
+  // No index on uploaderId (the table's is on roomId): a scan, paid once per export or deletion.
+  listByUploader(uploaderId: string, query: { limit: number; afterId?: string }): Promise<AttachmentRecord[]> {
+    return this.prisma.attachment.findMany({
+      where: { uploaderId, ...(query.afterId ? { id: { gt: query.afterId } } : {}) },
+      orderBy: { id: "asc" },
+      take: query.limit,
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.prisma.attachment.deleteMany({ where: { id } });
+  }
 }

@@ -1,4 +1,5 @@
 import type {
+  BanRecord,
   InviteRecord,
   InviteStatus,
   MemberRole,
@@ -22,6 +23,10 @@ const toInvite = (i: Row<InviteRecord, "status"> & { respondedAt?: Date | null }
   status: i.status as InviteStatus,
   createdAt: i.createdAt,
 });
+const toBan = (b: BanRecord): BanRecord => ({ roomId: b.roomId, userId: b.userId, bannedBy: b.bannedBy, reason: b.reason, createdAt: b.createdAt });
+
+/** Thrown inside a transaction to roll it back when a conditional step matched nothing. */
+class NothingChanged extends Error {}
 
 export class PrismaRoomRepository implements RoomRepository {
   private readonly cursors: ReadCursors;
@@ -104,7 +109,7 @@ export class PrismaRoomRepository implements RoomRepository {
   async membershipsFor(pairs: { roomId: string; userId: string }[]) {
     if (!pairs.length) return [];
     const rows = await this.prisma.$queryRaw<Row<MembershipRecord, "role">[]>`
-      SELECT m."roomId"::text AS "roomId", m."userId"::text AS "userId", m.role, m."lastReadSeq", m.muted, m."joinedAt"
+      SELECT m."roomId"::text AS "roomId", m."userId"::text AS "userId", m.role, m."lastReadSeq", m.muted, m."mutedUntil", m."joinedAt"
       FROM "Membership" m JOIN unnest(${pairs.map((p) => p.roomId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]) AS t(r, u)
         ON m."roomId" = t.r AND m."userId" = t.u`;
     return rows.map(toMember);
@@ -192,5 +197,66 @@ export class PrismaRoomRepository implements RoomRepository {
       return invite;
     });
     return row ? toInvite(row) : null;
+  }
+
+  async updateRoom(roomId: string, patch: { name?: string; topic?: string | null }) {
+    const { count } = await this.prisma.room.updateMany({ where: { id: roomId, type: "group" }, data: patch });
+    return count ? this.find(roomId) : null;
+  }
+
+  async setRole(roomId: string, userId: string, role: "admin" | "member") {
+    const { count } = await this.prisma.membership.updateMany({ where: { roomId, userId, role: { not: "owner" } }, data: { role } });
+    return count > 0;
+  }
+
+  async transferOwnership(roomId: string, fromId: string, toId: string) {
+    try {
+      await this.prisma.$transaction(async (tx) => {
+        // Conditional on the current owner: of two transfers at once, the second waits on the
+        // owner's row lock, then matches nothing and rolls back its promotion.
+        const promoted = await tx.membership.updateMany({ where: { roomId, userId: toId }, data: { role: "owner" } });
+        const demoted = await tx.membership.updateMany({ where: { roomId, userId: fromId, role: "owner" }, data: { role: "admin" } });
+        if (!promoted.count || !demoted.count) throw new NothingChanged();
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof NothingChanged) return false;
+      throw err;
+    }
+  }
+
+  async setMutedUntil(roomId: string, userId: string, until: Date | null) {
+    const { count } = await this.prisma.membership.updateMany({ where: { roomId, userId }, data: { mutedUntil: until } });
+    return count > 0;
+  }
+
+  async mutedUntil(roomId: string, userId: string) {
+    const m = await this.prisma.membership.findUnique({ where: { roomId_userId: { roomId, userId } }, select: { mutedUntil: true } });
+    return m?.mutedUntil ?? null;
+  }
+
+  async ban(roomId: string, userId: string, bannedBy: string, reason: string, now: Date) {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.roomBan.createMany({ data: [{ roomId, userId, bannedBy, reason, createdAt: now }], skipDuplicates: true });
+      const ban = await tx.roomBan.findUniqueOrThrow({ where: { roomId_userId: { roomId, userId } } });
+      // Cancelling takes the invite's row lock, so an acceptance running at once either commits
+      // first (and the membership it adds is removed after this) or finds the invite cancelled.
+      const canceled = await tx.invite.updateManyAndReturn({ where: { roomId, inviteeId: userId, status: "pending" }, data: { status: "canceled", respondedAt: now } });
+      return { ban: toBan(ban), created: count > 0, canceled: canceled.map(toInvite) };
+    });
+  }
+
+  async unban(roomId: string, userId: string) {
+    const { count } = await this.prisma.roomBan.deleteMany({ where: { roomId, userId } });
+    return count > 0;
+  }
+
+  async findBan(roomId: string, userId: string) {
+    const ban = await this.prisma.roomBan.findUnique({ where: { roomId_userId: { roomId, userId } } });
+    return ban ? toBan(ban) : null;
+  }
+
+  async bans(roomId: string) {
+    return (await this.prisma.roomBan.findMany({ where: { roomId }, orderBy: { createdAt: "asc" } })).map(toBan);
   }
 }

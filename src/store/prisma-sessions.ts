@@ -34,6 +34,14 @@ export class PrismaSessionRepository implements SessionRepository {
     await this.prisma.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } });
   }
 
+  async revokeMany(sessionIds: string[], now: Date) {
+    if (sessionIds.length) await this.prisma.session.updateMany({ where: { id: { in: sessionIds }, revokedAt: null }, data: { revokedAt: now } });
+  }
+
+  async liveIdsOf(userId: string) {
+    return (await this.prisma.session.findMany({ where: { userId, revokedAt: null }, select: { id: true } })).map((s) => s.id);
+  }
+
   find(sessionId: string) {
     return this.prisma.session.findUnique({ where: { id: sessionId }, select: { userId: true, currentHash: true, spentHashes: true, revokedAt: true } });
   }

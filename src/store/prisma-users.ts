@@ -42,6 +42,19 @@ export class PrismaUserRepository implements UserRepository {
     }
   }
 
+  async remove(id: string): Promise<{ sessionIds: string[] }> {
+    return this.prisma.$transaction(async (tx) => {
+      // The user's row lock first: a login at the same moment (its session insert takes a key
+      // share lock on this row) either commits before, and its session is listed, or fails after.
+      const found = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE id = ${id}::uuid FOR UPDATE`;
+      if (!found.length) return { sessionIds: [] };
+      const sessions = await tx.session.findMany({ where: { userId: id }, select: { id: true } });
+      // Every table with a foreign key to User cascades (prisma/schema.prisma).
+      await tx.user.delete({ where: { id } });
+      return { sessionIds: sessions.map((s) => s.id) };
+    });
+  }
+
   async search(query: string, limit: number, afterId: string | null): Promise<Page<UserRecord>> {
     const rows = await this.prisma.user.findMany({
       where: {

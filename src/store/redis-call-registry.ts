@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { participantsOf, type CallChange, type CallEntry, type CallJoin, type CallRegistry } from "../domain/ports/call-registry.js";
 import type { Logger } from "../logger.js";
 import { HEARTBEAT_BATCH, HEARTBEAT_LUA } from "./redis-expiry-heartbeat.js";
+import type { ClusterBus } from "./cluster-bus.js";
 import { RedisReplyError, stringArray } from "./redis-reply.js";
 
 /*
@@ -103,6 +104,8 @@ interface CallCommands {
   callSweep(k1: string, ...argv: Arg[]): Promise<unknown>;
 }
 
+const EVICT_CHANNEL = "call-evict";
+
 const replyError = (what: string, reply: unknown) => new RedisReplyError("call registry", what, reply);
 
 /** A room hash as HGETALL returns it (flat field, value list); malformed fields are skipped. */
@@ -120,6 +123,8 @@ function parseEntries(reply: unknown, what: string): CallEntry[] {
 
 export interface RedisCallRegistryOptions {
   log: Logger;
+  /** Evictions reach the node that holds the connection through it. */
+  bus: ClusterBus;
   /** An entry not refreshed for this long is gone (its node crashed). */
   ttlMs: number;
   now?: () => number;
@@ -138,9 +143,16 @@ export class RedisCallRegistry implements CallRegistry {
   private heartbeating = false;
   private sweeping = false;
   private stopped = false;
+  private readonly bus: ClusterBus;
 
   constructor(redis: Redis, opts: RedisCallRegistryOptions) {
     this.log = opts.log;
+    this.bus = opts.bus;
+    // Only the node holding a connection may remove it for good: its heartbeat would register
+    // again an entry removed behind its back (as after a Redis restart).
+    this.bus.subscribe(EVICT_CHANNEL, ([roomId, userId]) => {
+      if (roomId && userId) void this.evictLocal(roomId, userId).catch((err: unknown) => this.log.warn({ err, roomId }, "call eviction failed"));
+    });
     this.ttlMs = opts.ttlMs;
     this.now = opts.now ?? Date.now;
     redis.defineCommand("callJoin", { numberOfKeys: 2, lua: JOIN });
@@ -193,6 +205,18 @@ export class RedisCallRegistry implements CallRegistry {
 
   async entries(roomId: string): Promise<CallEntry[]> {
     return parseEntries(await this.redis.hgetall(roomKey(roomId)).then((h) => Object.entries(h).flat()), "entries");
+  }
+
+  async evict(roomId: string, userId: string): Promise<void> {
+    await this.bus.publish(EVICT_CHANNEL, [roomId, userId]);
+  }
+
+  private async evictLocal(roomId: string, userId: string) {
+    const connections = [...this.local].filter(([, e]) => e.userId === userId && e.rooms.has(roomId)).map(([id]) => id);
+    for (const connectionId of connections) {
+      const change = await this.leave(roomId, userId, connectionId);
+      if (change) this.emit(change);
+    }
   }
 
   onChange(listener: (change: CallChange) => void) {

@@ -123,5 +123,8 @@ export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
     onMessageStored: (m) => hooks.stored.push(m),
     onMessageChanged: (m) => hooks.changed.push(m),
   };
-  return Object.assign(deps, overrides);
+  const wired = Object.assign(deps, overrides);
+  // User -> Session ON DELETE CASCADE (MemoryUserRepository.remove, account deletion).
+  wired.users.cascade.push((id) => wired.sessions.dropUser(id));
+  return wired;
 }

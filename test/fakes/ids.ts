@@ -12,6 +12,11 @@ export const ID_KINDS = {
   invite: 4,
   friendRequest: 5,
   attachment: 6,
+  accountExport: 0x0e,
+  track: 0x20,
+  playlist: 0x21,
+  report: 0x10,
+  auditEntry: 0x11,
 } as const;
 
 export type IdKind = keyof typeof ID_KINDS;

@@ -30,6 +30,18 @@ export class MemoryAttachmentRepository implements AttachmentRepository {
     });
   }
 
+  async listByUploader(uploaderId: string, query: { limit: number; afterId?: string }) {
+    return [...this.records.values()]
+      .filter((r) => r.uploaderId === uploaderId && (query.afterId === undefined || r.id > query.afterId))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, query.limit)
+      .map((r) => ({ ...r }));
+  }
+
+  async remove(id: string) {
+    this.records.delete(id);
+  }
+
   /** The next create() calls reject with these errors, one each (not part of the port). */
   failNextCreates(...errors: Error[]): void {
     this.failures.push(...errors);

@@ -9,6 +9,7 @@ const SAFE_KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/i;
 export class MemoryBlobStorage implements BlobStorage {
   readonly blobs = new Map<string, Buffer>();
   private failures: Error[] = [];
+  private deleteFailures: Error[] = [];
 
   async put(key: string, bytes: Buffer): Promise<void> {
     check(key);
@@ -28,13 +29,33 @@ export class MemoryBlobStorage implements BlobStorage {
 
   async delete(key: string): Promise<void> {
     check(key);
+    const failure = this.deleteFailures.shift();
+    if (failure) throw failure;
     // `rm -f`: deleting a missing key is fine.
     this.blobs.delete(key);
+  }
+
+  async putStream(key: string, source: AsyncIterable<Buffer | string>): Promise<void> {
+    check(key);
+    const parts: Buffer[] = [];
+    // As FileBlobStorage: a source that throws leaves nothing behind.
+    for await (const part of source) parts.push(Buffer.from(part));
+    this.blobs.set(key, Buffer.concat(parts));
+  }
+
+  async deleteAll(prefix: string): Promise<void> {
+    check(prefix);
+    for (const key of [...this.blobs.keys()]) if (key.startsWith(`${prefix}/`)) this.blobs.delete(key);
   }
 
   /** The next put() calls reject with these errors, one each (not part of the port). */
   failNextPuts(...errors: Error[]): void {
     this.failures.push(...errors);
+  }
+
+  /** The next delete() calls reject with these errors, one each (not part of the port). */
+  failNextDeletes(...errors: Error[]): void {
+    this.deleteFailures.push(...errors);
   }
 }
 

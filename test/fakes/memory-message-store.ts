@@ -1,11 +1,11 @@
 import type { Message } from "../../src/domain/message.js";
 import type {
-  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead,
+  AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead, SentRef,
 } from "../../src/domain/ports/message-store.js";
 // The validation and page arithmetic both real adapters share (pure functions, no database):
 // using them here keeps the fake's refusals and page bounds exactly the adapters'.
 import {
-  applyChange, bucketOf, checkDraft, checkRoomId, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, pinsAfter, revOf, storedBytes, toMessage, toStored,
+  applyChange, bucketOf, checkDraft, checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, pinsAfter, revOf, storedBytes, toMessage, toStored,
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "../../src/store/message-chunks.js";
 
@@ -116,6 +116,16 @@ export class MemoryMessageStore implements MessageStore {
     return { message: this.read(roomId, room, seq, viewerId), changed: true };
   }
 
+  /** As change() one by one (the port allows it; PostgreSQL batches). */
+  async deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
+    const deleted: Message[] = [];
+    for (const seq of [...new Set(seqs)].sort((x, y) => x - y)) {
+      const result = await this.change(roomId, seq, { kind: "delete" }, now);
+      if (result?.changed) deleted.push(result.message);
+    }
+    return deleted;
+  }
+
   async changes(roomId: string, query: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage> {
     checkRoomId(roomId);
     checkSeq(query.afterRev);
@@ -144,6 +154,21 @@ export class MemoryMessageStore implements MessageStore {
       out.set(id, { lastSeq, rev: room?.rev ?? 0, lastMessage: room && lastSeq ? this.read(id, room, lastSeq) : null });
     }
     return out;
+  }
+
+  async sentBy(senderId: string, q: { after?: SentRef; limit: number }): Promise<SentRef[]> {
+    checkSentByQuery(senderId, q);
+    // MessageKey's (senderId, roomId, seq) order: keyed messages only, deleted ones included.
+    const after = q.after;
+    const refs: SentRef[] = [];
+    for (const roomId of [...this.rooms.keys()].sort()) {
+      if (after && roomId < after.roomId) continue;
+      for (const seq of this.rooms.get(roomId)!.keys.values()) {
+        const m = this.rooms.get(roomId)!.messages[seq - 1]!;
+        if (m.senderId === senderId && (!after || roomId > after.roomId || seq > after.seq)) refs.push({ roomId, seq });
+      }
+    }
+    return refs.sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : a.seq - b.seq)).slice(0, q.limit);
   }
 
   async close(): Promise<void> {

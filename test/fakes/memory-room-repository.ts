@@ -1,4 +1,4 @@
-import type { InviteRecord, MembershipRecord, RoomRecord, RoomRepository } from "../../src/domain/ports/room-repository.js";
+import type { BanRecord, InviteRecord, MembershipRecord, RoomRecord, RoomRepository } from "../../src/domain/ports/room-repository.js";
 import type { TestClock } from "./clock.js";
 import { IdSequence } from "./ids.js";
 
@@ -26,6 +26,8 @@ export class MemoryRoomRepository implements RoomRepository {
   /** Keyed by key(roomId, userId), in insertion (= joinedAt) order. */
   private readonly memberships = new Map<string, MembershipRecord>();
   private readonly invites = new Map<string, InviteRow>();
+  /** Keyed by key(roomId, userId), in insertion (= createdAt) order. */
+  private readonly roomBans = new Map<string, BanRecord>();
   private readonly roomIds = new IdSequence("room");
   private readonly inviteIds = new IdSequence("invite");
   /** advanceReadLater's cursors not yet written: key -> highest seq asked. */
@@ -38,7 +40,7 @@ export class MemoryRoomRepository implements RoomRepository {
     let room = [...this.rooms.values()].find((r) => r.directKey === directKey);
     let created = false;
     if (!room) {
-      room = { id: this.roomIds.next(), type: "direct", name: null, createdById: a, createdAt: this.clock.now(), directKey };
+      room = { id: this.roomIds.next(), type: "direct", name: null, topic: null, createdById: a, createdAt: this.clock.now(), directKey };
       this.rooms.set(room.id, room);
       created = true;
     }
@@ -48,7 +50,7 @@ export class MemoryRoomRepository implements RoomRepository {
   }
 
   async createGroup(ownerId: string, name: string) {
-    const room: RoomRow = { id: this.roomIds.next(), type: "group", name, createdById: ownerId, createdAt: this.clock.now(), directKey: null };
+    const room: RoomRow = { id: this.roomIds.next(), type: "group", name, topic: null, createdById: ownerId, createdAt: this.clock.now(), directKey: null };
     this.rooms.set(room.id, room);
     this.addMember(room.id, ownerId, "owner");
     return roomView(room);
@@ -231,13 +233,98 @@ export class MemoryRoomRepository implements RoomRepository {
     return inviteView(i);
   }
 
+  async updateRoom(roomId: string, patch: { name?: string; topic?: string | null }) {
+    const r = this.rooms.get(roomId);
+    if (r?.type !== "group") return null;
+    if (patch.name !== undefined) r.name = patch.name;
+    if (patch.topic !== undefined) r.topic = patch.topic;
+    return roomView(r);
+  }
+
+  async setRole(roomId: string, userId: string, role: "admin" | "member") {
+    // prisma-rooms.ts: `where role <> 'owner'`: the owner's role moves by transfer only.
+    const m = this.memberships.get(key(roomId, userId));
+    if (!m || m.role === "owner") return false;
+    m.role = role;
+    return true;
+  }
+
+  async transferOwnership(roomId: string, fromId: string, toId: string) {
+    // One transaction there: both rows change, or neither.
+    const from = this.memberships.get(key(roomId, fromId));
+    const to = this.memberships.get(key(roomId, toId));
+    if (from?.role !== "owner" || !to) return false;
+    to.role = "owner";
+    from.role = "admin";
+    return true;
+  }
+
+  async setMutedUntil(roomId: string, userId: string, until: Date | null) {
+    const m = this.memberships.get(key(roomId, userId));
+    if (!m) return false;
+    m.mutedUntil = until;
+    return true;
+  }
+
+  async mutedUntil(roomId: string, userId: string) {
+    return this.memberships.get(key(roomId, userId))?.mutedUntil ?? null;
+  }
+
+  async ban(roomId: string, userId: string, bannedBy: string, reason: string, now: Date) {
+    // prisma-rooms.ts ban, in one step: an existing ban stays as it was (skipDuplicates); the
+    // user's pending invites to the room are cancelled; the membership is left to removeMember.
+    const k = key(roomId, userId);
+    const existing = this.roomBans.get(k);
+    if (!existing) this.roomBans.set(k, { roomId, userId, bannedBy, reason, createdAt: now });
+    const canceled: InviteRecord[] = [];
+    for (const i of this.invites.values()) {
+      if (i.roomId !== roomId || i.inviteeId !== userId || i.status !== "pending") continue;
+      i.status = "canceled";
+      i.respondedAt = now;
+      canceled.push(inviteView(i));
+    }
+    return { ban: { ...this.roomBans.get(k)! }, created: !existing, canceled };
+  }
+
+  async unban(roomId: string, userId: string) {
+    return this.roomBans.delete(key(roomId, userId));
+  }
+
+  async findBan(roomId: string, userId: string) {
+    const b = this.roomBans.get(key(roomId, userId));
+    return b ? { ...b } : null;
+  }
+
+  async bans(roomId: string) {
+    // orderBy createdAt asc
+    return [...this.roomBans.values()].filter((b) => b.roomId === roomId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map((b) => ({ ...b }));
+  }
+
   // ---- Not part of the port: test set-up and inspection.
+
+  /**
+   * Deletes the room with its memberships, invites and bans, as
+   * PrismaModerationStore.deleteRoom does; the former members, or null if there was no such room.
+   */
+  deleteRoom(roomId: string): string[] | null {
+    if (!this.rooms.delete(roomId)) return null;
+    const members = this.membersOf(roomId).map((m) => m.userId);
+    for (const userId of members) this.memberships.delete(key(roomId, userId));
+    for (const [id, invite] of this.invites) if (invite.roomId === roomId) this.invites.delete(id);
+    for (const [k, ban] of this.roomBans) if (ban.roomId === roomId) this.roomBans.delete(k);
+    return members;
+  }
+
+  /** Every room's id (the operators' store counts and pages them). */
+  allRoomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
 
   /** Adds a membership directly (skipDuplicates: an existing one is left as it is). */
   addMember(roomId: string, userId: string, role: MembershipRecord["role"] = "member"): void {
     const k = key(roomId, userId);
     if (this.memberships.has(k)) return;
-    this.memberships.set(k, { roomId, userId, role, lastReadSeq: 0, muted: false, joinedAt: this.clock.now() });
+    this.memberships.set(k, { roomId, userId, role, lastReadSeq: 0, muted: false, mutedUntil: null, joinedAt: this.clock.now() });
   }
 
   /** Cursors advanceReadLater holds until flush(). */
@@ -250,5 +337,5 @@ export class MemoryRoomRepository implements RoomRepository {
   }
 }
 
-const roomView = (r: RoomRow): RoomRecord => ({ id: r.id, type: r.type, name: r.name, createdById: r.createdById, createdAt: r.createdAt });
+const roomView = (r: RoomRow): RoomRecord => ({ id: r.id, type: r.type, name: r.name, topic: r.topic, createdById: r.createdById, createdAt: r.createdAt });
 const inviteView = (i: InviteRow): InviteRecord => ({ id: i.id, roomId: i.roomId, inviterId: i.inviterId, inviteeId: i.inviteeId, status: i.status, createdAt: i.createdAt });

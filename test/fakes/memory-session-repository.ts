@@ -52,6 +52,14 @@ export class MemorySessionRepository implements SessionRepository {
     if (row && row.revokedAt === null) row.revokedAt = now;
   }
 
+  async revokeMany(sessionIds: string[], now: Date) {
+    for (const id of sessionIds) await this.revoke(id, now);
+  }
+
+  async liveIdsOf(userId: string) {
+    return [...this.rows.values()].filter((r) => r.userId === userId && r.revokedAt === null).map((r) => r.id);
+  }
+
   async find(sessionId: string) {
     const row = this.rows.get(sessionId);
     return row ? { userId: row.userId, currentHash: row.currentHash, spentHashes: [...row.spentHashes], revokedAt: row.revokedAt } : null;
@@ -65,6 +73,13 @@ export class MemorySessionRepository implements SessionRepository {
   }
 
   // ---- Not part of the port.
+
+  /** The user row went (MemoryUserRepository.remove): its sessions cascade; their ids, as prisma-users.ts remove returns them. */
+  dropUser(userId: string): string[] {
+    const ids = [...this.rows.values()].filter((r) => r.userId === userId).map((r) => r.id);
+    for (const id of ids) this.rows.delete(id);
+    return ids;
+  }
 
   /** The sessions of a user (tests look at what a use case opened or revoked). */
   sessionsOf(userId: string): { id: string; revokedAt: Date | null; expiresAt: Date }[] {

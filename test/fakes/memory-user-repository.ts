@@ -14,6 +14,11 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number): Page
 export class MemoryUserRepository implements UserRepository {
   private readonly byId = new Map<string, UserRecord>();
   private readonly ids = new IdSequence("user");
+  /**
+   * What goes with a removed user, as ON DELETE CASCADE does (not part of the port): each returns
+   * the ids of the sessions it dropped. test/fakes/domain-deps.ts wires the session fake here.
+   */
+  readonly cascade: ((userId: string) => string[])[] = [];
 
   constructor(private readonly clock: TestClock) {}
 
@@ -33,6 +38,9 @@ export class MemoryUserRepository implements UserRepository {
       avatarKey: null,
       emailVerified: false,
       createdAt: this.clock.now(),
+      operator: false,
+      suspendedAt: null,
+      suspendReason: null,
     };
     this.byId.set(record.id, record);
     return { ...record };
@@ -64,6 +72,12 @@ export class MemoryUserRepository implements UserRepository {
     return { ...u };
   }
 
+  async remove(id: string) {
+    if (!this.byId.delete(id)) return { sessionIds: [] };
+    // The foreign keys' cascade, as far as the fakes wired to this one hold rows of the user.
+    return { sessionIds: this.cascade.flatMap((drop) => drop(id)) };
+  }
+
   async search(query: string, limit: number, afterId: string | null) {
     // prisma-users.ts search: display-name substring, case-insensitive (ILIKE with %, _ and \
     // escaped, i.e. literal), or the exact email in lower case; by id, after the cursor.
@@ -78,6 +92,14 @@ export class MemoryUserRepository implements UserRepository {
   }
 
   // ---- Not part of the port: test set-up.
+
+  /** What the operators' store writes beside the port (test/fakes/memory-moderation-store.ts); null if there is no such user. */
+  moderate(id: string, fields: Partial<Pick<UserRecord, "operator" | "suspendedAt" | "suspendReason">>): UserRecord | null {
+    const u = this.byId.get(id);
+    if (!u) return null;
+    Object.assign(u, fields);
+    return { ...u };
+  }
 
   /** A stored user without going through signup (no hashing); the password hash is a placeholder. */
   async add(over: Partial<Omit<UserRecord, "id" | "createdAt">> & { displayName?: string } = {}): Promise<UserRecord> {

@@ -390,7 +390,9 @@ function collectionOf(route: Route, param: string): string {
 
 function realParam(route: Route, p: Parameter): string {
   const collection = collectionOf(route, p.name);
-  const known = fx.real[collection];
+  // "<collection>:<parameter>" first, where one collection's segment names ids of two kinds
+  // (/rooms/{id}/messages/{seq} takes a seq, /admin/messages/{id} a message id).
+  const known = fx.real[`${collection}:${p.name}`] ?? fx.real[collection];
   if (known) return known;
   if (p.schema?.format === "uuid") return randomUUID();
   if (typesOf(p.schema ?? {}).some((t) => t === "integer" || t === "number")) return "1";
@@ -455,6 +457,11 @@ function casesFor(doc: OpenApiDocument, route: Route, reqIds: () => string): Cas
     return {};
   };
 
+  // /api/admin/* is for operators, and alice is not one: past the parse step, every request that
+  // names real things is FORBIDDEN (a route's own NOT_FOUND never shows to her).
+  const operatorsOnly = route.path.startsWith("/api/admin/");
+  if (operatorsOnly) add("a signed-in non-operator (valid request)", { path: url(), token, ...validBody() }, { code: "FORBIDDEN" });
+
   // 1. Credentials.
   if (op.security?.length) {
     add("no token", { path: url(), ...validBody() }, { code: "UNAUTHORIZED" });
@@ -471,7 +478,10 @@ function casesFor(doc: OpenApiDocument, route: Route, reqIds: () => string): Cas
       const collection = collectionOf(route, p.name);
       const outsider = fx.outsider[collection];
       const madeUp = randomUUID();
-      if (collection === "rooms" || collection === "attachments") {
+      if (operatorsOnly) {
+        if (outsider) add(`an outsider's real ${collection} id in "${p.name}" (a non-operator)`, { path: url(others(outsider)), token, ...validBody() }, { code: "FORBIDDEN" }, { path: url(others(madeUp)), token, ...validBody() });
+        add(`a made-up ${collection} id in "${p.name}" (a non-operator)`, { path: url(others(madeUp)), token, ...validBody() }, { code: "FORBIDDEN" });
+      } else if (collection === "rooms" || collection === "attachments") {
         // PROTOCOL: to a non-member every room route answers NOT_FOUND, exactly as for a room that
         // does not exist, so room ids cannot be probed.
         if (outsider) add(`an outsider's real ${collection} id in "${p.name}"`, { path: url(others(outsider)), token, ...validBody() }, { code: "NOT_FOUND" }, { path: url(others(madeUp)), token, ...validBody() });
@@ -682,7 +692,7 @@ describe("hostile-input sweep of every documented REST route", function () {
       return ok("upload an attachment", r, 201).attachment.id as string;
     };
     const message = async (user: TestUser, roomId: string) => ok("send a message", await api.post(`/api/rooms/${roomId}/messages`, { clientMsgId: randomUUID(), text: "hello" }, user.accessToken), 201).message.id as string;
-    await fixture("a message in alice's room", () => message(alice!, room));
+    fx.real["messages:id"] = await fixture("a message in alice's room", () => message(alice!, room));
     await fixture("a message in carol's room", () => message(carol!, outsiderRoom));
     fx.real.attachments = await fixture("alice's attachment", () => upload(alice!, room));
     fx.outsider.attachments = await fixture("carol's attachment", () => upload(carol!, outsiderRoom));

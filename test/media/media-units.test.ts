@@ -131,6 +131,14 @@ class MemoryBlobs implements BlobStorage {
   async delete(key: string) {
     this.files.delete(key);
   }
+  async putStream(key: string, source: AsyncIterable<Buffer | string>) {
+    const parts: Buffer[] = [];
+    for await (const part of source) parts.push(Buffer.from(part));
+    this.files.set(key, Buffer.concat(parts));
+  }
+  async deleteAll(prefix: string) {
+    for (const key of [...this.files.keys()]) if (key.startsWith(`${prefix}/`)) this.files.delete(key);
+  }
 }
 
 class MemoryTracks implements TrackRepository {

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { CALL_MAX_PARTICIPANTS, SIGNAL_DATA_MAX_BYTES } from "../../src/domain/calls.js";
 import type { CallChange } from "../../src/domain/ports/call-registry.js";
+import { LocalBus } from "../../src/store/cluster-bus.js";
 import { RedisCallRegistry } from "../../src/store/redis-call-registry.js";
 import { redisUrl } from "../helpers/services.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
@@ -108,6 +109,30 @@ describe("call signaling across two nodes", function () {
     await step(3, () => emitAck(annSock, "call:leave", { roomId }));
     await step(4, () => bobSock.close()); // a disconnect leaves every call of that socket
     expect(seen.map((u) => u.participants)).to.deep.equal([[ann.id], [ann.id, bob.id], [bob.id], []]);
+  });
+
+  it("a member who leaves the room, or is removed from it, leaves its call on whichever node their socket is", async () => {
+    const [ann, bob, cat] = await Promise.all([signUp(api, "Ann"), signUp(api, "Bob"), signUp(api, "Cat")]);
+    const roomId = await groupWith(api, ann, [bob, cat]);
+    const annSock = await connect(a, ann);
+    await emitAck(annSock, "room:join", { roomId });
+    const seen = updatesOf(annSock, roomId);
+    const bobSock = await connect(b, bob);
+    const catSock = await connect(b, cat);
+    for (const s of [annSock, bobSock, catSock]) expect((await emitAck(s, "call:join", { roomId })).ok).to.equal(true);
+    await eventually(() => seen.length >= 3, { within: 5_000, what: "three joins" });
+
+    // Removed by the owner through node A; bob's connection is on node B.
+    expect((await api.delete(`/api/rooms/${roomId}/members/${bob.id}`, ann.accessToken)).status).to.equal(204);
+    await eventually(() => seen.at(-1)?.participants.length === 2, { within: 5_000, what: "bob out of the call" });
+    expect(seen.at(-1)!.participants).to.deep.equal([ann.id, cat.id]);
+    // Leaving on their own does the same.
+    expect((await api.post(`/api/rooms/${roomId}/leave`, undefined, cat.accessToken)).status).to.equal(204);
+    await eventually(() => seen.at(-1)?.participants.length === 1, { within: 5_000, what: "cat out of the call" });
+    // The shared registry lists the call the same way.
+    const listed = await api.get(`/api/rooms/${roomId}/call`, ann.accessToken);
+    expect(listed.body.participants).to.deep.equal([ann.id]);
+    expect(bobSock.connected && catSock.connected, "their sockets stay up").to.equal(true);
   });
 
   it("lets only members join and signal, and only to participants", async () => {
@@ -287,7 +312,7 @@ describe("RedisCallRegistry", function () {
 
   it("registers a live connection's call entry again when Redis lost it, and announces it", async () => {
     const silent = pino({ level: "silent" });
-    const registry = new RedisCallRegistry(new Redis(redisUrl), { log: silent, ttlMs: 600 }); // heartbeat every 200 ms
+    const registry = new RedisCallRegistry(new Redis(redisUrl), { log: silent, ttlMs: 600, bus: new LocalBus() }); // heartbeat every 200 ms
     const admin = new Redis(redisUrl);
     try {
       const changes: CallChange[] = [];

@@ -10,6 +10,7 @@ import type { MessageDraft, MessageStore } from "../../src/domain/ports/message-
 import { DEFAULT_CHUNK_LIMITS, type ChunkSummary } from "../../src/store/message-chunks.js";
 import { refusal } from "../fakes/scenario.js";
 import { messageStoreRevisionContract } from "./message-store-revision.contract.js";
+import { messageStoreSenderContract } from "./message-store-sender.contract.js";
 
 export interface StoreUnderTest {
   store: MessageStore & { chunkSummaries(roomId: string): Promise<ChunkSummary[]> };
@@ -317,5 +318,6 @@ export function messageStoreContract(name: string, makeStore: () => Promise<Stor
       });
     });
     messageStoreRevisionContract(() => ({ store, peer: sut.peer }), { newRoom, fill, edit, remove });
+    messageStoreSenderContract(() => ({ store }));
   });
 }

@@ -32,7 +32,13 @@ export interface CallRegistry {
   leaveAll(userId: string, connectionId: string): Promise<CallChange[]>;
   /** Every connection in the room's call. */
   entries(roomId: string): Promise<CallEntry[]>;
-  /** Changes no call above returned: connections of a crashed node expiring. */
+  /**
+   * Removes every connection of the user from the room's call, on whichever node it is (they left
+   * or were removed from the room). The resulting change comes through onChange, from the node
+   * that held the connection.
+   */
+  evict(roomId: string, userId: string): Promise<void>;
+  /** Changes no call above returned: connections of a crashed node expiring, evictions. */
   onChange(listener: (change: CallChange) => void): void;
   /** Graceful stop, after the node's sockets were disconnected. */
   close(): Promise<void>;

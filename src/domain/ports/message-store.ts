@@ -34,6 +34,12 @@ export interface ChangesPage {
   hasMore: boolean;
 }
 
+/** Where one message of a sender is: a page of `sentBy` is a list of these. */
+export interface SentRef {
+  roomId: string;
+  seq: number;
+}
+
 export interface RoomHead {
   lastSeq: number;
   rev: number;
@@ -79,11 +85,26 @@ export interface MessageStore {
    * attachments, mentions, reactions and the pin, and keeps the seq.
    */
   change(roomId: string, seq: number, change: MessageChange, now: Date, viewerId?: string): Promise<ChangeResult | null>;
+  /**
+   * change(roomId, seq, { kind: "delete" }) for each of these seqs of one room, in seq order (a
+   * page of a sender's messages: account deletion). Returns the messages it deleted, as they now
+   * are; seqs already deleted or not in the room are skipped. Each deletion moves rev by one.
+   * PostgreSQL does the whole page in one transaction (one lock of the room, each chunk written
+   * once); an adapter may also go one by one, in which case a failure leaves a prefix done.
+   */
+  deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]>;
   /** Messages with rev > afterRev (and seq <= maxSeq when given), ascending by rev. */
   changes(roomId: string, query: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage>;
   /** Pinned messages, most recently pinned first. */
   pinned(roomId: string, viewerId?: string): Promise<Message[]>;
   /** One round trip for many rooms: the room list must not cost one query per room. */
   heads(roomIds: string[]): Promise<Map<string, RoomHead>>;
+  /**
+   * Where the sender's keyed messages are (those with a clientMsgId: not system messages), in
+   * every room, deleted ones included: at most `limit`, ordered by (roomId, seq) in the adapter's
+   * own order, strictly after `after` (the last ref of the previous page). Account export and
+   * deletion page through a user's messages with it (docs/accounts.md).
+   */
+  sentBy(senderId: string, query: { after?: SentRef; limit: number }): Promise<SentRef[]>;
   close(): Promise<void>;
 }

@@ -1,11 +1,14 @@
 export type RoomType = "direct" | "group";
-export type MemberRole = "owner" | "member";
+/** Ranks, highest first: one may act only on lower ranks (src/domain/room-ranks.ts). Direct rooms have members only. */
+export type MemberRole = "owner" | "admin" | "member";
 export type InviteStatus = "pending" | "accepted" | "declined" | "canceled";
 
 export interface RoomRecord {
   id: string;
   type: RoomType;
   name: string | null;
+  /** Group rooms only; set by the owner and admins (PATCH /api/rooms/:id). */
+  topic: string | null;
   createdById: string;
   createdAt: Date;
 }
@@ -15,8 +18,20 @@ export interface MembershipRecord {
   userId: string;
   role: MemberRole;
   lastReadSeq: number;
+  /** The member's own notification mute (PUT /api/rooms/:id/mute). */
   muted: boolean;
+  /** Muted by the owner or an admin until then: sends are refused (room-mutes.ts). Past or null: not muted. */
+  mutedUntil: Date | null;
   joinedAt: Date;
+}
+
+export interface BanRecord {
+  roomId: string;
+  userId: string;
+  bannedBy: string;
+  /** "" when none was given. */
+  reason: string;
+  createdAt: Date;
 }
 
 export interface InviteRecord {
@@ -65,4 +80,31 @@ export interface RoomRepository {
   pendingInvites(userId: string): Promise<InviteRecord[]>;
   /** Accepting adds the membership in the same transaction. Null if it was no longer pending. */
   answerInvite(id: string, status: "accepted" | "declined", now: Date): Promise<InviteRecord | null>;
+
+  // ---- Room roles and settings (src/domain/room-admin.ts, room-bans.ts, room-mutes.ts).
+
+  /** A group room's name and/or topic (null clears the topic). Null if there is no such group room. */
+  updateRoom(roomId: string, patch: { name?: string; topic?: string | null }): Promise<RoomRecord | null>;
+  /** An admin's or member's role; never the owner's (that moves by transfer only). False if there is no such non-owner member. */
+  setRole(roomId: string, userId: string, role: "admin" | "member"): Promise<boolean>;
+  /**
+   * In one transaction: `toId` becomes owner and `fromId` admin. False (and nothing changed) when
+   * `fromId` is no longer the owner or `toId` no longer a member.
+   */
+  transferOwnership(roomId: string, fromId: string, toId: string): Promise<boolean>;
+  /** Sets or clears (null) a member's send mute. False if not a member. */
+  setMutedUntil(roomId: string, userId: string, until: Date | null): Promise<boolean>;
+  /** The hot-path mute check (every send): null when not muted or not a member. Adapters may cache it with the members. */
+  mutedUntil(roomId: string, userId: string): Promise<Date | null>;
+  /**
+   * Bans the user (an existing ban is returned as it is, created false) and, in the same
+   * transaction, cancels their pending invites to the room, returned. Does not remove the
+   * membership: the domain does, through the one removal path.
+   */
+  ban(roomId: string, userId: string, bannedBy: string, reason: string, now: Date): Promise<{ ban: BanRecord; created: boolean; canceled: InviteRecord[] }>;
+  /** False if there was no ban. */
+  unban(roomId: string, userId: string): Promise<boolean>;
+  findBan(roomId: string, userId: string): Promise<BanRecord | null>;
+  /** The room's bans, oldest first. */
+  bans(roomId: string): Promise<BanRecord[]>;
 }

@@ -11,6 +11,10 @@ export interface SessionRepository {
   rotate(sessionId: string, oldHash: string, newHash: string, expiresAt: Date, now: Date): Promise<{ outcome: RotateOutcome; userId?: string }>;
   /** Revokes the login and tells every node (its sockets close, its access tokens stop working). */
   revoke(sessionId: string, now: Date): Promise<void>;
+  /** Revokes these logins at once and tells every node (account deletion, suspension); unknown ids are skipped. */
+  revokeMany(sessionIds: string[], now: Date): Promise<void>;
+  /** The ids of the user's sessions not revoked (account deletion, suspension). */
+  liveIdsOf(userId: string): Promise<string[]>;
   /** The session's secret hashes, current and recently spent (logout compares before revoking). */
   find(sessionId: string): Promise<{ userId: string; currentHash: string; spentHashes: string[]; revokedAt: Date | null } | null>;
   /**
