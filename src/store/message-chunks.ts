@@ -278,3 +278,19 @@ export function pageRange(q: PageQuery, lastSeq: number): { lo: number; hi: numb
   const lo = Math.max(1, hi - limit + 1);
   return { lo, hi, hasMore: lo > 1 && hi >= 1 };
 }
+
+/**
+ * deleteMany as a loop of single deletes (one change, one rev each), for the adapters that have no
+ * cheaper batch: the messages newly deleted, ascending by seq.
+ */
+export async function deleteOneByOne(
+  change: (seq: number) => Promise<{ message: Message; changed: boolean } | null>,
+  seqs: number[],
+): Promise<Message[]> {
+  const deleted: Message[] = [];
+  for (const seq of [...new Set(seqs)].sort((x, y) => x - y)) {
+    const result = await change(seq);
+    if (result?.changed) deleted.push(result.message);
+  }
+  return deleted;
+}

@@ -33,7 +33,7 @@ import type {
   AppendResult, ChangeResult, ChangesPage, MessageChange, MessageDraft, MessagePage, MessageStore, RoomHead, SentRef,
 } from "../domain/ports/message-store.js";
 import {
-  checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage, type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
+  checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, deleteOneByOne, pageRange, toMessage, type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "./message-chunks.js";
 import { MongoMessageAppender } from "./mongo-message-append.js";
 import { changedSince, changeMessage } from "./mongo-message-change.js";
@@ -149,13 +149,8 @@ export class MongoMessageStore implements MessageStore {
   }
 
   /** One change (one transaction) per message: simple; the PostgreSQL store batches a page. */
-  async deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
-    const deleted: Message[] = [];
-    for (const seq of [...new Set(seqs)].sort((x, y) => x - y)) {
-      const result = await this.change(roomId, seq, { kind: "delete" }, now);
-      if (result?.changed) deleted.push(result.message);
-    }
-    return deleted;
+  deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
+    return deleteOneByOne((seq) => this.change(roomId, seq, { kind: "delete" }, now), seqs);
   }
 
   async changes(roomId: string, q: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage> {

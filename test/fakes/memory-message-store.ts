@@ -5,7 +5,7 @@ import type {
 // The validation and page arithmetic both real adapters share (pure functions, no database):
 // using them here keeps the fake's refusals and page bounds exactly the adapters'.
 import {
-  applyChange, bucketOf, checkDraft, checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, pinsAfter, revOf, storedBytes, toMessage, toStored,
+  applyChange, bucketOf, checkDraft, checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, deleteOneByOne, pageRange, pinsAfter, revOf, storedBytes, toMessage, toStored,
   type ChunkLimits, type ChunkSummary, type PageQuery, type StoredMessage,
 } from "../../src/store/message-chunks.js";
 
@@ -117,13 +117,8 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   /** As change() one by one (the port allows it; PostgreSQL batches). */
-  async deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
-    const deleted: Message[] = [];
-    for (const seq of [...new Set(seqs)].sort((x, y) => x - y)) {
-      const result = await this.change(roomId, seq, { kind: "delete" }, now);
-      if (result?.changed) deleted.push(result.message);
-    }
-    return deleted;
+  deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
+    return deleteOneByOne((seq) => this.change(roomId, seq, { kind: "delete" }, now), seqs);
   }
 
   async changes(roomId: string, query: { afterRev: number; limit: number; maxSeq?: number }, viewerId?: string): Promise<ChangesPage> {
