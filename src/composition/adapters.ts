@@ -125,7 +125,11 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
     redis,
     // Socket.IO with the Redis adapter when configured: broadcasts reach every node.
     io,
-    broadcaster: new SocketBroadcaster(io, (event, seconds) => metrics.broadcast.observe({ event }, seconds), tracing?.tracer),
+    broadcaster: new SocketBroadcaster(io, {
+      timed: (event, seconds) => metrics.broadcast.observe({ event }, seconds),
+      tracer: tracing?.tracer,
+      checkPayloads: config.checkReplies,
+    }),
     callRelay: new SocketCallRelay(io),
     // Node-to-node notices (feed wake-ups, membership changes, revocations): one subscription per node.
     bus,

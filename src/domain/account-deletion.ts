@@ -5,7 +5,7 @@
  * The steps are ordered so that a failure anywhere leaves an account that still works with the
  * same token, and running the whole again finishes the job (each step is idempotent, and each
  * looks up what is left rather than remembering what it did):
- *   1. the password, as login checks it (wrong: 401, nothing done);
+ *   1. the password, as login checks it (wrong: 403 FORBIDDEN, nothing done);
  *   2. the other devices' sessions end (this one stays: it is the one that retries);
  *   3. messages become tombstones, page by page, with what a delete does (search, sockets);
  *   4. files: attachments, tracks, playlists, exports, avatar (bytes before rows);
@@ -16,7 +16,7 @@
  *      (sockets close, tokens get 401);
  *   8. friends are told (best effort: the account is gone by then).
  */
-import { Unauthorized } from "./errors.js";
+import { Forbidden, Unauthorized } from "./errors.js";
 import { exportDir } from "./exports.js";
 import { forEveryone } from "./message.js";
 import type { MessageDeps } from "./messages.js";
@@ -91,8 +91,9 @@ async function checkPassword(deps: AccountDeletionDeps, user: UserRecord, passwo
   await deps.loginFailures.check(user.email);
   if (await deps.hasher.verify(password, user.passwordHash)) return;
   await deps.loginFailures.consume(user.email);
-  // Login's answer to a wrong password (PROTOCOL: wrong credentials are always 401).
-  throw new Unauthorized("wrong password");
+  // Not 401: the caller's token is good, and a client that reads 401 as "refresh the token and
+  // try again" would spend a second failed login on the same wrong password.
+  throw new Forbidden("wrong password");
 }
 
 /**

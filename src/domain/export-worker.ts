@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { NotFound } from "./errors.js";
 import { archiveLines, type ArchiveDeps } from "./export-archive.js";
 import { EXPORT_TTL_MS, exportArchiveKey, exportDir } from "./exports.js";
+import { LeasedJobLoop, type LeasedJobMessages, type LeasedQueue, type WorkerLog } from "./leased-job-loop.js";
 import type { AccountExportRepository, ClaimedExport } from "./ports/account-export-repository.js";
 import type { BlobStorage } from "./ports/blob-storage.js";
-import type { WorkerLog } from "./transcode-worker.js";
 
 export interface ExportWorkerDeps extends ArchiveDeps {
   exports: AccountExportRepository;
@@ -21,109 +21,58 @@ export interface ExportWorkerDeps extends ArchiveDeps {
 
 // An export whose build keeps failing or whose node keeps dying must not be retried forever.
 export const MAX_EXPORT_ATTEMPTS = 3;
-const DEFAULT_POLL_MS = 5_000;
 // Expired archives are deleted this often (and at start), this many per round.
 const SWEEP_EVERY_MS = 10 * 60_000;
 const SWEEP_BATCH = 100;
 
-type Stop = "release" | "abandon";
+const LOG_LINES: LeasedJobMessages = {
+  stopped: "export worker stopped",
+  requeueFailed: "re-queueing interrupted exports failed",
+  requeued: "resuming exports interrupted by the last stop",
+  claimFailed: "claiming an export failed",
+  renewFailed: "renewing an export lease failed",
+  leaseLost: "export lease lost to another node; dropped this build",
+  releaseFailed: "releasing an export failed",
+  retrying: "export failed; retrying after the lease",
+  crashed: "export build crashed",
+};
+
+// Each claim carries a token of its own, so a dead node's late write cannot pass for this one's.
+function exportQueue(exports: AccountExportRepository): LeasedQueue<ClaimedExport> {
+  return {
+    claim: (leaseMs) => exports.claim(leaseMs, randomUUID()),
+    renew: (claim, leaseMs) => exports.renew(claim, leaseMs),
+    release: (claim) => exports.release(claim),
+    requeueAll: () => exports.requeueAll(),
+  };
+}
 
 /**
  * Builds exports one at a time per node, from the durable queue in the database (docs/accounts.md,
- * "Export"). The design is the transcode worker's (transcode-worker.ts): claims are leases renewed
- * while the build runs, so any node may build any export, one node at a time, and one whose node
- * died is built again by whichever node next finds its lease run out (at once after a restart on
- * the embedded database). The archive streams from the stores into blob storage: a build holds a
- * page of rows in memory, never the archive.
+ * "Export"), on the loop the transcode worker runs too (leased-job-loop.ts): claims are leases
+ * renewed while the build runs, so any node may build any export, one node at a time, and one
+ * whose node died is built again by whichever node next finds its lease run out (at once after a
+ * restart on the embedded database). The archive streams from the stores into blob storage: a
+ * build holds a page of rows in memory, never the archive.
  */
-export class ExportWorker {
-  private stopping: Stop | null = null;
-  private wake: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
-  private current: AbortController | null = null;
-  private pokes = 0;
+export class ExportWorker extends LeasedJobLoop<ClaimedExport> {
   private sweptAt = 0;
 
-  constructor(private readonly deps: ExportWorkerDeps) {}
-
-  start() {
-    this.loop ??= this.run().catch((err) => this.deps.log.error({ err }, "export worker stopped"));
+  constructor(private readonly deps: ExportWorkerDeps) {
+    super(exportQueue(deps.exports), LOG_LINES, { log: deps.log, concurrency: 1, leaseMs: deps.leaseMs, soleWorker: deps.soleWorker, pollMs: deps.pollMs });
   }
 
-  /** An export was requested: look for it now rather than at the next poll. */
-  poke() {
-    this.pokes++;
-    this.wake?.();
+  protected describe(claim: ClaimedExport) {
+    return { exportId: claim.id };
   }
 
-  /** Stops claiming; a running build is aborted and its export handed back to the queue. */
-  async stop() {
-    await this.halt("release");
+  protected beforeClaim() {
+    return this.sweepExpired();
   }
 
-  /** As a crash: a running build is dropped and left claimed, to be taken over when its lease ends. */
-  async abandon() {
-    await this.halt("abandon");
-  }
-
-  private async halt(mode: Stop) {
-    this.stopping ??= mode;
-    this.wake?.();
-    this.current?.abort();
-    await this.loop;
-  }
-
-  private async run() {
-    if (this.deps.soleWorker) {
-      const requeued = await this.deps.exports.requeueAll().catch((err) => {
-        this.deps.log.warn({ err }, "re-queueing interrupted exports failed");
-        return 0;
-      });
-      if (requeued) this.deps.log.info({ requeued }, "resuming exports interrupted by the last stop");
-    }
-    while (!this.stopping) {
-      const pokes = this.pokes;
-      await this.sweepExpired();
-      let claimed: ClaimedExport | null = null;
-      try {
-        claimed = await this.deps.exports.claim(this.deps.leaseMs, randomUUID());
-      } catch (err) {
-        this.deps.log.warn({ err }, "claiming an export failed");
-      }
-      if (claimed) {
-        await this.build(claimed).catch((err) => this.deps.log.error({ err, exportId: claimed.id }, "export build crashed"));
-        continue;
-      }
-      if (this.pokes !== pokes) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.deps.pollMs ?? DEFAULT_POLL_MS);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
-  }
-
-  private async build(claim: ClaimedExport) {
-    const { exports, blobs, log, leaseMs } = this.deps;
+  protected async process(claim: ClaimedExport, signal: AbortSignal) {
+    const { exports, blobs, log } = this.deps;
     const exportId = claim.id;
-    const abort = new AbortController();
-    this.current = abort;
-    let lost = false;
-    // Renewed well before the lease ends, so one slow renewal does not hand the build to another node.
-    const heartbeat = setInterval(() => {
-      exports.renew(claim, leaseMs).then(
-        (held) => {
-          if (!held) {
-            lost = true;
-            abort.abort();
-          }
-        },
-        (err) => log.warn({ err, exportId }, "renewing an export lease failed"),
-      );
-    }, Math.max(250, Math.floor(leaseMs / 3)));
     const key = exportArchiveKey(exportId, claim.token);
     try {
       if (claim.attempt > MAX_EXPORT_ATTEMPTS) {
@@ -134,7 +83,7 @@ export class ExportWorker {
       await blobs.deleteAll(exportDir(exportId));
       const started = Date.now();
       log.info({ exportId, userId: claim.userId, attempt: claim.attempt }, "building export");
-      await blobs.putStream(key, archiveLines(this.deps, { exportId, userId: claim.userId }, abort.signal));
+      await blobs.putStream(key, archiveLines(this.deps, { exportId, userId: claim.userId }, signal));
       const expiresAt = new Date((this.deps.now ? this.deps.now() : new Date()).getTime() + EXPORT_TTL_MS);
       if (await exports.finish(claim, { status: "ready", blobKey: key, expiresAt })) {
         log.info({ exportId, userId: claim.userId, ms: Date.now() - started }, "export ready");
@@ -143,21 +92,12 @@ export class ExportWorker {
         await blobs.delete(key).catch(() => {});
       }
     } catch (err) {
-      if (lost) {
-        log.warn({ exportId }, "export lease lost to another node; dropped this build");
-      } else if (err instanceof NotFound && !abort.signal.aborted) {
-        // The account was deleted while its export waited: nothing to build, now or later.
+      // The account was deleted while its export waited: nothing to build, now or later.
+      if (err instanceof NotFound && !signal.aborted) {
         await this.fail(claim, err.message);
-      } else if (this.stopping === "release") {
-        await exports.release(claim).catch((e) => log.warn({ err: e, exportId }, "releasing an export failed"));
-      } else if (!this.stopping) {
-        // Storage or database trouble: the claim is left to expire and the next claim (here or
-        // elsewhere) tries again, up to MAX_EXPORT_ATTEMPTS.
-        log.error({ err, exportId }, "export failed; retrying after the lease");
+        return;
       }
-    } finally {
-      clearInterval(heartbeat);
-      this.current = null;
+      throw err;
     }
   }
 

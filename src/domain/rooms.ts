@@ -5,7 +5,8 @@ import type { Broadcaster } from "./ports/broadcaster.js";
 import type { CallRegistry } from "./ports/call-registry.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader, Presence } from "./ports/presence.js";
-import { handOverOnLeave } from "./room-ranks.js";
+import { handOverOnLeave, requireModerator, requireOutranks } from "./room-ranks.js";
+import { postNotice } from "./room-notices.js";
 import { byActivity, renderEntries, renderRoomFor, type RoomView, type RoomViewDeps } from "./room-views.js";
 import { viewUser, type UserView } from "./user.js";
 import { ROOM_NAME_MAX, GROUP_INVITES_MAX } from "../protocol/limits.js";
@@ -58,6 +59,8 @@ export interface MemberView {
   role: string;
   lastReadSeq: number;
   presence: Presence;
+  /** Until when an admin muted them (ISO), or null. */
+  mutedUntil: string | null;
 }
 
 export async function getRoom(deps: RoomDeps, userId: string, roomId: string): Promise<{ room: RoomView; members: MemberView[] }> {
@@ -68,7 +71,10 @@ export async function getRoom(deps: RoomDeps, userId: string, roomId: string): P
   const byId = new Map(users.map((u) => [u.id, u]));
   const members = memberships.flatMap((m) => {
     const user = byId.get(m.userId);
-    return user ? [{ user: viewUser(user, userId), role: m.role, lastReadSeq: m.lastReadSeq, presence: presence.get(m.userId) ?? { status: "offline" as const, lastSeenAt: null } }] : [];
+    if (!user) return [];
+    // An expired mute is no mute: shown as null, as the send check reads it.
+    const mutedUntil = m.mutedUntil && m.mutedUntil.getTime() > Date.now() ? m.mutedUntil.toISOString() : null;
+    return [{ user: viewUser(user, userId), role: m.role, lastReadSeq: m.lastReadSeq, presence: presence.get(m.userId) ?? { status: "offline" as const, lastSeenAt: null }, mutedUntil }];
   });
   return { room, members };
 }
@@ -93,13 +99,17 @@ export async function leaveRoom(deps: RoomDeps, userId: string, roomId: string):
   await removeFromRoom(deps, roomId, userId);
 }
 
-export async function removeMember(deps: RoomDeps, ownerId: string, roomId: string, memberId: string): Promise<void> {
-  await requireMember(deps, roomId, ownerId);
-  const mine = await deps.rooms.membership(roomId, ownerId);
-  if (mine?.role !== "owner") throw new Forbidden("only the room's owner can remove members");
-  if (memberId === ownerId) throw new Invalid("the owner leaves with POST /leave", [{ path: "userId", message: "is yourself" }]);
-  if (!(await deps.rooms.membership(roomId, memberId))) throw new NotFound("not a member of this room");
+/** The owner or an admin removes someone of lower rank (a kick: they may be invited back; a ban keeps them out). */
+export async function removeMember(deps: RoomDeps, actorId: string, roomId: string, memberId: string): Promise<void> {
+  await requireMember(deps, roomId, actorId);
+  if (memberId === actorId) throw new Invalid("leave with POST /leave", [{ path: "userId", message: "is yourself" }]);
+  const { membership } = await requireModerator(deps, actorId, roomId);
+  const target = await deps.rooms.membership(roomId, memberId);
+  if (!target) throw new NotFound("not a member of this room");
+  requireOutranks(membership, target, "remove");
   await removeFromRoom(deps, roomId, memberId);
+  const user = await deps.users.findById(memberId);
+  await postNotice(deps, roomId, actorId, `removed ${user?.displayName ?? "a member"}`);
 }
 
 export async function setMuted(deps: RoomDeps, userId: string, roomId: string, muted: boolean): Promise<boolean> {

@@ -31,7 +31,14 @@ export const RoomSchema = z
   .meta({ id: "Room" });
 
 export const RoomMemberSchema = z
-  .object({ user: UserSchema, role: z.string(), lastReadSeq: z.number().int(), presence: PresenceSchema })
+  .object({
+    user: UserSchema,
+    role: z.string(),
+    lastReadSeq: z.number().int(),
+    presence: PresenceSchema,
+    /** Until when the room's owner or an admin muted them (sends refused), or null. */
+    mutedUntil: z.string().nullable(),
+  })
   .meta({ id: "RoomMember" });
 
 /** POST /api/rooms: the direct room of a pair, or a group whose other members get invites. */

@@ -62,9 +62,9 @@ describe("account deletion (DELETE /api/me)", () => {
 
   const history = async (roomId: string): Promise<Message[]> => (await d.messages.page(roomId, { after: 0, limit: 1000 })).messages;
 
-  it("refuses a wrong password with UNAUTHORIZED and changes nothing, counting a failed login", async () => {
+  it("refuses a wrong password with FORBIDDEN (the token is good) and changes nothing, counting a failed login", async () => {
     await messagesIn(d, owned, ann, 3);
-    await refusal(deleteAccount(deps, caller, "not the password"), "UNAUTHORIZED");
+    await refusal(deleteAccount(deps, caller, "not the password"), "FORBIDDEN");
     expect(await d.users.findById(ann.id)).to.not.equal(null);
     expect(await d.sessions.isLive(caller.sessionId, ann.id)).to.equal(true);
     expect(await d.sessions.isLive(otherDevice, ann.id)).to.equal(true);

@@ -65,6 +65,16 @@ describe("rooms (unit)", () => {
       expect(await d.rooms.isMember(team.id, cat.id)).to.equal(true);
     });
 
+    it("an admin may remove a member, not the owner; the room is told by a system message", async () => {
+      await d.rooms.setRole(team.id, bob.id, "admin");
+      await removeMember(d, bob.id, team.id, cat.id);
+      expect(await d.rooms.isMember(team.id, cat.id)).to.equal(false);
+      const { messages } = await d.messages.page(team.id, { limit: 10 });
+      expect(messages.at(-1)).to.include({ type: "system", senderId: bob.id, text: "removed Cat" });
+      await refusal(removeMember(d, bob.id, team.id, ann.id), "FORBIDDEN");
+      expect(await d.rooms.isMember(team.id, ann.id)).to.equal(true);
+    });
+
     it("a member lacking the role is FORBIDDEN even for a target who is not in the room (the role is checked first)", async () => {
       await refusal(removeMember(d, bob.id, team.id, eve.id), "FORBIDDEN");
     });

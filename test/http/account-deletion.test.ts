@@ -97,8 +97,8 @@ describe("account deletion across two nodes (DELETE /api/me)", function () {
     await eventually(async () => (await search(bob, word)).length === 3, { what: "ann's messages in bob's search" });
   });
 
-  it("refuses a wrong password with 401 and leaves the account whole", async () => {
-    expectProblem(await apiB.request("DELETE", "/api/me", { token: ann.accessToken, body: { password: "not ann's password" } }), "UNAUTHORIZED");
+  it("refuses a wrong password with 403 and leaves the account whole", async () => {
+    expectProblem(await apiB.request("DELETE", "/api/me", { token: ann.accessToken, body: { password: "not ann's password" } }), "FORBIDDEN");
     expect((await apiA.get("/api/me", ann.accessToken)).status).to.equal(200);
     expect((await apiB.get("/api/me", ann.accessToken)).status).to.equal(200);
     expect((await history(bob, group)).filter((m) => m.deletedAt)).to.deep.equal([]);

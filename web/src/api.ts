@@ -5,9 +5,12 @@
 import { accessTokenFresh, getSession, reloadSession, setSession, updateTokens } from "./session.js";
 import type {
   AuthReply,
+  BanReply,
+  BansReply,
   BlockedUsersReply,
   ChangesPage,
   EventsReply,
+  ExportReply,
   FriendRequestLists,
   FriendRequestReply,
   FriendsReply,
@@ -15,8 +18,10 @@ import type {
   InvitesReply,
   MessagePage,
   MessageReply,
+  MuteMemberReply,
   PinsReply,
   ReadReply,
+  ReportReply,
   RoomDetailReply,
   RoomReply,
   RoomsReply,
@@ -55,6 +60,11 @@ interface RequestOptions {
   body?: unknown;
   /** false: no Authorization header, no refresh (sign-in routes). */
   auth?: boolean;
+  /**
+   * false: a 401 is the answer itself, not a stale token to refresh and retry (routes that check
+   * the password again, whose wrong password is 401 like login's). The token is made fresh first.
+   */
+  refresh?: boolean;
   signal?: AbortSignal;
 }
 
@@ -75,8 +85,8 @@ async function toError(res: Response): Promise<ApiError> {
   );
 }
 
-async function send(method: string, path: string, token: string | null, opts: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { accept: "application/json" };
+async function send(method: string, path: string, token: string | null, opts: RequestOptions, accept = "application/json"): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   if (token) headers.authorization = `Bearer ${token}`;
   let body: string | undefined;
   if (opts.body !== undefined) {
@@ -135,19 +145,31 @@ export async function freshAccessToken(): Promise<string | null> {
   return refreshTokens(session.accessToken);
 }
 
-export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+/** The answer of an authorised call, refreshed once on a 401 (unless `opts.refresh` is false). */
+async function authorised(method: string, path: string, opts: RequestOptions, accept?: string): Promise<Response> {
   const authed = opts.auth !== false;
   let token = authed ? await freshAccessToken() : null;
   if (authed && !token) throw new ApiError(401, "UNAUTHORIZED", "Signed out.");
-  let res = await send(method, path, token, opts);
-  if (authed && res.status === 401) {
+  let res = await send(method, path, token, opts, accept);
+  if (authed && opts.refresh !== false && res.status === 401) {
     token = await refreshTokens(token ?? undefined);
     if (!token) throw new ApiError(401, "UNAUTHORIZED", "Your session has ended. Please sign in again.");
-    res = await send(method, path, token, opts);
+    res = await send(method, path, token, opts, accept);
   }
   if (!res.ok) throw await toError(res);
+  return res;
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const res = await authorised(method, path, opts);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** A file behind the bearer token (a data export): its bytes, held by the page as a Blob. */
+export async function download(path: string, signal?: AbortSignal): Promise<Blob> {
+  const res = await authorised("GET", path, { signal }, "*/*");
+  return res.blob();
 }
 
 const enc = encodeURIComponent;
@@ -161,6 +183,11 @@ export const api = {
     if (session) await request("POST", "/api/auth/logout", { body: { refreshToken: session.refreshToken }, auth: false }).catch(() => {});
   },
   me: () => request<UserReply>("GET", "/api/me"),
+  /** DELETE /api/me: the password is checked as login checks it (wrong: 401, nothing done). */
+  deleteMe: (password: string) => request<void>("DELETE", "/api/me", { body: { password }, refresh: false }),
+  requestExport: () => request<ExportReply>("POST", "/api/me/export"),
+  exportStatus: (id: string) => request<ExportReply>("GET", `/api/me/exports/${enc(id)}`),
+  report: (target: { messageId: string } | { userId: string }, reason: string) => request<ReportReply>("POST", "/api/reports", { body: { ...target, reason } }),
   user: (id: string) => request<UserReply>("GET", `/api/users/${enc(id)}`),
   searchUsers: (q: string) => request<UsersReply>("GET", `/api/users?q=${enc(q)}&limit=20`),
 
@@ -178,6 +205,16 @@ export const api = {
   invites: () => request<InvitesReply>("GET", "/api/invites"),
   answerInvite: (id: string, verb: "accept" | "decline") => request<InviteAnswerReply>("POST", `/api/invites/${enc(id)}/${verb}`),
   leaveRoom: (roomId: string) => request<void>("POST", `/api/rooms/${enc(roomId)}/leave`),
+  // Room admin (group rooms; owner and admins, roles and transfer the owner alone).
+  updateRoom: (roomId: string, patch: { name?: string; topic?: string | null }) => request<RoomReply>("PATCH", `/api/rooms/${enc(roomId)}`, { body: patch }),
+  setRole: (roomId: string, userId: string, role: "admin" | "member") => request<RoomReply>("PUT", `/api/rooms/${enc(roomId)}/members/${enc(userId)}/role`, { body: { role } }),
+  transferRoom: (roomId: string, userId: string) => request<RoomReply>("POST", `/api/rooms/${enc(roomId)}/transfer`, { body: { userId } }),
+  removeMember: (roomId: string, userId: string) => request<void>("DELETE", `/api/rooms/${enc(roomId)}/members/${enc(userId)}`),
+  bans: (roomId: string) => request<BansReply>("GET", `/api/rooms/${enc(roomId)}/bans`),
+  ban: (roomId: string, userId: string, reason: string) => request<BanReply>("PUT", `/api/rooms/${enc(roomId)}/bans/${enc(userId)}`, { body: reason ? { reason } : {} }),
+  unban: (roomId: string, userId: string) => request<void>("DELETE", `/api/rooms/${enc(roomId)}/bans/${enc(userId)}`),
+  muteMember: (roomId: string, userId: string, seconds: number) => request<MuteMemberReply>("PUT", `/api/rooms/${enc(roomId)}/mutes/${enc(userId)}`, { body: { seconds } }),
+  unmuteMember: (roomId: string, userId: string) => request<void>("DELETE", `/api/rooms/${enc(roomId)}/mutes/${enc(userId)}`),
 
   messagesBefore: (roomId: string, before: number | null, limit = 50) =>
     request<MessagePage>("GET", `/api/rooms/${enc(roomId)}/messages?limit=${limit}${before ? `&before=${before}` : ""}`),

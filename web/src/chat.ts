@@ -15,7 +15,9 @@ import { MessageList } from "./message-list.js";
 import type { Outbox } from "./outbox.js";
 import { PinnedBar } from "./pins.js";
 import { ReadReceipts } from "./read-receipts.js";
+import { reportMessage } from "./report.js";
 import { RoomHeader } from "./room-header.js";
+import { openRoomSettings } from "./room-settings.js";
 import { RoomTimeline } from "./room-timeline.js";
 import type { Connection } from "./socket.js";
 import type { Store } from "./store.js";
@@ -67,7 +69,7 @@ export class ChatView {
       toNewest: () => this.log.toBottom(),
       markRead: () => this.receipts.markRead(),
       unfilled: () => this.log.unfilled(),
-      problem: (err) => this.showProblem(err),
+      problem: (err) => this.flash((err as Error).message || "Something went wrong."),
     });
     this.receipts = new ReadReceipts(roomId, store, conn, {
       ready: () => !this.destroyed && this.timeline.historyLoaded,
@@ -85,6 +87,7 @@ export class ChatView {
       reply: (m) => this.composer.startReplying(m),
       react: (m, emoji, add) => void this.actions.react(m, emoji, add),
       pin: (m, pinned) => void this.actions.pin(m, pinned),
+      report: (m) => void reportMessage(m, store.userName(m.senderId)),
       jumpTo: (seq) => void this.jumpTo(seq),
     });
     this.log = new ChatScroll(list, {
@@ -107,7 +110,8 @@ export class ChatView {
       },
       saveEdit: (m, text) => void this.actions.edit(m, text),
     });
-    this.header = new RoomHeader(store, () => deps.onBack(), deps.headerActions?.(roomId) ?? [], () => this.openInviteDialog());
+    const invite = () => openInviteDialog(store, roomId, this.room?.name ?? "this room", new Set(this.receipts.ids()));
+    this.header = new RoomHeader(store, () => deps.onBack(), deps.headerActions?.(roomId) ?? [], invite, () => openRoomSettings(store, roomId));
     this.root = el("section", { class: "chat", "aria-labelledby": "chat-title" }, this.header.el, this.pins.el, this.log.el, this.log.jump, this.typing.el, this.composer.el);
 
     this.cleanups.push(() => this.log.destroy());
@@ -150,7 +154,7 @@ export class ChatView {
       await this.timeline.loadOlder(true);
       if (this.fillAfterLoad && this.timeline.historyLoaded) void this.timeline.fillAfter();
     } catch (err) {
-      this.showProblem(err);
+      this.flash((err as Error).message || "Something went wrong.");
     } finally {
       this.loading = false;
     }
@@ -249,7 +253,10 @@ export class ChatView {
       if (this.destroyed) return;
       this.room = room;
       this.deps.store.rememberUsers(members.map((m) => m.user));
-      this.receipts.retain(new Set(members.map((m) => m.user.id)));
+      const ids = new Set(members.map((m) => m.user.id));
+      // Who left may have deleted their account: their messages then show a deleted sender.
+      void this.deps.store.refreshUsers(this.receipts.ids().filter((id) => !ids.has(id)));
+      this.receipts.retain(ids);
       for (const m of members) this.receipts.set(m.user.id, m.lastReadSeq);
       this.renderHeader();
       this.render();
@@ -281,14 +288,6 @@ export class ChatView {
   private renderHistoryStatus(): void {
     const t = this.timeline;
     this.log.status(t.loadingOlder ? "Loading earlier messages…" : t.atStart ? "This is the beginning of the conversation." : "");
-  }
-
-  private openInviteDialog(): void {
-    openInviteDialog(this.deps.store, this.roomId, this.room?.name ?? "this room", new Set(this.receipts.ids()));
-  }
-
-  private showProblem(err: unknown): void {
-    this.flash((err as Error).message || "Something went wrong.");
   }
 
   private flash(text: string): void {

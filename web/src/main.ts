@@ -1,9 +1,11 @@
 /**
  * Entry point: the sign-in screen without a session, else the app shell (connection state,
- * chats and friends on the side, the open chat in the middle). Routes live in the hash
- * (#/, #/friends, #/room/<id>) so a reload keeps the session and the open room.
+ * chats and friends on the side, the open chat or the account's settings in the middle). Routes
+ * live in the hash (#/, #/friends, #/room/<id>, #/settings) so a reload keeps the session and the
+ * open room.
  */
 import "./styles.css";
+import { AccountSettings } from "./account-settings.js";
 import { api, ApiError } from "./api.js";
 import { renderAuth } from "./auth.js";
 import { CallController } from "./call.js";
@@ -19,18 +21,21 @@ import { RoomsView } from "./rooms.js";
 import { getSession, onSessionChange, updateUser, type Session } from "./session.js";
 import { Connection } from "./socket.js";
 import { Store } from "./store.js";
+import type { FeedEvent } from "./types.js";
+import { showToast } from "./toast.js";
 
 const root = document.getElementById("app")!;
 // The feed takes over only when the socket has been down this long (not on a quick reconnect).
 const FEED_FALLBACK_DELAY_MS = 1_500;
 
-type Route = { view: "chats" } | { view: "friends" } | { view: "room"; roomId: string };
+type Route = { view: "chats" } | { view: "friends" } | { view: "settings" } | { view: "room"; roomId: string };
 
 function parseRoute(): Route {
   const hash = location.hash.replace(/^#\/?/, "");
   const [head, id] = hash.split("/");
   if (head === "room" && id) return { view: "room", roomId: decodeURIComponent(id) };
   if (head === "friends") return { view: "friends" };
+  if (head === "settings") return { view: "settings" };
   return { view: "chats" };
 }
 
@@ -44,6 +49,7 @@ class App {
   private readonly calls: CallController;
   private readonly music: MusicController;
   private chat: ChatView | null = null;
+  private settings: AccountSettings | null = null;
   private readonly cleanups: (() => void)[] = [];
   private feedTimer = 0;
   private seenConnects = 0;
@@ -56,6 +62,7 @@ class App {
   private readonly placeholder = el("div", { class: "placeholder muted" }, el("p", {}, "Pick a chat, or start one from the Friends tab."));
   private readonly chatsTab = el("a", { href: "#/", class: "tab" }, "Chats", el("span", { class: "badge", hidden: true }));
   private readonly friendsTab = el("a", { href: "#/friends", class: "tab" }, "Friends", el("span", { class: "badge", hidden: true }));
+  private readonly settingsLink = el("a", { href: "#/settings", class: "button secondary settings-link", "aria-label": "Account settings" }, "Settings");
   private readonly shell: HTMLElement;
 
   constructor(session: Session) {
@@ -64,7 +71,7 @@ class App {
       if (this.chat?.roomId === m.roomId) this.chat.onSent(m);
     });
     this.feed = new FeedPoller(
-      (events) => events.forEach((e) => this.store.applyEvent(e)),
+      (events) => events.forEach((e) => this.onEvent(e)),
       () => this.store.loadAll(),
     );
     this.rooms = new RoomsView(this.store);
@@ -83,7 +90,7 @@ class App {
       "div",
       { class: "app" },
       el("a", { href: "#main", class: "skip" }, "Skip to content"),
-      el("header", { class: "topbar" }, el("h1", { class: "brand" }, "Chat"), this.connBadge, el("span", { class: "spacer" }), pushToggle(), me, signOut),
+      el("header", { class: "topbar" }, el("h1", { class: "brand" }, "Chat"), this.connBadge, el("span", { class: "spacer" }), pushToggle(), me, this.settingsLink, signOut),
       el("div", { class: "layout" }, el("aside", { class: "sidebar", "aria-label": "Chats and friends" }, el("nav", { class: "tabs", "aria-label": "Sections" }, this.chatsTab, this.friendsTab), this.sidePanel), this.main),
       this.calls.panel,
       this.music.panel,
@@ -95,6 +102,14 @@ class App {
     this.cleanups.push(this.store.on("rooms", () => this.renderBadges()));
     this.cleanups.push(this.store.on("invites", () => this.renderBadges()));
     this.cleanups.push(this.store.on("requests", () => this.renderBadges()));
+    // Removed from the open room (banned, removed by its owner): out of it, saying why.
+    this.cleanups.push(
+      this.store.onRoomRemoved((id, room) => {
+        if (this.chat?.roomId !== id) return;
+        showToast(`You are no longer a member of ${room?.name ?? "this room"}.`);
+        location.hash = "#/";
+      }),
+    );
     const onHash = () => this.route();
     const onOnline = () => {
       this.conn.start();
@@ -136,6 +151,7 @@ class App {
     this.feed.stop();
     void this.calls.hangUp();
     this.chat?.destroy();
+    this.settings?.destroy();
     this.rooms.destroy();
     this.friends.destroy();
     this.conn.stop();
@@ -144,12 +160,21 @@ class App {
 
   private wireSocket(): void {
     const s = this.conn.socket;
-    s.on("event", (e) => this.store.applyEvent(e));
+    s.on("event", (e) => this.onEvent(e));
     s.on("presence:updated", (p) => this.store.setPresence(p.userId, { status: p.status, lastSeenAt: p.lastSeenAt }));
     s.on("message:new", (m) => this.chat?.roomId === m.roomId && this.chat.onMessage(m));
     s.on("message:updated", (m) => this.chat?.roomId === m.roomId && this.chat.onMessageUpdated(m));
     s.on("receipt:updated", (r) => this.chat?.roomId === r.roomId && this.chat.onReceipt(r.userId, r.lastReadSeq));
     s.on("typing", (t) => this.chat?.roomId === t.roomId && this.chat.onTyping(t.userId, t.isTyping));
+  }
+
+  /** A feed event (socket or long-poll): the store's, and a note to moderators of a report. */
+  private onEvent(e: FeedEvent): void {
+    this.store.applyEvent(e);
+    if (e.type !== "report.created") return;
+    const { report } = e.data;
+    const room = report.roomId ? this.store.rooms.get(report.roomId) : undefined;
+    showToast(`A message in ${room?.name ?? "a room you moderate"} was reported: ${report.reason}`);
   }
 
   private onConnectionChange(): void {
@@ -219,6 +244,8 @@ class App {
       if (tab === current) tab.setAttribute("aria-current", "page");
       else tab.removeAttribute("aria-current");
     }
+    if (route.view === "settings") this.settingsLink.setAttribute("aria-current", "page");
+    else this.settingsLink.removeAttribute("aria-current");
     const panel = route.view === "friends" ? this.friends.root : this.rooms.root;
     if (this.sidePanel.firstChild !== panel) this.sidePanel.replaceChildren(panel);
     this.rooms.setActive(roomId);
@@ -227,7 +254,11 @@ class App {
       this.chat.destroy();
       this.chat = null;
     }
-    if (roomId && !this.chat) {
+    if (route.view === "settings") {
+      // One page for the session: an export under way keeps being followed while away from it.
+      this.settings ??= new AccountSettings(this.store);
+      this.main.replaceChildren(this.settings.root);
+    } else if (roomId && !this.chat) {
       this.chat = new ChatView(roomId, {
         store: this.store,
         conn: this.conn,

@@ -11,7 +11,7 @@ import { mentionNodes } from "./mentions.js";
 import type { PendingMessage } from "./outbox.js";
 import { reactionBar, reactionPicker } from "./reactions.js";
 import type { Store } from "./store.js";
-import { mentionsUser } from "./timeline.js";
+import { mentionsUser, noticeText } from "./timeline.js";
 import type { Message } from "./types.js";
 import { personButton } from "./user-menu.js";
 
@@ -34,6 +34,8 @@ export interface RowActions {
   reply(message: Message): void;
   react(message: Message, emoji: string, add: boolean): void;
   pin(message: Message, pinned: boolean): void;
+  /** Report someone else's message to the room's moderators and the operators. */
+  report(message: Message): void;
   /** The quote of a reply was clicked: show message `seq`. */
   jumpTo(seq: number): void;
 }
@@ -179,8 +181,7 @@ export class MessageList {
     const bubble = el("div", { class: "bubble", title: fullTime(createdAt) });
     if (m?.deletedAt) bubble.append(el("span", { class: "text" }, "Message deleted"));
     else if (system) {
-      const pinNotice = m.replyToSeq !== undefined && /^pinned message \d+$/.test(m.text);
-      bubble.append(el("span", { class: "system-text" }, pinNotice ? `${name} pinned a message` : m.text));
+      bubble.append(el("span", { class: "system-text" }, noticeText(m, name)));
       if (quote) bubble.append(this.quote(quote));
     } else {
       if (quote) bubble.append(this.quote(quote));
@@ -235,6 +236,7 @@ export class MessageList {
       el("button", { type: "button", class: "link", "aria-label": "React to message", "aria-expanded": String(this.pickerFor === m.seq), onclick: () => this.togglePicker(m.seq) }, "React"),
       el("button", { type: "button", class: "link", "aria-label": m.pinnedAt ? "Unpin message" : "Pin message", onclick: () => this.actions.pin(m, !m.pinnedAt) }, m.pinnedAt ? "Unpin" : "Pin"),
     );
+    if (!mine) actions.append(el("button", { type: "button", class: "link", "aria-label": "Report message", onclick: () => this.actions.report(m) }, "Report"));
     if (mine && m.type === "text") {
       // Delete asks once more on the same button (no modal dialog).
       const del = el("button", { type: "button", class: "link danger", "aria-label": "Delete message" }, "Delete");

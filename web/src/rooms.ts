@@ -7,6 +7,7 @@ import { api } from "./api.js";
 import { avatar, el, replaceChildren, setText, shortTime } from "./dom.js";
 import { MessageSearch } from "./search.js";
 import type { Store } from "./store.js";
+import { noticeText } from "./timeline.js";
 import type { Room } from "./types.js";
 
 export class RoomsView {
@@ -129,7 +130,7 @@ export class RoomsView {
     if (m.deletedAt) return `${who}Message deleted`;
     if (m.type === "system") {
       const actor = m.senderId === this.store.me.id ? "You" : this.store.userName(m.senderId);
-      return /^pinned message \d+$/.test(m.text) ? `${actor} pinned a message` : m.text;
+      return noticeText(m, actor);
     }
     if (m.type === "file") return `${who}📎 ${m.attachments[0]?.name ?? "file"}`;
     return `${who}${m.text.replace(/\s+/g, " ").slice(0, 140)}`;

@@ -3,7 +3,7 @@
  * Filled by HTTP loads and kept live by feed events (from the socket's `event`, or the
  * long-poll feed when no socket is connected). Views subscribe per topic.
  */
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import type { FeedEvent, Friend, FriendRequest, Invite, Presence, Room, User } from "./types.js";
 
 export type Topic = "rooms" | "invites" | "friends" | "requests" | "presence" | "users" | "blocks";
@@ -29,7 +29,10 @@ export class Store {
   readonly presence = new Map<string, Presence>();
   /** The users the signed-in user has blocked (GET /api/blocks). */
   readonly blocked = new Set<string>();
+  /** Accounts that no longer exist (GET /api/users/:id is 404): their tombstones show "Deleted user". */
+  readonly deletedUsers = new Set<string>();
   private readonly listeners = new Map<Topic, Set<() => void>>();
+  private readonly removedListeners = new Set<(roomId: string, room: Room | undefined) => void>();
   private readonly fetchingUsers = new Map<string, Promise<void>>();
 
   constructor(public me: User) {
@@ -51,9 +54,24 @@ export class Store {
     return [...this.rooms.values()].sort(byActivity);
   }
 
+  /** Called when the signed-in user is no longer in a room (left, removed, banned). */
+  onRoomRemoved(fn: (roomId: string, room: Room | undefined) => void): () => void {
+    this.removedListeners.add(fn);
+    return () => this.removedListeners.delete(fn);
+  }
+
   userName(id: string): string {
     if (id === this.me.id) return this.me.displayName;
+    if (this.deletedUsers.has(id)) return "Deleted user";
     return this.users.get(id)?.displayName ?? "…";
+  }
+
+  /**
+   * Reads the profiles of `ids` again, known or not (people who left a room: a deleted account
+   * leaves its rooms, and its profile is then 404).
+   */
+  async refreshUsers(ids: Iterable<string>): Promise<void> {
+    await Promise.all([...new Set(ids)].map((id) => this.fetchUser(id)));
   }
 
   rememberUsers(users: User[]): void {
@@ -68,21 +86,25 @@ export class Store {
 
   /** Fetches the profiles of ids not known yet (names of senders, inviters, requesters). */
   async ensureUsers(ids: Iterable<string>): Promise<void> {
-    const wanted = [...new Set(ids)].filter((id) => !this.users.has(id));
-    await Promise.all(
-      wanted.map((id) => {
-        let p = this.fetchingUsers.get(id);
-        if (!p) {
-          p = api
-            .user(id)
-            .then(({ user }) => this.rememberUsers([user]))
-            .catch(() => {})
-            .finally(() => this.fetchingUsers.delete(id));
-          this.fetchingUsers.set(id, p);
-        }
-        return p;
-      }),
-    );
+    const wanted = [...new Set(ids)].filter((id) => !this.users.has(id) && !this.deletedUsers.has(id));
+    await Promise.all(wanted.map((id) => this.fetchUser(id)));
+  }
+
+  private fetchUser(id: string): Promise<void> {
+    let p = this.fetchingUsers.get(id);
+    if (!p) {
+      p = api
+        .user(id)
+        .then(({ user }) => this.rememberUsers([user]))
+        .catch((err: unknown) => {
+          if (!(err instanceof ApiError && err.status === 404) || this.deletedUsers.has(id)) return;
+          this.deletedUsers.add(id);
+          this.emit("users");
+        })
+        .finally(() => this.fetchingUsers.delete(id));
+      this.fetchingUsers.set(id, p);
+    }
+    return p;
   }
 
   async loadRooms(): Promise<void> {
@@ -153,9 +175,12 @@ export class Store {
       case "room.updated":
         this.upsertRoom(event.data.room);
         break;
-      case "room.removed":
+      case "room.removed": {
+        const room = this.rooms.get(event.data.roomId);
         if (this.rooms.delete(event.data.roomId)) this.emit("rooms");
+        for (const fn of this.removedListeners) fn(event.data.roomId, room);
         break;
+      }
       case "invite.created":
       case "invite.updated": {
         const { invite, room } = event.data;

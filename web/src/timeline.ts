@@ -51,3 +51,11 @@ export function mentionsUser(message: Message, userId: string): boolean {
   if (message.senderId === userId || message.deletedAt) return false;
   return !!message.mentionsRoom || !!message.mentions?.includes(userId);
 }
+
+/**
+ * What a system message says, led by who did it (the sender is the actor): "Ann pinned a message",
+ * "Ann made Bob an admin", "Ann renamed the room to …", "Ann banned Bob".
+ */
+export function noticeText(message: Pick<Message, "text">, actor: string): string {
+  return /^pinned message \d+$/.test(message.text) ? `${actor} pinned a message` : `${actor} ${message.text}`;
+}

@@ -21,6 +21,9 @@ import type * as rooms from "../../src/protocol/rooms.js";
 import type { SearchReply as SearchReplySchema } from "../../src/protocol/search.js";
 import type { TrackPage as TrackPageSchema, TrackReply as TrackReplySchema } from "../../src/protocol/tracks.js";
 import type { UserPage, UserReply as UserReplySchema } from "../../src/protocol/users.js";
+import type { ExportReply as ExportReplySchema } from "../../src/protocol/exports.js";
+import type { BanReply as BanReplySchema, BansReply as BansReplySchema, MuteMemberReply as MuteMemberReplySchema } from "../../src/protocol/room-admin.js";
+import type { ReportReply as ReportReplySchema } from "../../src/protocol/reports.js";
 
 export type { AuthReply, TokenPairReply } from "../../src/protocol/accounts.js";
 export type { Attachment } from "../../src/protocol/attachments.js";
@@ -37,6 +40,9 @@ export type { SearchResult, SearchSnippet } from "../../src/protocol/search.js";
 export type { ClientToServerEvents, ServerToClientEvents } from "../../src/protocol/socket-maps.js";
 export type { Track } from "../../src/protocol/tracks.js";
 export type { User } from "../../src/protocol/users.js";
+export type { AccountExport } from "../../src/protocol/exports.js";
+export type { RoomBan, RoomMute } from "../../src/protocol/room-admin.js";
+export type { Report, RoomReport } from "../../src/protocol/reports.js";
 
 // Reply bodies of the routes the client calls.
 export type UserReply = z.output<typeof UserReplySchema>;
@@ -66,3 +72,8 @@ export type SearchReply = z.output<typeof SearchReplySchema>;
 export type IceServersReply = z.output<typeof IceServersSchema>;
 export type CallParticipantsReply = z.output<typeof CallParticipantsSchema>;
 export type VapidKeyReply = z.output<typeof VapidKeyReplySchema>;
+export type ExportReply = z.output<typeof ExportReplySchema>;
+export type BanReply = z.output<typeof BanReplySchema>;
+export type BansReply = z.output<typeof BansReplySchema>;
+export type MuteMemberReply = z.output<typeof MuteMemberReplySchema>;
+export type ReportReply = z.output<typeof ReportReplySchema>;

@@ -1,11 +1,12 @@
 /**
  * A person's card, opened from wherever the client shows someone (a sender's name in a chat, a
- * friend in the list): their name and status, "Message" (the direct room) and "Block" /
- * "Unblock" (PUT / DELETE /api/blocks/:userId). A blocked user can no longer open a direct room
+ * friend in the list): their name and status, "Message" (the direct room), "Block" /
+ * "Unblock" (PUT / DELETE /api/blocks/:userId) and "Report" (POST /api/reports). A blocked user can no longer open a direct room
  * with, befriend, invite or message the blocker; the blocker's view of them is unchanged here.
  */
 import { ApiError, api } from "./api.js";
 import { avatar, el, replaceChildren, setText } from "./dom.js";
+import { reportUser } from "./report.js";
 import type { Store } from "./store.js";
 
 /** A button showing `name` that opens the card of `userId`. */
@@ -20,6 +21,8 @@ export function openUserMenu(store: Store, userId: string): void {
   const error = el("p", { class: "form-error", role: "alert" });
   const status = el("p", { class: "muted user-menu-status", role: "status" });
   const blockButton = el("button", { type: "button", class: "secondary danger" });
+  const reportButton = el("button", { type: "button", class: "secondary danger" });
+  reportButton.addEventListener("click", () => void reportUser(userId, store.userName(userId)));
   const head = el("div", { class: "user-menu-head" });
   const render = () => {
     const user = store.users.get(userId);
@@ -31,6 +34,8 @@ export function openUserMenu(store: Store, userId: string): void {
       el("div", {}, el("h2", { id: "user-menu-name" }, name), user?.statusMessage ? el("p", { class: "muted" }, user.statusMessage) : null),
     );
     setText(blockButton, blocked ? `Unblock ${name}` : `Block ${name}`);
+    setText(reportButton, "Report");
+    reportButton.setAttribute("aria-label", `Report ${name}`);
     setText(status, blocked ? "You have blocked this person: they cannot message you, befriend you or invite you." : "");
   };
   const message = el("button", { type: "button" }, "Message");
@@ -60,7 +65,7 @@ export function openUserMenu(store: Store, userId: string): void {
     head,
     status,
     error,
-    el("div", { class: "dialog-actions" }, message, blockButton, el("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Close")),
+    el("div", { class: "dialog-actions" }, message, blockButton, reportButton, el("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Close")),
   );
   const off = [store.on("blocks", render), store.on("users", render)];
   document.body.append(dialog);
