@@ -59,18 +59,19 @@ export class ExportWorker extends LeasedJobLoop<ClaimedExport> {
   private sweptAt = 0;
 
   constructor(private readonly deps: ExportWorkerDeps) {
-    super(exportQueue(deps.exports), LOG_LINES, { log: deps.log, concurrency: 1, leaseMs: deps.leaseMs, soleWorker: deps.soleWorker, pollMs: deps.pollMs });
+    const { log, leaseMs, soleWorker, pollMs } = deps;
+    super(exportQueue(deps.exports), LOG_LINES, { log, concurrency: 1, leaseMs, soleWorker, pollMs });
   }
 
-  protected describe(claim: ClaimedExport) {
+  protected override describe(claim: ClaimedExport) {
     return { exportId: claim.id };
   }
 
-  protected beforeClaim() {
+  protected override beforeClaim() {
     return this.sweepExpired();
   }
 
-  protected async process(claim: ClaimedExport, signal: AbortSignal) {
+  protected override async process(claim: ClaimedExport, signal: AbortSignal) {
     const { exports, blobs, log } = this.deps;
     const exportId = claim.id;
     const key = exportArchiveKey(exportId, claim.token);

@@ -77,7 +77,7 @@ export abstract class LeasedJobLoop<J> {
   /** The fields that name a job in log lines. */
   protected abstract describe(job: J): object;
 
-  /** Work of the worker's own done before each claim (never while every slot is busy). */
+  /** The worker's own chores, done before each claim (not while every slot is busy); a throw ends the loop. */
   protected async beforeClaim(): Promise<void> {}
 
   start() {

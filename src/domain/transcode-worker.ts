@@ -61,11 +61,11 @@ export class TranscodeWorker extends LeasedJobLoop<ClaimedJob> {
     super(transcodeQueue(deps.tracks), LOG_LINES, deps);
   }
 
-  protected describe(job: ClaimedJob) {
+  protected override describe(job: ClaimedJob) {
     return { trackId: job.trackId };
   }
 
-  protected async process(job: ClaimedJob, signal: AbortSignal) {
+  protected override async process(job: ClaimedJob, signal: AbortSignal) {
     const { tracks, blobs, transcoder, log } = this.deps;
     const trackId = job.trackId;
     const written: string[] = [];
