@@ -5,6 +5,20 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
+/**
+ * A labelled histogram's children kept by their label values: prom-client hashes the label object
+ * on every observe(), about a fifth of the metrics' cost on the send path; a child observes directly.
+ */
+export function childrenOf<L extends string>(histogram: Histogram<L>): (...values: string[]) => { observe(v: number): void } {
+  const children = new Map<string, { observe(v: number): void }>();
+  return (...values) => {
+    const key = values.join("\u0000");
+    let child = children.get(key);
+    if (!child) children.set(key, (child = histogram.labels(...values)));
+    return child;
+  };
+}
+
 /** One registry per node process (tests run several nodes in one process, so no global default). */
 export function createMetrics() {
   const registry = new Registry();

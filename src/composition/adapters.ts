@@ -11,7 +11,7 @@ import type { Readiness, ReadyReport } from "../http/app.js";
 import type { Logger } from "../logger.js";
 import { FfmpegTranscoder } from "../media/ffmpeg-transcoder.js";
 import { SharpThumbnailer } from "../media/sharp-thumbnailer.js";
-import { createMetrics } from "../metrics.js";
+import { childrenOf, createMetrics } from "../metrics.js";
 import { startTracing } from "../observability/tracing.js";
 import { createSocketServer } from "../realtime/server.js";
 import { SocketBroadcaster } from "../realtime/socket-broadcaster.js";
@@ -86,6 +86,7 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
   const shared = [redis, redisPubSub?.pub, redisPubSub?.sub];
   const jwtSecret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
   const metrics = createMetrics();
+  const broadcasts = childrenOf(metrics.broadcast);
   const commitObserver = {
     waited: (s: number) => metrics.commitWait.observe(s),
     committed: (s: number, size: number) => (metrics.commit.observe(s), metrics.commitBatch.observe(size)),
@@ -126,7 +127,7 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
     // Socket.IO with the Redis adapter when configured: broadcasts reach every node.
     io,
     broadcaster: new SocketBroadcaster(io, {
-      timed: (event, seconds) => metrics.broadcast.observe({ event }, seconds),
+      timed: (event, seconds) => broadcasts(event).observe(seconds),
       tracer: tracing?.tracer,
       checkPayloads: config.checkReplies,
     }),
@@ -151,8 +152,8 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
     blocks: new CachedBlockRepository(new PrismaBlockRepository(db.prisma), bus),
     feedLog: new PrismaFeedLog(db.prisma),
     // Beside the messages, in PostgreSQL whichever store holds the messages themselves.
-    mentions: new PrismaMentionIndex(db.prisma),
-    replies: new PrismaReplyIndex(db.prisma),
+    mentions: new PrismaMentionIndex(db.prisma, db.sql),
+    replies: new PrismaReplyIndex(db.prisma, db.sql),
     waker: new BusWaker(bus),
     pushSubscriptions: new PrismaPushSubscriptionRepository(db.prisma),
     // Sends Web Push, and decides which push endpoints may be subscribed (its host policy).

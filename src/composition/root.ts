@@ -10,6 +10,7 @@ import type { Config } from "../config.js";
 import { createApp } from "../http/app.js";
 import type { Drain } from "../http/drain.js";
 import type { Logger } from "../logger.js";
+import { childrenOf } from "../metrics.js";
 import { AckBudget } from "../realtime/ack-budget.js";
 import type { ChatServer } from "../realtime/deps.js";
 import type { Inflight } from "../realtime/inflight.js";
@@ -51,9 +52,11 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
   const a = await openAdapters(config, log, overrides);
   const s = startServices(a, config, log);
   const { metrics } = a;
+  const phases = childrenOf(metrics.socketEventPhase);
+  const events = childrenOf(metrics.socketEvent);
   const timing = {
-    phase: (event: string, phase: string, seconds: number) => metrics.socketEventPhase.observe({ event, phase }, seconds),
-    done: (event: string, outcome: string, seconds: number) => metrics.socketEvent.observe({ event, outcome }, seconds),
+    phase: (event: string, phase: string, seconds: number) => phases(event, phase).observe(seconds),
+    done: (event: string, outcome: string, seconds: number) => events(event, outcome).observe(seconds),
   };
   const acks = { inflight, classify: classifyFailure, checkReplies: config.checkReplies, timing, tracer: a.tracing?.tracer };
   const realtimeLog = log.child({ component: "realtime" });

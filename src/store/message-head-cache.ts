@@ -38,9 +38,21 @@ export class MessageHeadCache {
     }
   }
 
-  /** This process moved these rooms' heads outside a batch (a change): read them again next time. */
+  /** This process moved these rooms' heads outside a batch (a page of deletions): read them again next time. */
   drop(roomIds: string[]): void {
     for (const id of roomIds) this.heads.delete(id);
+  }
+
+  /**
+   * A change (edit, reaction, pin…) left the room's head at `head`: a change moves the rev and
+   * nothing else, so a remembered head at the same lastSeq is right again with this rev; one at
+   * another lastSeq was stale already and is forgotten.
+   */
+  changed(roomId: string, head: { rev: number; lastSeq: number }): void {
+    const known = this.heads.get(roomId);
+    if (!known) return;
+    if (known.lastSeq === head.lastSeq) this.heads.set(roomId, { ...known, rev: head.rev });
+    else this.heads.delete(roomId);
   }
 
   /** A batch in these rooms failed or found a head moved: read them under lock for a while. */

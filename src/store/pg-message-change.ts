@@ -2,16 +2,20 @@
 // in a "MessageTail" row while its chunk is open, and as an element of a "MessageChunk" row once
 // the chunk has closed.
 //
-// A change (edit, delete, reaction, pin) is one transaction: lock the room's head (the appenders'
-// lock order, so changes and appends never deadlock), read the element, apply the change in
-// JavaScript (applyChange in message-chunks.ts: the same rules in every adapter), write the element
-// back with rev = head.rev + 1, raise the chunk's maxRev, move the head's rev (and lastMessage,
-// pinnedSeqs). A change that is already in effect writes nothing and leaves rev where it was.
+// A change (edit, delete, reaction, pin) reads the element, applies the change in JavaScript
+// (applyChange in message-chunks.ts: the same rules in every adapter), then writes it with one
+// statement, the message_change function (its migration says how): under the head's row lock (the
+// appenders' lock order, so changes and appends never deadlock) it writes the element only if it
+// is still at the rev it was read at, with rev = head.rev + 1, raises the chunk's maxRev and moves
+// the head's rev (and lastMessage, pinnedSeqs). A lost race reads again. A change that is already
+// in effect writes nothing and leaves rev where it was.
 // deleteMessages does the same for a page of deletions of one room, in one transaction.
 
 import type { MessageChange } from "../domain/ports/message-store.js";
-import type { Prisma } from "./database.js";
-import { applyChange, checkRoomId, checkSeq, pinsAfter, storedBytes, type StoredMessage } from "./message-chunks.js";
+import type { Prisma, StatementRunner } from "./database.js";
+import { Prisma as Sql } from "./generated/prisma/client.js";
+import { applyChange, checkRoomId, checkSeq, pinsAfter, revOf, storedBytes, type StoredMessage } from "./message-chunks.js";
+import { lookup } from "./pg-message-reads.js";
 
 interface HeadState {
   lastSeq: number;
@@ -21,50 +25,55 @@ interface HeadState {
   pinnedSeqs: number[] | null;
 }
 
-/** The message before and after, or null when the room has no such message; `after` null: nothing changed. */
+/** A change lost a race (the element changed between its read and its write): read again and retry. */
+function isChangeConflict(err: unknown): boolean {
+  let current = err;
+  for (let i = 0; i < 8 && current !== null && typeof current === "object"; i++) {
+    const e = current as { code?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown };
+    if (e.code === "40001" || e.originalCode === "40001") return true;
+    if (typeof e.message === "string" && e.message.includes("changed since it was read")) return true;
+    current = e.cause;
+  }
+  return false;
+}
+
+// Two writers changing one message at once is rare; a few rounds settle it.
+const CHANGE_ATTEMPTS = 8;
+
+/**
+ * The message before and after, or null when the room has no such message; `after` null: nothing
+ * changed. `head`: the room's rev and lastSeq right after the change (the store's remembered head).
+ */
 export async function changeMessage(
-  prisma: Prisma,
+  read: StatementRunner,
+  write: StatementRunner,
   roomId: string,
   seq: number,
   change: MessageChange,
   now: Date,
-  txOptions: { maxWait: number; timeout: number },
-): Promise<{ before: StoredMessage; after: StoredMessage | null } | null> {
+): Promise<{ before: StoredMessage; after: StoredMessage | null; head?: { rev: number; lastSeq: number } } | null> {
   checkRoomId(roomId);
   checkSeq(seq);
-  return prisma.$transaction(async (tx) => {
-    const [head] = await tx.$queryRaw<HeadState[]>`
-      SELECT "lastSeq", rev, "openFirstSeq", "openCount", "pinnedSeqs" FROM "MessageHead" WHERE "roomId" = ${roomId} FOR NO KEY UPDATE`;
-    if (!head || seq < 1 || seq > head.lastSeq) return null;
-    const inTail = head.openCount > 0 && seq >= head.openFirstSeq;
-    const [row] = inTail
-      ? await tx.$queryRaw<{ m: StoredMessage; firstSeq: null }[]>`
-          SELECT message AS m, NULL::int AS "firstSeq" FROM "MessageTail" WHERE "roomId" = ${roomId} AND seq = ${seq}::int`
-      : await tx.$queryRaw<{ m: StoredMessage; firstSeq: number }[]>`
-          SELECT messages -> (${seq}::int - "firstSeq") AS m, "firstSeq" FROM "MessageChunk"
-          WHERE "roomId" = ${roomId} AND "firstSeq" <= ${seq}::int AND "lastSeq" >= ${seq}::int ORDER BY "firstSeq" DESC LIMIT 1`;
-    if (!row?.m) throw new Error(`message ${roomId}:${seq} is below the head but not stored`);
-    const before = row.m;
-    const rev = head.rev + 1;
-    const after = applyChange(before, change, rev, now);
+  for (let attempt = 1; ; attempt++) {
+    const [row] = await read<{ m: StoredMessage | null }>(lookup(roomId, seq));
+    const before = row?.m;
+    if (!before || before.seq !== seq) return null;
+    // The rev is the statement's to give (head.rev + 1 under the head's lock).
+    const after = applyChange(before, change, 0, now);
     if (!after) return { before, after: null };
-    const json = JSON.stringify(after);
-    if (row.firstSeq === null) {
-      await tx.$executeRaw`UPDATE "MessageTail" SET message = ${json}::jsonb WHERE "roomId" = ${roomId} AND seq = ${seq}::int`;
-    } else {
-      const i = seq - row.firstSeq;
-      await tx.$executeRaw`
-        UPDATE "MessageChunk" SET messages = jsonb_set(messages, ARRAY[${i}::int::text], ${json}::jsonb),
-          bytes = bytes + ${storedBytes(after) - storedBytes(before)}::int, "maxRev" = greatest("maxRev", ${rev}::int)
-        WHERE "roomId" = ${roomId} AND "firstSeq" = ${row.firstSeq}::int`;
+    const pinOp = after.pinnedAt && !before.pinnedAt ? "pin" : before.pinnedAt && !after.pinnedAt ? "unpin" : null;
+    const { rev: _, ...fields } = after;
+    try {
+      const [head] = await write<{ rev: number; lastSeq: number }>(Sql.sql`
+        SELECT * FROM message_change(${roomId}, ${seq}::int, ${revOf(before)}::int, ${JSON.stringify(fields)}::jsonb,
+          ${storedBytes(after) - storedBytes(before)}::int, ${pinOp}::text)`);
+      if (!head) throw new Error(`message_change(${roomId}, ${seq}) returned nothing`);
+      return { before, after: { ...after, rev: head.rev }, head };
+    } catch (err) {
+      if (attempt < CHANGE_ATTEMPTS && isChangeConflict(err)) continue;
+      throw err;
     }
-    const pins = pinsAfter(head.pinnedSeqs ?? [], before, after);
-    await tx.$executeRaw`
-      UPDATE "MessageHead" SET rev = ${rev}::int, "pinnedSeqs" = ARRAY(SELECT p::int FROM jsonb_array_elements_text(${JSON.stringify(pins)}::jsonb) WITH ORDINALITY AS a(p, i) ORDER BY i),
-        "lastMessage" = CASE WHEN "lastSeq" = ${seq}::int THEN ${json}::jsonb ELSE "lastMessage" END
-      WHERE "roomId" = ${roomId}`;
-    return { before, after };
-  }, txOptions);
+  }
 }
 
 /**

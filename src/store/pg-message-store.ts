@@ -68,7 +68,7 @@ export interface PgMessageStoreOptions {
    * query layer (Database.messageWrites). Without it, through Prisma.
    */
   writes?: PlainSql | null;
-  /** Runs heads() past Prisma (Database.sql): receipts and room lists ask for heads all the time. */
+  /** Runs the reads past Prisma (Database.sql): heads, pages, lookups and changes are on every send, reply and catch-up. */
   reads?: PlainSql | null;
   /** Told each group commit's timings (metrics). */
   observer?: CommitObserver;
@@ -111,7 +111,7 @@ export class PgMessageStore implements MessageStore {
   private readonly headLoader = new DataLoader<string, RoomHead>((ids) => this.readHeads(ids), { cache: false, maxBatchSize: 1_000 });
 
   /** Runs one statement as its own transaction. */
-  private readonly runAlone: RunStatement;
+  private readonly runAlone: StatementRunner;
   private readonly runRead: StatementRunner;
 
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
@@ -229,7 +229,7 @@ export class PgMessageStore implements MessageStore {
     pageRange(q, 0); // validates the query before it reaches SQL
     const before = q.before === undefined ? null : toInt4(q.before);
     const after = q.after === undefined ? null : toInt4(q.after);
-    const [row] = await this.prisma.$queryRaw<{ last: number; messages: StoredMessage[] | null }[]>(pageOf(roomId, before, after, q.limit));
+    const [row] = await this.runRead<{ last: number; messages: StoredMessage[] | null }>(pageOf(roomId, before, after, q.limit));
     const { lo, hi, hasMore } = pageRange(q, row?.last ?? 0);
     const messages = (row?.messages ?? []).filter((m) => m.seq >= lo && m.seq <= hi).map((m) => toMessage(roomId, m, viewerId));
     return { messages, hasMore };
@@ -238,7 +238,7 @@ export class PgMessageStore implements MessageStore {
   async get(roomId: string, seq: number, viewerId?: string): Promise<Message | null> {
     checkRoomId(roomId);
     checkSeq(seq);
-    const rows = await this.prisma.$queryRaw<{ m: StoredMessage | null }[]>(lookup(roomId, seq));
+    const rows = await this.runRead<{ m: StoredMessage | null }>(lookup(roomId, seq));
     const m = rows[0]?.m;
     return m && m.seq === seq ? toMessage(roomId, m, viewerId) : null;
   }
@@ -247,7 +247,7 @@ export class PgMessageStore implements MessageStore {
     checkRoomId(roomId);
     seqs.forEach(checkSeq);
     if (seqs.length === 0) return [];
-    const rows = await this.prisma.$queryRaw<{ m: StoredMessage | null }[]>(lookupMany(roomId, seqs));
+    const rows = await this.runRead<{ m: StoredMessage | null }>(lookupMany(roomId, seqs));
     return rows
       .flatMap((r) => (r.m ? [r.m] : []))
       .sort((a, b) => a.seq - b.seq)
@@ -255,10 +255,11 @@ export class PgMessageStore implements MessageStore {
   }
 
   async change(roomId: string, seq: number, change: MessageChange, now: Date, viewerId?: string): Promise<ChangeResult | null> {
-    const result = await changeMessage(this.prisma, roomId, seq, change, now, TX_OPTIONS);
+    const result = await changeMessage(this.runRead, this.runAlone, roomId, seq, change, now);
     if (!result) return null;
-    // The head's rev moved: a batch planned from what this process remembers would be refused.
-    if (result.after) this.headCache.drop([roomId]);
+    // The head's rev moved: what this process remembers of it follows, so its next batch of the
+    // room still goes the one-round-trip way (the batch statement checks it anyway).
+    if (result.head) this.headCache.changed(roomId, result.head);
     return { message: toMessage(roomId, result.after ?? result.before, viewerId), changed: result.after !== null };
   }
 
@@ -273,7 +274,7 @@ export class PgMessageStore implements MessageStore {
     checkSeq(q.afterRev);
     if (q.maxSeq !== undefined) checkSeq(q.maxSeq);
     if (!Number.isSafeInteger(q.limit) || q.limit < 1) throw new Error("limit must be a positive integer");
-    const [row] = await this.prisma.$queryRaw<{ rev: number | null; messages: StoredMessage[] | null }[]>(
+    const [row] = await this.runRead<{ rev: number | null; messages: StoredMessage[] | null }>(
       changedSince(roomId, toInt4(q.afterRev), q.limit, q.maxSeq === undefined ? null : toInt4(q.maxSeq)),
     );
     const all = row?.messages ?? [];
@@ -284,7 +285,7 @@ export class PgMessageStore implements MessageStore {
 
   async pinned(roomId: string, viewerId?: string): Promise<Message[]> {
     checkRoomId(roomId);
-    const [head] = await this.prisma.$queryRaw<{ pinnedSeqs: number[] | null }[]>`SELECT "pinnedSeqs" FROM "MessageHead" WHERE "roomId" = ${roomId}`;
+    const [head] = await this.runRead<{ pinnedSeqs: number[] | null }>(Sql.sql`SELECT "pinnedSeqs" FROM "MessageHead" WHERE "roomId" = ${roomId}`);
     const pins = head?.pinnedSeqs ?? [];
     const bySeq = new Map((await this.getMany(roomId, pins, viewerId)).map((m) => [m.seq, m]));
     return [...pins].reverse().flatMap((s) => {

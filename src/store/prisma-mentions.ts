@@ -1,24 +1,37 @@
 import { mentionCountKey, type MentionIndex, type MentionRef } from "../domain/ports/mention-index.js";
-import type { Prisma } from "./database.js";
+import { statementRunner, type PlainSql, type Prisma, type StatementRunner } from "./database.js";
+import { Prisma as Sql } from "./generated/prisma/client.js";
 
-/** MentionIndex on the "Mention" table (prisma/schema.prisma). Blocks are applied when reading, so an unblock brings mentions back. */
+/**
+ * MentionIndex on the "Mention" table (prisma/schema.prisma). Blocks are applied when reading, so
+ * an unblock brings mentions back. Its statements go past Prisma's query layer when given a pool
+ * (Database.sql): a mention is written on the send path.
+ */
 export class PrismaMentionIndex implements MentionIndex {
-  constructor(private readonly prisma: Prisma) {}
+  private readonly run: StatementRunner;
+
+  constructor(prisma: Prisma, sql?: PlainSql | null) {
+    this.run = statementRunner(prisma, sql);
+  }
 
   async record(roomId: string, seq: number, senderId: string, userIds: string[], createdAt: Date): Promise<void> {
     if (userIds.length === 0) return;
-    await this.prisma.mention.createMany({ data: userIds.map((userId) => ({ userId, roomId, seq, senderId, createdAt })), skipDuplicates: true });
+    await this.run(Sql.sql`
+      INSERT INTO "Mention" ("userId", "roomId", seq, "senderId", "createdAt")
+      SELECT u::uuid, ${roomId}, ${seq}::int, ${senderId}::uuid, ${createdAt}::timestamptz
+      FROM jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb) AS u
+      ON CONFLICT DO NOTHING`);
   }
 
   async remove(roomId: string, seq: number): Promise<void> {
-    await this.prisma.mention.deleteMany({ where: { roomId, seq } });
+    await this.run(Sql.sql`DELETE FROM "Mention" WHERE "roomId" = ${roomId} AND seq = ${seq}::int`);
   }
 
   async list(userId: string, query: { before?: MentionRef; limit: number }): Promise<MentionRef[]> {
     const b = query.before;
     // Newest first; within one millisecond by room, then the later seq first. The cursor condition
     // is that order's "after": the next page starts exactly after the cursor.
-    return this.prisma.$queryRaw<MentionRef[]>`
+    return this.run<MentionRef>(Sql.sql`
       SELECT m."roomId", m.seq, m."createdAt" FROM "Mention" m
       WHERE m."userId" = ${userId}::uuid
         AND NOT EXISTS (SELECT 1 FROM "Block" b WHERE b."blockerId" = m."userId" AND b."blockedId" = m."senderId")
@@ -27,17 +40,17 @@ export class PrismaMentionIndex implements MentionIndex {
              OR (m."createdAt" = ${b?.createdAt ?? null}::timestamptz
                  AND (m."roomId" > ${b?.roomId ?? ""} OR (m."roomId" = ${b?.roomId ?? ""} AND m.seq < ${b?.seq ?? 0}::int))))
       ORDER BY m."createdAt" DESC, m."roomId", m.seq DESC
-      LIMIT ${query.limit}::int`;
+      LIMIT ${query.limit}::int`);
   }
 
   async unreadCounts(pairs: { userId: string; roomId: string; afterSeq: number }[]): Promise<Map<string, number>> {
     if (pairs.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<{ userId: string; roomId: string; n: number }[]>`
+    const rows = await this.run<{ userId: string; roomId: string; n: number }>(Sql.sql`
       SELECT m."userId", m."roomId", count(*)::int AS n
       FROM (SELECT * FROM jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) AS v("userId" uuid, "roomId" text, "afterSeq" int) LIMIT ${pairs.length}::int) v
       JOIN "Mention" m ON m."userId" = v."userId" AND m."roomId" = v."roomId" AND m.seq > v."afterSeq"
       WHERE NOT EXISTS (SELECT 1 FROM "Block" b WHERE b."blockerId" = m."userId" AND b."blockedId" = m."senderId")
-      GROUP BY m."userId", m."roomId"`;
+      GROUP BY m."userId", m."roomId"`);
     return new Map(rows.map((r) => [mentionCountKey(r.userId, r.roomId), r.n]));
   }
 }
