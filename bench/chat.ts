@@ -24,6 +24,7 @@ import {
   ackP99, combine, errorsOf, header, LEGEND, line, MIXED_TOLERANCE, mixedVsRoomsLines, mixLines, sample, slowSlotsLine, storedCounter, usage, type Row,
 } from "./chat-report.js";
 import type { Member, StepResult, WorkerReply } from "./chat-worker.js";
+import { phaseLines, scrapeHistograms } from "./chat-phases.js";
 import { summarize } from "./chat-profile.js";
 import { dbCounters, dbLine, queryLines, querySnapshot } from "./chat-pgstats.js";
 import { busyPercent, machineTicks } from "./lib/machine-load.js";
@@ -144,15 +145,15 @@ async function runStep(workers: Workers, target: string, server: HttpNode, scena
   const s0 = sample(server.pid, DB);
   const w0 = monoUs();
   const ours = target === "ours";
-  const [db0, q0, m0] = ours
-    ? await Promise.all([dbCounters(database.url, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url)])
-    : [null, null, null];
+  const [db0, q0, m0, h0] = ours
+    ? await Promise.all([dbCounters(database.url, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url), scrapeHistograms(server.url)])
+    : [null, null, null, null];
   await sleep(startAt + (WARMUP_S + DURATION_S) * 1000 - now());
   const s1 = sample(server.pid, DB);
   if (ours) profileWindows.push([w0, monoUs()]);
-  const [db1, q1, m1] = ours
-    ? await Promise.all([dbCounters(database.url, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url)])
-    : [null, null, null];
+  const [db1, q1, m1, h1] = ours
+    ? await Promise.all([dbCounters(database.url, DB), COUNT_QUERIES ? querySnapshot(server, COUNTS_FILE) : null, storedCounter(server.url), scrapeHistograms(server.url)])
+    : [null, null, null, null];
   await drained;
   await sleep(300);
   const results = await workers.ask<Extract<WorkerReply, { type: "result" }>>({ cmd: "collect" });
@@ -167,6 +168,7 @@ async function runStep(workers: Workers, target: string, server: HttpNode, scena
   // The window's wall-clock start, to line slow slots up with logs of other processes.
   console.log(`${"".padStart(16)}${slowSlotsLine(r)}; window from ${new Date(startAt + WARMUP_S * 1000).toISOString()}`);
   if (COUNT_QUERIES && ours) console.log(queryLines(q0, q1, stored ?? r.sentInWindow));
+  if (h0 && h1) for (const l of phaseLines(h0, h1)) console.log(`${"".padStart(16)}${l}`);
   return row;
 }
 
