@@ -4,31 +4,18 @@
 // playwright-core, two browser contexts as two users, Ann on node 1 and Bob on node 2 of one
 // cluster (PostgreSQL + Redis), everything through the UI with real clicks and typing; every wait
 // is on visible state (locators), never a fixed sleep.
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
-import type { BrowserContext, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { useBrowser } from "../helpers/browser.js";
+import { asSteps, befriendInGroup, message, personIn, send, signUpInPage, type Person } from "../helpers/chat-pages.js";
 import type { TestNode } from "../helpers/nodes.js";
 import { useCluster } from "../helpers/suite.js";
 
 const WIDE = { width: 1280, height: 800 };
 const UI_TIMEOUT_MS = 10_000;
 
-interface Person {
-  name: string;
-  email: string;
-  password: string;
-  page: Page;
-  context: BrowserContext;
-}
 
-/** The row of the message whose text is exactly `text`. */
-function message(page: Page, text: string): Locator {
-  return page.locator(".messages .msg").filter({ has: page.locator(".text").getByText(text, { exact: true }) });
-}
 
 /** The system notice (a role, a mute, a ban…) that contains `text`. */
 function notice(page: Page, text: string): Locator {
@@ -44,13 +31,6 @@ function memberRow(dialog: Locator, name: string): Locator {
   return dialog.locator(".member-admin-list .member").filter({ has: dialog.page().locator(".member-name", { hasText: name }) });
 }
 
-async function send(p: Person, text: string): Promise<void> {
-  await p.page.getByLabel("Message", { exact: true }).fill(text);
-  await p.page.getByLabel("Message", { exact: true }).press("Enter");
-  const row = message(p.page, text);
-  await row.waitFor();
-  await row.locator(".status").waitFor({ state: "detached" }); // acknowledged
-}
 
 describe("accounts and rooms over their life end to end (Chromium, two users on two nodes): settings, roles, mutes, bans, reports, export, deletion", function () {
   this.timeout(120_000);
@@ -60,65 +40,18 @@ describe("accounts and rooms over their life end to end (Chromium, two users on 
   let a: Person;
   let b: Person;
   let roomId = "";
-  let failed = false;
 
   before(async () => {
-    const person = async (name: string, node: TestNode): Promise<Person> => {
-      const context = await newContext(node, { viewport: WIDE, timeout: UI_TIMEOUT_MS });
-      const page = await context.newPage();
-      return { name, email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.test`, password: "correct horse battery", context, page };
-    };
+    const person = async (name: string, node: TestNode): Promise<Person> => personIn(name, await newContext(node, { viewport: WIDE, timeout: UI_TIMEOUT_MS }));
     a = await person("Ann", nodes[0]);
     b = await person("Bob", nodes[1]);
   });
 
-  beforeEach(function () {
-    if (failed) this.skip(); // the steps build on each other
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== "failed") return;
-    failed = true;
-    for (const p of [a, b]) {
-      const path = join(tmpdir(), `accounts-e2e-${p.name}.png`);
-      await p.page.screenshot({ path }).catch(() => {});
-      console.log(`      ${p.name}'s screen: ${path}; connection: ${await p.page.locator(".conn").textContent().catch(() => "?")}`);
-    }
-  });
+  asSteps("accounts", () => [a, b]);
 
   it("signs both users up, befriends them and puts them in a group (Ann owns it); both write", async () => {
-    for (const p of [a, b]) {
-      await p.page.goto("/");
-      await p.page.getByRole("button", { name: "Create an account" }).click();
-      const form = p.page.locator("form#signup-form");
-      await form.getByLabel("Display name").fill(p.name);
-      await form.getByLabel("Email").fill(p.email);
-      await form.getByLabel("Password").fill(p.password);
-      await form.getByLabel("Password").press("Enter");
-      await p.page.locator(".topbar .me", { hasText: p.name }).waitFor();
-      await p.page.locator(".conn[data-state=online]").waitFor();
-    }
-
-    await a.page.getByRole("link", { name: "Friends" }).click();
-    await a.page.getByLabel("Find people by name or email").fill(b.email);
-    await a.page.getByLabel("Find people by name or email").press("Enter");
-    await a.page.getByRole("button", { name: "Add Bob as a friend" }).click();
-    await b.page.getByRole("link", { name: /Friends/ }).click();
-    await b.page.getByRole("button", { name: "Accept friend request from Ann" }).click();
-    await a.page.locator(".friend-list .friend", { hasText: "Bob" }).waitFor();
-
-    await a.page.getByRole("link", { name: /Chats/ }).click();
-    await a.page.getByRole("button", { name: "New group" }).click();
-    await a.page.getByLabel("Group name").fill("Book club");
-    await a.page.getByLabel("Bob").check();
-    await a.page.getByRole("button", { name: "Create group" }).click();
-    await a.page.locator(".chat-title", { hasText: "Book club" }).waitFor();
-    roomId = decodeURIComponent(new URL(a.page.url()).hash.replace("#/room/", ""));
-
-    await b.page.getByRole("link", { name: /Chats/ }).click();
-    await b.page.getByRole("button", { name: "Accept invite to Book club" }).click();
-    await b.page.locator(".chat-title", { hasText: "Book club" }).waitFor();
-    await a.page.locator(".chat-subtitle", { hasText: "2 members" }).waitFor();
+    for (const p of [a, b]) await signUpInPage(p);
+    roomId = await befriendInGroup(a, b, "Book club");
 
     await send(a, "Welcome to the book club");
     await message(b.page, "Welcome to the book club").waitFor();

@@ -4,12 +4,10 @@
 // two users, Ann on node 1 and Bob on node 2 of one cluster (PostgreSQL + Redis), everything
 // through the UI with real clicks and typing; every wait is on visible state (locators), never a
 // fixed sleep.
-import { randomUUID } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
-import type { BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
+import type { Locator, Page, WebSocketRoute } from "playwright-core";
 import { useBrowser } from "../helpers/browser.js";
+import { asSteps, befriendInGroup, message, personIn, send, signUpInPage, type Person } from "../helpers/chat-pages.js";
 import type { TestNode } from "../helpers/nodes.js";
 import { SHOTS } from "../helpers/screenshots.js";
 import { useCluster } from "../helpers/suite.js";
@@ -17,18 +15,7 @@ import { useCluster } from "../helpers/suite.js";
 const WIDE = { width: 1280, height: 800 };
 const UI_TIMEOUT_MS = 10_000;
 
-interface Person {
-  name: string;
-  email: string;
-  password: string;
-  page: Page;
-  context: BrowserContext;
-}
 
-/** The row of the message whose text is exactly `text`. */
-function message(page: Page, text: string): Locator {
-  return page.locator(".messages .msg").filter({ has: page.locator(".text").getByText(text, { exact: true }) });
-}
 
 /** The row of the message whose text contains `text` (for texts split by mention highlights). */
 function messageWith(page: Page, text: string): Locator {
@@ -40,13 +27,6 @@ function chip(row: Locator, emoji: string): Locator {
   return row.locator(`.reactions .reaction[data-emoji="${emoji}"]`);
 }
 
-async function send(p: Person, text: string): Promise<void> {
-  await p.page.getByLabel("Message", { exact: true }).fill(text);
-  await p.page.getByLabel("Message", { exact: true }).press("Enter");
-  const row = message(p.page, text);
-  await row.waitFor();
-  await row.locator(".status").waitFor({ state: "detached" }); // acknowledged
-}
 
 describe("conversations end to end (Chromium, two users on two nodes): replies, reactions, mentions, pins, resync", function () {
   this.timeout(120_000);
@@ -56,16 +36,11 @@ describe("conversations end to end (Chromium, two users on two nodes): replies, 
   let a: Person;
   let b: Person;
   let roomId = "";
-  let failed = false;
   // B's socket can be cut (both transports), as a network that drops it would.
   const bNet = { socketBlocked: false, sockets: [] as WebSocketRoute[] };
 
   before(async () => {
-    const person = async (name: string, node: TestNode): Promise<Person> => {
-      const context = await newContext(node, { viewport: WIDE, timeout: UI_TIMEOUT_MS });
-      const page = await context.newPage();
-      return { name, email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.test`, password: "correct horse battery", context, page };
-    };
+    const person = async (name: string, node: TestNode): Promise<Person> => personIn(name, await newContext(node, { viewport: WIDE, timeout: UI_TIMEOUT_MS }));
     a = await person("Ann", nodes[0]);
     b = await person("Bob", nodes[1]);
     await b.context.routeWebSocket(/\/socket\.io\//, (ws) => {
@@ -76,53 +51,11 @@ describe("conversations end to end (Chromium, two users on two nodes): replies, 
     await b.context.route(/\/socket\.io\//, (route) => (bNet.socketBlocked ? route.abort("connectionrefused") : route.continue()));
   });
 
-  beforeEach(function () {
-    if (failed) this.skip(); // the steps build on each other
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== "failed") return;
-    failed = true;
-    for (const p of [a, b]) {
-      const path = join(tmpdir(), `conversations-e2e-${p.name}.png`);
-      await p.page.screenshot({ path }).catch(() => {});
-      console.log(`      ${p.name}'s screen: ${path}; connection: ${await p.page.locator(".conn").textContent().catch(() => "?")}`);
-    }
-  });
+  asSteps("conversations", () => [a, b]);
 
   it("signs both users up, befriends them and puts them in a group (Ann owns it)", async () => {
-    for (const p of [a, b]) {
-      await p.page.goto("/");
-      await p.page.getByRole("button", { name: "Create an account" }).click();
-      const form = p.page.locator("form#signup-form");
-      await form.getByLabel("Display name").fill(p.name);
-      await form.getByLabel("Email").fill(p.email);
-      await form.getByLabel("Password").fill(p.password);
-      await form.getByLabel("Password").press("Enter");
-      await p.page.locator(".topbar .me", { hasText: p.name }).waitFor();
-      await p.page.locator(".conn[data-state=online]").waitFor();
-    }
-
-    await a.page.getByRole("link", { name: "Friends" }).click();
-    await a.page.getByLabel("Find people by name or email").fill(b.email);
-    await a.page.getByLabel("Find people by name or email").press("Enter");
-    await a.page.getByRole("button", { name: "Add Bob as a friend" }).click();
-    await b.page.getByRole("link", { name: /Friends/ }).click();
-    await b.page.getByRole("button", { name: "Accept friend request from Ann" }).click();
-    await a.page.locator(".friend-list .friend", { hasText: "Bob" }).waitFor();
-
-    await a.page.getByRole("link", { name: /Chats/ }).click();
-    await a.page.getByRole("button", { name: "New group" }).click();
-    await a.page.getByLabel("Group name").fill("Camping trip");
-    await a.page.getByLabel("Bob").check();
-    await a.page.getByRole("button", { name: "Create group" }).click();
-    await a.page.locator(".chat-title", { hasText: "Camping trip" }).waitFor();
-    roomId = decodeURIComponent(new URL(a.page.url()).hash.replace("#/room/", ""));
-
-    await b.page.getByRole("link", { name: /Chats/ }).click();
-    await b.page.getByRole("button", { name: "Accept invite to Camping trip" }).click();
-    await b.page.locator(".chat-title", { hasText: "Camping trip" }).waitFor();
-    await a.page.locator(".chat-subtitle", { hasText: "2 members" }).waitFor();
+    for (const p of [a, b]) await signUpInPage(p);
+    roomId = await befriendInGroup(a, b, "Camping trip");
   });
 
   it("replies: the quote goes above the composer (cancelable), shows on both sides, and a click on it shows the original", async () => {
