@@ -139,7 +139,7 @@ async function indexingThroughput(search: PgMessageSearch, db: pg.Client): Promi
       const seq = b * size + k + 1;
       const words = seq % 5 === 0 ? ko : en;
       const text = Array.from({ length: 8 }, (_, j) => words[(seq * 31 + j * 17) % words.length]).join(" ");
-      batch.push({ id: messageId(room, seq), roomId: room, seq, rev: seq, senderId: "bench", type: "text", text, attachments: [], clientMsgId: null, createdAt: new Date().toISOString() });
+      batch.push({ id: messageId(room, seq), roomId: room, seq, rev: seq, senderId: "bench", type: "text", text, attachments: [], reactions: [], clientMsgId: null, createdAt: new Date().toISOString() });
     }
     await search.apply(batch);
   }

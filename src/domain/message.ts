@@ -46,8 +46,8 @@ export interface Message {
   replyTo?: ReplyExcerpt;
   mentions?: string[];
   mentionsRoom?: boolean;
-  /** Omitted when there are none. In the order each emoji was first added. */
-  reactions?: ReactionView[];
+  /** In the order each emoji was first added; [] when there are none (PROTOCOL: every message has it). */
+  reactions: ReactionView[];
   pinnedAt?: string;
   pinnedBy?: string;
 }
@@ -74,6 +74,6 @@ export function seqOfMessageId(roomId: string, id: string): number | null {
 
 /** The message as everyone sees it (a broadcast): without the viewer's own `me` marks. */
 export function forEveryone(message: Message): Message {
-  if (!message.reactions) return message;
+  if (!message.reactions.length) return message;
   return { ...message, reactions: message.reactions.map(({ me: _, ...r }) => r) };
 }

@@ -29,8 +29,8 @@ export const MessageSchema = z
     replyTo: z.object({ seq: z.number().int(), senderId: z.string(), text: z.string().nullable() }).optional(),
     mentions: z.array(z.string()).optional(),
     mentionsRoom: z.boolean().optional(),
-    /** Absent when there are none; `me` only in acks and HTTP answers, never in broadcasts. */
-    reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), userIds: z.array(z.string()), me: z.boolean().optional() })).optional(),
+    /** [] when there are none; `me` only in acks and HTTP answers, never in broadcasts. */
+    reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), userIds: z.array(z.string()), me: z.boolean().optional() })),
     pinnedAt: z.string().optional(),
     pinnedBy: z.string().optional(),
   })

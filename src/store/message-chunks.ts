@@ -2,7 +2,7 @@
 // chunk model's limits, the stored element shape, and validation of what may be stored.
 
 import { Conflict, Invalid } from "../domain/errors.js";
-import { messageId, REACTION_USERS_SHOWN, REACTIONS_PER_MESSAGE_MAX, type AttachmentRef, type Message } from "../domain/message.js";
+import { messageId, REACTION_USERS_SHOWN, REACTIONS_PER_MESSAGE_MAX, type AttachmentRef, type Message, type ReactionView } from "../domain/message.js";
 import type { MessageChange, MessageDraft } from "../domain/ports/message-store.js";
 
 /**
@@ -106,19 +106,17 @@ export function toMessage(roomId: string, s: StoredMessage, viewerId?: string): 
     attachments: s.attachments ?? [],
     clientMsgId: s.clientMsgId ?? null,
     createdAt: s.createdAt,
+    reactions: (s.reactions ?? []).map((r) => {
+      const view: ReactionView = { emoji: r.emoji, count: r.userIds.length, userIds: r.userIds.slice(0, REACTION_USERS_SHOWN) };
+      if (viewerId !== undefined) view.me = r.userIds.includes(viewerId);
+      return view;
+    }),
   };
   if (s.editedAt) message.editedAt = s.editedAt;
   if (s.deletedAt) message.deletedAt = s.deletedAt;
   if (s.replyToSeq !== undefined) message.replyToSeq = s.replyToSeq;
   if (s.mentions?.length) message.mentions = s.mentions;
   if (s.mentionsRoom) message.mentionsRoom = true;
-  if (s.reactions?.length) {
-    message.reactions = s.reactions.map((r) => {
-      const view: NonNullable<Message["reactions"]>[number] = { emoji: r.emoji, count: r.userIds.length, userIds: r.userIds.slice(0, REACTION_USERS_SHOWN) };
-      if (viewerId !== undefined) view.me = r.userIds.includes(viewerId);
-      return view;
-    });
-  }
   if (s.pinnedAt) {
     message.pinnedAt = s.pinnedAt;
     if (s.pinnedBy) message.pinnedBy = s.pinnedBy;

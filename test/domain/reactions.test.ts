@@ -46,7 +46,7 @@ describe("reactions (unit)", () => {
       await add(bob, 1, "👍");
       expect((await d.messages.get(team.id, 1, ann.id))?.reactions).to.deep.equal([{ emoji: "👍", count: 1, userIds: [bob.id], me: false }]);
       expect((await d.messages.get(team.id, 1, bob.id))?.reactions).to.deep.equal([{ emoji: "👍", count: 1, userIds: [bob.id], me: true }]);
-      expect((await d.messages.get(team.id, 2))?.reactions, "the other message is untouched").to.equal(undefined);
+      expect((await d.messages.get(team.id, 2))?.reactions, "the other message is untouched").to.deep.equal([]);
     });
 
     it("the same add twice counts once, changes nothing and broadcasts nothing the second time", async () => {
@@ -89,9 +89,9 @@ describe("reactions (unit)", () => {
       await add(bob, 1, "👍");
       d.broadcaster.clear();
       const message = await remove(bob, 1, "👍");
-      expect(message.reactions).to.equal(undefined);
+      expect(message.reactions).to.deep.equal([]);
       expect(d.broadcaster.roomEvents("message:updated", team.id)).to.deep.equal([message]);
-      expect((await d.messages.get(team.id, 1))?.reactions).to.equal(undefined);
+      expect((await d.messages.get(team.id, 1))?.reactions).to.deep.equal([]);
     });
 
     it("removes only the caller's reaction: the others' stay, `me` turns false", async () => {
@@ -141,7 +141,7 @@ describe("reactions (unit)", () => {
       it(`${JSON.stringify(emoji)} is not one emoji: VALIDATION on the emoji, nothing changes`, async () => {
         const err = await refusal(add(bob, 1, emoji), "VALIDATION");
         expect(err).to.have.nested.property("errors[0].path", "emoji");
-        expect((await d.messages.get(team.id, 1))?.reactions).to.equal(undefined);
+        expect((await d.messages.get(team.id, 1))?.reactions).to.deep.equal([]);
         expect(await roomRev()).to.equal(2);
         expect(d.broadcaster.count).to.equal(0);
       });
@@ -165,7 +165,7 @@ describe("reactions (unit)", () => {
       const missing = await refusal(add(eve, 1, "👍", UNKNOWN_ID), "NOT_FOUND");
       expect(stranger.message).to.equal(missing.message);
       await refusal(remove(eve, 1, "👍"), "NOT_FOUND");
-      expect((await d.messages.get(team.id, 1))?.reactions).to.equal(undefined);
+      expect((await d.messages.get(team.id, 1))?.reactions).to.deep.equal([]);
       expect(d.broadcaster.count).to.equal(0);
     });
 
@@ -193,7 +193,7 @@ describe("reactions (unit)", () => {
       const rev = await roomRev();
       await refusal(add(bob, message.seq, "🎉"), "CONFLICT");
       await refusal(remove(bob, message.seq, "👍"), "CONFLICT");
-      expect((await d.messages.get(team.id, message.seq))?.reactions).to.equal(undefined);
+      expect((await d.messages.get(team.id, message.seq))?.reactions).to.deep.equal([]);
       expect(await roomRev()).to.equal(rev);
       expect(d.broadcaster.count).to.equal(0);
     });

@@ -30,7 +30,7 @@ describe("replies (unit)", () => {
 
   describe("excerptOf", () => {
     const original = (text: string, over: Partial<Message> = {}): Message => ({
-      id: "r:7", roomId: "r", seq: 7, rev: 7, senderId: "u", type: "text", text, attachments: [], clientMsgId: null, createdAt: new Date(0).toISOString(), ...over,
+      id: "r:7", roomId: "r", seq: 7, rev: 7, senderId: "u", type: "text", text, attachments: [], reactions: [], clientMsgId: null, createdAt: new Date(0).toISOString(), ...over,
     });
 
     it(`keeps a text of up to ${REPLY_EXCERPT_MAX} characters whole, with the original's seq and sender`, () => {

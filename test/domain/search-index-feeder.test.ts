@@ -6,7 +6,7 @@ import { SearchIndexFeeder } from "../../src/domain/search-index-feeder.js";
 import { eventually } from "../helpers/eventually.js";
 
 const message = (seq: number, over: Partial<Message> = {}): Message => ({
-  id: messageId("room-1", seq), roomId: "room-1", seq, rev: seq, senderId: "u", type: "text", text: `m${seq}`, attachments: [],
+  id: messageId("room-1", seq), roomId: "room-1", seq, rev: seq, senderId: "u", type: "text", text: `m${seq}`, attachments: [], reactions: [],
   clientMsgId: null, createdAt: "2026-11-23T10:00:00.000Z", ...over,
 });
 

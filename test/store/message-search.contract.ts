@@ -20,7 +20,7 @@ const at = (second: number) => new Date(T0 + second * 1000).toISOString();
 
 export function message(roomId: string, seq: number, text: string, over: Partial<Message> = {}): Message {
   return {
-    id: messageId(roomId, seq), roomId, seq, rev: seq, senderId: "user-a", type: "text", text, attachments: [],
+    id: messageId(roomId, seq), roomId, seq, rev: seq, senderId: "user-a", type: "text", text, attachments: [], reactions: [],
     clientMsgId: randomUUID(), createdAt: at(seq), ...over,
   };
 }
