@@ -4,11 +4,10 @@
 // every wait is on visible state (locators), never a fixed sleep. Screenshots of the main
 // screens land in docs/screenshots/ for the README.
 import { randomUUID } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
-import type { BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
+import type { Locator, Page, WebSocketRoute } from "playwright-core";
 import { useBrowser } from "../helpers/browser.js";
+import { asSteps, message, type Person } from "../helpers/chat-pages.js";
 import type { TestNode } from "../helpers/nodes.js";
 import { SHOTS } from "../helpers/screenshots.js";
 import { useCluster } from "../helpers/suite.js";
@@ -18,18 +17,7 @@ const PHONE = { width: 390, height: 844 };
 const UI_TIMEOUT_MS = 10_000;
 const ACCESS_TTL_S = 10;
 
-interface Person {
-  name: string;
-  email: string;
-  password: string;
-  page: Page;
-  context: BrowserContext;
-}
 
-/** The row of the message whose text is exactly `text`. */
-function message(page: Page, text: string): Locator {
-  return page.locator(".messages .msg").filter({ has: page.locator(".text").getByText(text, { exact: true }) });
-}
 
 /** Wheels the chat up until `target` is in the list (each wheel may load one older page). */
 async function scrollUpUntil(page: Page, target: Locator): Promise<void> {
@@ -55,7 +43,6 @@ describe("web client end to end (Chromium, two users on two nodes)", function ()
   let a: Person;
   let b: Person;
   let roomId = "";
-  let failed = false;
   const refreshes: Record<string, number> = { Ann: 0, Bob: 0 };
   // B's network switches, for the dropped-connection steps.
   const bNet = { socketBlocked: false, dropSendReplies: false, sockets: [] as WebSocketRoute[] };
@@ -85,20 +72,7 @@ describe("web client end to end (Chromium, two users on two nodes)", function ()
     });
   });
 
-  beforeEach(function () {
-    if (failed) this.skip(); // the steps build on each other
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== "failed") return;
-    failed = true;
-    // What each user saw, for the failure report (outside docs/).
-    for (const p of [a, b]) {
-      const path = join(tmpdir(), `chat-e2e-${p.name}.png`);
-      await p.page.screenshot({ path }).catch(() => {});
-      console.log(`      ${p.name}'s screen: ${path}; connection: ${await p.page.locator(".conn").textContent().catch(() => "?")}`);
-    }
-  });
+  asSteps("chat", () => [a, b]);
 
   it("shows a log-in form at / without a session; both users sign up (Enter submits)", async () => {
     for (const p of [a, b]) {
