@@ -2,20 +2,20 @@
 // in a "MessageTail" row while its chunk is open, and as an element of a "MessageChunk" row once
 // the chunk has closed.
 //
-// A change (edit, delete, reaction, pin) reads the element, applies the change in JavaScript
-// (applyChange in message-chunks.ts: the same rules in every adapter), then writes it with one
-// statement, the message_change function (its migration says how): under the head's row lock (the
-// appenders' lock order, so changes and appends never deadlock) it writes the element only if it
-// is still at the rev it was read at, with rev = head.rev + 1, raises the chunk's maxRev and moves
-// the head's rev (and lastMessage, pinnedSeqs). A lost race reads again. A change that is already
-// in effect writes nothing and leaves rev where it was.
+// Changes (edits, deletes, reactions, pins) ride their room's group commit: a commit's changes
+// are read in one statement, applied in JavaScript (applyChange in message-chunks.ts: the same
+// rules in every adapter), then written with one statement, message_changes (its migration says
+// how): under each head's row lock (the appenders' lock order, so changes and appends never
+// deadlock) it writes each element only if it is still at the rev it was read at, with rev =
+// head.rev + 1, raises the chunk's maxRev and moves the head's rev (and lastMessage, pinnedSeqs).
+// A lost race reads again. A change that is already in effect writes nothing and leaves rev where it was.
 // deleteMessages does the same for a page of deletions of one room, in one transaction.
 
 import type { MessageChange } from "../domain/ports/message-store.js";
 import type { Prisma, StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 import { applyChange, checkRoomId, checkSeq, pinsAfter, revOf, storedBytes, type StoredMessage } from "./message-chunks.js";
-import { lookup } from "./pg-message-reads.js";
+import { lookupPairs } from "./pg-message-reads.js";
 
 interface HeadState {
   lastSeq: number;
@@ -40,35 +40,78 @@ function isChangeConflict(err: unknown): boolean {
 // Two writers changing one message at once is rare; a few rounds settle it.
 const CHANGE_ATTEMPTS = 8;
 
+export interface ChangeRequest {
+  roomId: string;
+  seq: number;
+  change: MessageChange;
+  now: Date;
+}
+
 /**
- * The message before and after, or null when the room has no such message; `after` null: nothing
- * changed. `head`: the room's rev and lastSeq right after the change (the store's remembered head).
+ * A change's outcome: null when the room has no such message; `after` null: nothing changed; or
+ * the error this change alone failed with (a rule of applyChange). `before` and `after` are the
+ * message around this change, after the changes before it in the same call.
  */
-export async function changeMessage(
+export type ChangeDone = { before: StoredMessage; after: StoredMessage | null } | null | { error: unknown };
+
+/**
+ * Applies the changes of one group commit, in order, with one read and one write statement
+ * (message_changes, migration 20261206035000): each room's changes in the order given, several to
+ * one message one after the other. `heads`: each changed room's rev and lastSeq afterwards (the
+ * store's remembered head). A change that lost a race to another writer makes the whole call read
+ * again and retry; nothing of a failed attempt was written.
+ */
+export async function changeMessages(
   read: StatementRunner,
   write: StatementRunner,
-  roomId: string,
-  seq: number,
-  change: MessageChange,
-  now: Date,
-): Promise<{ before: StoredMessage; after: StoredMessage | null; head?: { rev: number; lastSeq: number } } | null> {
-  checkRoomId(roomId);
-  checkSeq(seq);
+  requests: ChangeRequest[],
+): Promise<{ results: ChangeDone[]; heads: Map<string, { rev: number; lastSeq: number }> }> {
+  for (const r of requests) {
+    checkRoomId(r.roomId);
+    checkSeq(r.seq);
+  }
+  // Heads are locked in roomId order, as every writer locks them; a room's changes keep their order.
+  const order = requests.map((_, i) => i).sort((a, b) => (requests[a]!.roomId < requests[b]!.roomId ? -1 : requests[a]!.roomId > requests[b]!.roomId ? 1 : a - b));
+  const keyOf = (r: ChangeRequest) => `${r.roomId}:${r.seq}`;
   for (let attempt = 1; ; attempt++) {
-    const [row] = await read<{ m: StoredMessage | null }>(lookup(roomId, seq));
-    const before = row?.m;
-    if (!before || before.seq !== seq) return null;
-    // The rev is the statement's to give (head.rev + 1 under the head's lock).
-    const after = applyChange(before, change, 0, now);
-    if (!after) return { before, after: null };
-    const pinOp = after.pinnedAt && !before.pinnedAt ? "pin" : before.pinnedAt && !after.pinnedAt ? "unpin" : null;
-    const { rev: _, ...fields } = after;
+    const pairs = [...new Map(requests.map((r) => [keyOf(r), { r: r.roomId, q: r.seq }])).values()];
+    const rows = await read<{ k: string; m: StoredMessage | null }>(lookupPairs(pairs));
+    const state = new Map(rows.flatMap((row) => (row.m ? [[row.k, row.m] as const] : [])));
+    const touched = new Set<string>();
+    const results: ChangeDone[] = new Array(requests.length).fill(null);
+    const writes: { roomId: string; seq: number; readRev: number | null; m: object; bytes: number; pinOp: string | null }[] = [];
+    const written: StoredMessage[] = [];
+    for (const i of order) {
+      const req = requests[i]!;
+      const before = state.get(keyOf(req));
+      if (!before || before.seq !== req.seq) continue;
+      let after: StoredMessage | null;
+      try {
+        // The rev is the statement's to give (head.rev + 1 under the head's lock).
+        after = applyChange(before, req.change, 0, req.now);
+      } catch (error) {
+        results[i] = { error };
+        continue;
+      }
+      results[i] = { before, after };
+      if (!after) continue;
+      const pinOp = after.pinnedAt && !before.pinnedAt ? "pin" : before.pinnedAt && !after.pinnedAt ? "unpin" : null;
+      const { rev: _, ...fields } = after;
+      writes.push({ roomId: req.roomId, seq: req.seq, readRev: touched.has(keyOf(req)) ? null : revOf(before), m: fields, bytes: storedBytes(after) - storedBytes(before), pinOp });
+      written.push(after);
+      touched.add(keyOf(req));
+      state.set(keyOf(req), after);
+    }
+    const heads = new Map<string, { rev: number; lastSeq: number }>();
+    if (!writes.length) return { results, heads };
     try {
-      const [head] = await write<{ rev: number; lastSeq: number }>(Sql.sql`
-        SELECT * FROM message_change(${roomId}, ${seq}::int, ${revOf(before)}::int, ${JSON.stringify(fields)}::jsonb,
-          ${storedBytes(after) - storedBytes(before)}::int, ${pinOp}::text)`);
-      if (!head) throw new Error(`message_change(${roomId}, ${seq}) returned nothing`);
-      return { before, after: { ...after, rev: head.rev }, head };
+      const revs = await write<{ rev: number; lastSeq: number }>(Sql.sql`SELECT * FROM message_changes(${JSON.stringify(writes)}::jsonb)`);
+      if (revs.length !== writes.length) throw new Error(`message_changes wrote ${revs.length} of ${writes.length}`);
+      revs.forEach((head, k) => {
+        written[k]!.rev = head.rev;
+        heads.set(writes[k]!.roomId, head);
+      });
+      return { results, heads };
     } catch (err) {
       if (attempt < CHANGE_ATTEMPTS && isChangeConflict(err)) continue;
       throw err;

@@ -39,6 +39,15 @@ export const lookup = (roomId: string, seq: number) => Sql.sql`
      WHERE "roomId" = ${roomId} AND "firstSeq" <= ${seq}::int AND "lastSeq" >= ${seq}::int ORDER BY "firstSeq" DESC LIMIT 1)
   ) AS m`;
 
+/** The message of each (room, seq) pair, keyed `roomId:seq` (m null when not stored), in one snapshot. */
+export const lookupPairs = (pairs: { r: string; q: number }[]) => Sql.sql`
+  SELECT s.r || ':' || s.q AS k, coalesce(
+    (SELECT message FROM "MessageTail" t WHERE t."roomId" = s.r AND t.seq = s.q),
+    (SELECT messages -> (s.q - c."firstSeq") FROM "MessageChunk" c
+     WHERE c."roomId" = s.r AND c."firstSeq" <= s.q AND c."lastSeq" >= s.q ORDER BY c."firstSeq" DESC LIMIT 1)
+  ) AS m
+  FROM (SELECT * FROM jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) AS x(r text, q int) LIMIT ${pairs.length}::int) s`;
+
 /** The messages of these seqs (any order, missing ones left out), in one snapshot. */
 export const lookupMany = (roomId: string, seqs: number[]) => Sql.sql`
   WITH s AS (SELECT DISTINCT v::int AS seq FROM jsonb_array_elements_text(${JSON.stringify(seqs)}::jsonb) v LIMIT ${seqs.length}::int)
