@@ -8,6 +8,10 @@
 //   npm run loadtest -- --scenario chat|connections|feed|friends --nodes 1|2 [--tool artillery|lean]
 //                       [--baseline] [--duration S] [--warmup S] [--rate N[,N...]] [--connections N]
 //                       [--room-size N] [--max-seconds S] [--profile] [--keep-db]
+//   npm run loadtest -- --nodes 4 --redis single|cluster|both [--rate N] [--connections N]
+//                       classic adapter on one Redis against sharded pub/sub on a local Redis Cluster,
+//                       rooms placed so each node serves its share: CPU per delivered message per node,
+//                       and Redis CPU per message (docs/scaling.md)
 //   npm run loadtest -- --help        every option
 //
 // Prerequisites: PostgreSQL reachable at LOADTEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres;
@@ -26,6 +30,7 @@ import { busyPercent, loadAverage, machineTicks } from "../bench/lib/machine-loa
 import { Monitor } from "./lib/monitor.js";
 import { clean, detail, header, LEGEND, line, meetsLatency, type Latency, type Scenario, type StepReport, type Tool } from "./lib/report.js";
 import { checkThroughBalancer, fakeSeed, seed, type Seeded } from "./lib/seed.js";
+import { startRedisCluster, type LocalRedisCluster } from "../test/helpers/redis-cluster.js";
 import {
   database, dbName, ensureArtillery, haproxySummary, ensureDebian, ensureDir, ensurePrismaClient, killAllNow, log,
   reexecWithFdLimit, fdLimits, root, sleep, startBare, startHaproxy, startNodes, startRedis, stopAll, type Backend,
@@ -69,6 +74,13 @@ const HELP = `npm run loadtest -- [options]
                       is printed per node
   --no-receipts       chat: no receipt:read with each send (isolates the cost of receipts)
   --keep-db           keep the database ${dbName} afterwards (default: dropped)
+  --redis M           single (one Redis, the classic adapter), cluster (a local Redis Cluster of 3
+                      masters + 3 replicas, sharded pub/sub) or both, one after the other at the same
+                      load (chat, lean tool). Given, each room's members connect straight to one node
+                      (room i to node i mod N), so each node serves 1/N of the rooms, plus one node
+                      that serves none; the summary gives each node's CPU per message it delivered,
+                      the idle node's CPU per message sent (the cost of other nodes' rooms) and
+                      Redis CPU per message sent
 `;
 
 const { values: a } = parseArgs({
@@ -93,6 +105,7 @@ const { values: a } = parseArgs({
     profile: { type: "boolean", default: false },
     "keep-db": { type: "boolean", default: false },
     "no-receipts": { type: "boolean", default: false },
+    redis: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -103,7 +116,13 @@ if (a.help) {
 
 const SCENARIO = a.scenario as Scenario;
 if (!["chat", "connections", "feed", "friends"].includes(SCENARIO)) throw new Error(`--scenario chat|connections|feed|friends, not ${a.scenario}`);
-const TOOL: "artillery" | "lean" = (a.tool as "artillery" | "lean" | undefined) ?? (SCENARIO === "connections" ? "lean" : "artillery");
+// --redis places rooms on nodes, which only the lean generator can (a node's own URL per member).
+const TOOL: "artillery" | "lean" = (a.tool as "artillery" | "lean" | undefined) ?? (SCENARIO === "connections" || a.redis ? "lean" : "artillery");
+type RedisMode = "single" | "cluster";
+const REDIS_MODES: RedisMode[] = !a.redis ? ["single"] : a.redis === "both" ? ["single", "cluster"] : [a.redis as RedisMode];
+if (!REDIS_MODES.every((m) => m === "single" || m === "cluster")) throw new Error(`--redis single|cluster|both, not ${a.redis}`);
+if (a.redis && (SCENARIO !== "chat" || TOOL !== "lean")) throw new Error("--redis compares the chat scenario with the lean tool (rooms placed on nodes)");
+const PLACED = Boolean(a.redis);
 if (TOOL !== "artillery" && TOOL !== "lean") throw new Error(`--tool artillery|lean, not ${a.tool}`);
 const int = (v: string | undefined, name: string, min = 0) => {
   const n = Number(v);
@@ -132,8 +151,10 @@ const ACK_TIMEOUT_MS = 5_000;
 const started = Date.now();
 const deadline = started + MAX_S * 1000;
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-const runDir = ensureDir(path.join(root, ".tmp", "loadtest", `${stamp}-${SCENARIO}-${NODES}n-${TOOL}`));
+const runDir = ensureDir(path.join(root, ".tmp", "loadtest", `${stamp}-${SCENARIO}-${NODES}n-${TOOL}${a.redis ? `-redis-${a.redis}` : ""}`));
 const reports: StepReport[] = [];
+/** --redis: each mode's steps, with the Redis processes whose CPU counts. */
+const redisRuns: { mode: RedisMode; redisProcs: string[]; reports: StepReport[] }[] = [];
 const profileWindows: [number, number][] = []; // epoch ms, measured windows of our nodes
 
 // ------------------------------------------------------------------ scenario runs
@@ -300,23 +321,36 @@ async function machineBusy(): Promise<number> {
   return busyPercent(m0, machineTicks());
 }
 
-async function runTarget(target: "ours" | "bare"): Promise<void> {
+async function runTarget(target: "ours" | "bare", redisMode: RedisMode = "single"): Promise<void> {
   const busy = await machineBusy();
   log(`[${target}] machine ${busy.toFixed(0)}% busy before start (load average ${loadAverage(3, 1)})${busy > 20 ? "  WARNING: something else is running; figures will be low" : ""}`);
   const users = SCENARIO === "friends" ? int(a.users, "users", 2) : CONNECTIONS;
   let backends: Backend[];
   let seeded: Seeded;
   const profileDir = a.profile && target === "ours" ? ensureDir(path.join(runDir, "profiles")) : undefined;
-  let redisName: string | undefined;
-  let redisPid = 0;
+  const redisProcs: { name: string; pid: number }[] = [];
+  let cluster: LocalRedisCluster | undefined;
   if (target === "ours") {
     await database.recreate();
-    const redis = await startRedis();
-    redisName = redis.proc.name;
-    redisPid = redis.proc.pid;
+    let redisWhere: string;
+    let redisOpts: { redisUrl?: string; redisClusterNodes?: string };
+    if (redisMode === "cluster") {
+      // A longer node timeout than the tests': a busy machine must not fail a master over mid-run.
+      cluster = await startRedisCluster({ nodeTimeoutMs: 5_000 });
+      const masters = new Set(await cluster.masters());
+      for (const n of cluster.nodes) redisProcs.push({ name: `redis-${masters.has(n.port) ? "master" : "replica"}-${n.port}`, pid: n.child.pid! });
+      redisWhere = `Redis Cluster ${cluster.nodesEnv} (masters ${[...masters].join(", ")})`;
+      redisOpts = { redisClusterNodes: cluster.nodesEnv };
+    } else {
+      const redis = await startRedis();
+      redisProcs.push({ name: redis.proc.name, pid: redis.proc.pid });
+      redisWhere = `Redis ${redis.url}`;
+      redisOpts = { redisUrl: redis.url };
+    }
     const t0 = Date.now();
-    backends = await startNodes(NODES, { redisUrl: redis.url, ...(profileDir ? { profileDir } : {}) });
-    log(`[ours] ${NODES} node(s) ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (Redis ${redis.url}, database ${dbName})`);
+    // --redis: one more node that serves no room, whose CPU is all cost of other nodes' rooms.
+    backends = await startNodes(NODES + (PLACED ? 1 : 0), { ...redisOpts, ...(profileDir ? { profileDir } : {}) });
+    log(`[ours] ${NODES} node(s) ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${redisWhere}, database ${dbName})`);
     const t1 = Date.now();
     seeded = await seed({ users, roomSize: ROOM_SIZE, ...(SCENARIO === "friends" ? { friends: int(a.friends, "friends", 1) } : {}) });
     log(`[ours] seeded ${seeded.users.length} users in ${seeded.rooms.length} rooms${seeded.friendsPerUser ? `, ${seeded.friendsPerUser} friends each` : ""} in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
@@ -343,9 +377,12 @@ async function runTarget(target: "ours" | "bare"): Promise<void> {
   if (target === "ours") await checkThroughBalancer(lb.url, seeded);
   const monitor = new Monitor(backends, lb.statsUrls, target === "ours" ? dbName : undefined);
   for (const p of lb.procs) monitor.watchProc(p);
-  if (redisName) monitor.watch(redisName, redisPid);
+  for (const r of redisProcs) monitor.watch(r.name, r.pid);
   monitor.start();
   const ctx: RunCtx = { target, nodes: target === "ours" ? NODES : 1, url: lb.url, monitor, backends };
+  // --redis: room i's members on node i mod N, so each node serves 1/N of the rooms.
+  const nodeOfRoom = new Map(seeded.rooms.map((r, i) => [r.id, backends[i % NODES]!.url]));
+  const before = reports.length;
   try {
     if (SCENARIO === "chat" || SCENARIO === "connections") {
       if (TOOL === "artillery") reports.push(...(await artilleryChat(ctx, seeded, backends)));
@@ -355,6 +392,7 @@ async function runTarget(target: "ours" | "bare"): Promise<void> {
           warmupS: WARMUP_S, durationS: DURATION_S, receipts: !a["no-receipts"],
           workers: Math.max(int(a.workers, "workers", 1), Math.ceil(CONNECTIONS / Math.max(1_000, fd - 1_000))),
           connectConcurrency: int(a["connect-concurrency"], "connect-concurrency", 1), ackTimeoutMs: ACK_TIMEOUT_MS, deadline,
+          ...(PLACED && target === "ours" ? { urlOf: (m: { roomId: string }) => nodeOfRoom.get(m.roomId)! } : {}),
           onStep: (r) => {
             if (target === "ours") profileWindows.push([Date.now() - (DURATION_S + 3) * 1000 - ACK_TIMEOUT_MS, Date.now()]);
             printStep(r);
@@ -378,6 +416,7 @@ async function runTarget(target: "ours" | "bare"): Promise<void> {
       printStep(r);
     }
   } finally {
+    if (PLACED && target === "ours") redisRuns.push({ mode: redisMode, redisProcs: redisProcs.map((r) => r.name), reports: reports.slice(before) });
     monitor.stop();
     log(`[${target}] ${await haproxySummary(lb.statsUrls)}`);
     await lb.stop();
@@ -392,6 +431,7 @@ async function runTarget(target: "ours" | "bare"): Promise<void> {
       if (code !== 0) log(`[${target}] ${b.name} exited with ${code}`);
     }
     await stopAll();
+    await cluster?.stop();
   }
   if (profileDir) {
     const offsetUs = Number(process.hrtime.bigint() / 1000n) - Date.now() * 1000; // epoch ms -> the monotonic clock V8 profiles use
@@ -441,6 +481,7 @@ function verdict() {
       if (r.target === "ours") console.log(`  goal: 20,000 concurrent authenticated sockets across 2 nodes, zero errors, < 40 KB per socket: ${r.connected >= 20_000 && clean(r) && (r.perSocketKb ?? []).every((p) => p.kb < 40) ? "MET" : "not met in this run"}`);
     }
   }
+  if (redisRuns.length) redisVerdict();
   const dirty = reports.filter((r) => !clean(r));
   if (dirty.length) console.log(`\n${dirty.length} step(s) had errors or missing deliveries: their figures do not count.`);
   const busy = reports.filter((r) => r.window.machineBusyPct > 95);
@@ -448,6 +489,47 @@ function verdict() {
   const file = path.join(runDir, "results.json");
   writeFileSync(file, JSON.stringify({ args: a, started: new Date(started).toISOString(), cores: availableParallelism(), reports }, null, 1));
   console.log(`\nresults: ${path.relative(root, file)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * --redis: per step, each node's CPU per message it delivered (its rooms are 1/N of them: placed)
+ * and the Redis processes' CPU per message sent, for one Redis (classic adapter: every node decodes
+ * every room's broadcasts) and the cluster (sharded: a node decodes its own rooms' only).
+ */
+function redisVerdict() {
+  console.log(`\nRedis modes at the same offered load, ${NODES} nodes, each room's members on one node (1/${NODES} of the rooms each), and node${NODES + 1} with no socket:`);
+  console.log("  mode     offered/s  sent/s  delivered/s  p99 ms  node CPU µs per delivered message (each node)        Redis CPU µs per message sent (all processes; masters)");
+  for (const run of redisRuns) {
+    for (const r of run.reports) {
+      const cpu = (name: string) => (r.window.procs.find((p) => p.name === name)?.cpuPct ?? 0) * 10; // ms of CPU per second
+      const observer = `node${NODES + 1}`;
+      const nodes = r.window.procs.filter((p) => /^node\d+$/.test(p.name) && p.name !== observer).map((p) => p.name).sort();
+      const perNodeDelivered = r.deliveredPerS / Math.max(1, nodes.length);
+      const nodeUs = nodes.map((n) => `${n} ${((1000 * cpu(n)) / Math.max(1, perNodeDelivered)).toFixed(0)}`).join(", ");
+      const redisAll = run.redisProcs.reduce((x, n) => x + cpu(n), 0);
+      const redisMasters = run.redisProcs.filter((n) => !n.includes("replica")).reduce((x, n) => x + cpu(n), 0);
+      const perMsg = (ms: number) => ((1000 * ms) / Math.max(1, r.okPerS)).toFixed(1);
+      const idle = `${observer} (no room) ${((1000 * cpu(observer)) / Math.max(1, r.okPerS)).toFixed(0)} µs per message sent`;
+      console.log(
+        `  ${run.mode.padEnd(8)} ${String(r.offered).padStart(9)} ${r.okPerS.toFixed(0).padStart(7)} ${r.deliveredPerS.toFixed(0).padStart(12)} ${r.latency.p99.toFixed(1).padStart(7)}  ${nodeUs.padEnd(52)} ${perMsg(redisAll)}; ${perMsg(redisMasters)}${clean(r) ? "" : "  (errors or missing: does not count)"}\n${" ".repeat(52)}${idle}`,
+      );
+    }
+    // Two steps or more: the marginal cost (the slope from the lowest to the highest step), free of
+    // what a process spends whatever the load (timers, the monitor's /metrics scrapes, cluster gossip).
+    const [lo, hi] = [run.reports[0], run.reports.at(-1)];
+    if (lo && hi && hi !== lo && hi.okPerS > lo.okPerS) {
+      const d = (name: string) => ((hi.window.procs.find((p) => p.name === name)?.cpuPct ?? 0) - (lo.window.procs.find((p) => p.name === name)?.cpuPct ?? 0)) * 10;
+      const dSent = hi.okPerS - lo.okPerS;
+      const nodes = hi.window.procs.filter((p) => /^node\d+$/.test(p.name) && p.name !== `node${NODES + 1}`).map((p) => p.name).sort();
+      const dDelivered = (hi.deliveredPerS - lo.deliveredPerS) / Math.max(1, nodes.length);
+      const serving = nodes.map((n) => (1000 * d(n)) / dDelivered);
+      const redis = run.redisProcs.reduce((x, n) => x + d(n), 0);
+      console.log(
+        `  ${run.mode.padEnd(8)} marginal, ${lo.offered} -> ${hi.offered}/s: serving nodes ${serving.map((u) => u.toFixed(0)).join(", ")} µs per delivered message; ` +
+          `node${NODES + 1} (no room) ${((1000 * d(`node${NODES + 1}`)) / dSent).toFixed(0)} µs per message sent; Redis ${((1000 * redis) / dSent).toFixed(1)} µs per message sent`,
+      );
+    }
+  }
 }
 
 // ------------------------------------------------------------------ main
@@ -480,7 +562,7 @@ async function main() {
   ensurePrismaClient();
   if (TOOL === "artillery") ensureArtillery();
   try {
-    await runTarget("ours");
+    for (const mode of REDIS_MODES) await runTarget("ours", mode);
     if (BASELINE) await runTarget("bare");
   } finally {
     await stopAll();

@@ -1,11 +1,13 @@
-// One reconnect of bench/resync.ts's client, as a client does it: a fresh socket, then `sync` with
-// its last position in every room, again for the rooms that answered hasMore (each moved to the
-// last seq received and the rev answered) until none does. Two forms: `rev` sends { afterSeq,
-// afterRev } (new messages and the older ones changed since), `seq` the old seq-only form (new
-// messages only). Times from the first emit to the last ack; bytes are the acks' JSON.
+// One reconnect of bench/resync.ts's client, made with the client SDK (packages/client) as an app
+// would: a fresh Connection, then the SDK's resync of every room from its RoomTimeline's position,
+// paging the rooms that answer hasMore until none does. Two forms: `rev` resumes from
+// { afterSeq, afterRev } (new messages and the older ones changed since), `seq` from { afterSeq }
+// alone, the old seq-only form (new messages only; the server answers `{ afterSeq }` exactly as
+// it answers a bare seq). Times from the first emit to the last ack; bytes are the acks' JSON.
 
 import { performance } from "node:perf_hooks";
-import { connectSocket, type World } from "./resync-seed.js";
+import { Connection, resync, RoomTimeline, type CatchUp, type ResyncTarget, type RoomPosition } from "../packages/client/src/index.js";
+import type { World } from "./resync-seed.js";
 
 export type Form = "rev" | "seq";
 
@@ -25,89 +27,75 @@ export interface RunResult {
   roomErrors: number;
 }
 
-/** At most this many rooms per `sync` (SYNC_ROOMS_MAX): more go in several calls, one after another. */
-const ROOMS_PER_CALL = 200;
-const MAX_ROUND_TRIPS = 1_000;
+/** A room's timeline, resumed from the world's position, counting what each answer brings before applying it. */
+class CountedRoom implements ResyncTarget {
+  readonly timeline: RoomTimeline;
+  readonly news = new Set<number>();
+  readonly changed = new Set<number>();
+  duplicates = 0;
 
-interface Seen {
-  afterSeq: number;
-  afterRev: number;
-  news: Set<number>;
-  changed: Set<number>;
-}
+  constructor(
+    readonly roomId: string,
+    from: RoomPosition,
+    private readonly form: Form,
+  ) {
+    this.timeline = new RoomTimeline(roomId, { from: form === "rev" ? from : { afterSeq: from.afterSeq } });
+  }
 
-interface CatchUp {
-  messages: { seq: number }[];
-  updated?: { seq: number }[];
-  rev: number;
-  hasMore: boolean;
-  error?: unknown;
+  position(): RoomPosition {
+    const at = this.timeline.position();
+    return this.form === "rev" ? at : { afterSeq: at.afterSeq };
+  }
+
+  applyCatchUp(page: CatchUp): void {
+    for (const m of page.messages) {
+      if (this.news.has(m.seq)) this.duplicates++;
+      else this.news.add(m.seq);
+    }
+    for (const m of page.updated ?? []) {
+      if (this.changed.has(m.seq) || this.news.has(m.seq)) this.duplicates++;
+      else this.changed.add(m.seq);
+    }
+    this.timeline.applyCatchUp(page);
+  }
 }
 
 export async function resyncOnce(url: string, world: World, form: Form): Promise<RunResult> {
   const c0 = performance.now();
-  const socket = await connectSocket(url, world.client.token);
-  const connectMs = performance.now() - c0;
-  const state = new Map<string, Seen>(world.roomIds.map((r) => [r, { ...world.positions.get(r)!, news: new Set(), changed: new Set() }]));
-  const out: RunResult = { form, connectMs, ms: 0, bytes: 0, roundTrips: 0, newMessages: 0, changedMessages: 0, duplicates: 0, missing: 0, roomErrors: 0 };
+  // validate: false: the run times the server's answers, not the client checking 4 MB of acks
+  // against their schemas (which an app would do, at a cost the figures would then include).
+  const connection = new Connection({ urls: [url], transports: ["websocket"], validate: false, auth: async () => ({ token: world.client.token }), renewAuth: async () => false });
+  const rooms = world.roomIds.map((r) => new CountedRoom(r, world.positions.get(r)!, form));
+  const out: RunResult = { form, connectMs: 0, ms: 0, bytes: 0, roundTrips: 0, newMessages: 0, changedMessages: 0, duplicates: 0, missing: 0, roomErrors: 0 };
   try {
-    let pending = [...world.roomIds];
+    const refused = connection.next("connect_error").then(([err]) => Promise.reject(err));
+    connection.start();
+    await Promise.race([connection.next("connect"), refused]);
+    out.connectMs = performance.now() - c0;
     const acks: unknown[] = []; // sized after the clock stops
     const t0 = performance.now();
-    while (pending.length && out.roundTrips < MAX_ROUND_TRIPS) {
-      const next: string[] = [];
-      for (let i = 0; i < pending.length; i += ROOMS_PER_CALL) {
-        const rooms = pending.slice(i, i + ROOMS_PER_CALL);
-        const payload = Object.fromEntries(
-          rooms.map((r) => {
-            const s = state.get(r)!;
-            return [r, form === "rev" ? { afterSeq: s.afterSeq, afterRev: s.afterRev } : s.afterSeq];
-          }),
-        );
-        const ack = await socket.timeout(60_000).emitWithAck("sync", { rooms: payload });
-        out.roundTrips++;
-        acks.push(ack);
-        if (!ack?.ok) throw new Error(`sync: ${JSON.stringify(ack).slice(0, 300)}`);
-        for (const r of rooms) {
-          const a = ack.rooms[r] as CatchUp | undefined;
-          const s = state.get(r)!;
-          if (!a || a.error) {
-            out.roomErrors++;
-            continue;
-          }
-          for (const m of a.messages) {
-            if (s.news.has(m.seq)) out.duplicates++;
-            else s.news.add(m.seq);
-            s.afterSeq = Math.max(s.afterSeq, m.seq);
-          }
-          for (const m of a.updated ?? []) {
-            if (s.changed.has(m.seq) || s.news.has(m.seq)) out.duplicates++;
-            else s.changed.add(m.seq);
-          }
-          s.afterRev = a.rev;
-          if (!a.hasMore) continue;
-          if (!a.messages.length && !a.updated?.length) out.roomErrors++; // hasMore with nothing: it would never end
-          else next.push(r);
-        }
-      }
-      pending = next;
-    }
+    const report = await resync(async (payload) => {
+      const ack = await connection.call("sync", payload, 60_000);
+      acks.push(ack);
+      return ack;
+    }, rooms);
     out.ms = performance.now() - t0;
-    out.roomErrors += pending.length;
+    out.roundTrips = report.roundTrips;
+    out.roomErrors = report.errors.size;
     for (const ack of acks) out.bytes += Buffer.byteLength(JSON.stringify(ack));
   } finally {
-    socket.close();
+    connection.close();
   }
-  for (const r of world.roomIds) {
-    const s = state.get(r)!;
-    const from = world.positions.get(r)!.afterSeq;
-    const want = world.expectedNew.get(r)!;
+  for (const room of rooms) {
+    const from = world.positions.get(room.roomId)!.afterSeq;
+    const want = world.expectedNew.get(room.roomId)!;
     let got = 0;
-    for (let seq = from + 1; seq <= from + want; seq++) if (s.news.has(seq)) got++;
+    for (let seq = from + 1; seq <= from + want; seq++) if (room.news.has(seq)) got++;
     out.missing += want - got;
-    out.newMessages += s.news.size;
-    out.changedMessages += s.changed.size;
-    if (form === "rev") for (const seq of world.expectedChanged.get(r)!) if (!s.changed.has(seq)) out.missing++;
+    out.newMessages += room.news.size;
+    out.changedMessages += room.changed.size;
+    out.duplicates += room.duplicates;
+    if (form === "rev") for (const seq of world.expectedChanged.get(room.roomId)!) if (!room.changed.has(seq)) out.missing++;
   }
   return out;
 }

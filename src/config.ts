@@ -54,6 +54,11 @@ const keyValues = z.string().transform((v, ctx) => {
   }
   return out;
 });
+// Redis Cluster seeds: `host:port,host:port` (any reachable nodes; the rest is discovered).
+const redisSeeds = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every((s) => /^[A-Za-z0-9.-]{1,253}:\d{1,5}$/.test(s) && Number(s.split(":")[1]) > 0 && Number(s.split(":")[1]) < 65536), "must be comma-separated host:port seeds of a Redis Cluster");
 const otlpProtocol = z
   .enum(["http/protobuf", "http/json", "grpc"])
   .refine((p) => p !== "grpc", "grpc is not supported: use http/protobuf or http/json (a collector's port 4318)");
@@ -66,6 +71,7 @@ const schema = z.object({
   DATABASE_URL: optional(url("postgres:", "postgresql:")),
   DATABASE_POOL_SIZE: optional(int(1, 200)),
   REDIS_URL: optional(url("redis:", "rediss:")),
+  REDIS_CLUSTER_NODES: optional(redisSeeds),
   MONGO_URL: optional(url("mongodb:", "mongodb+srv:")),
   JWT_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
   LOG_LEVEL: optional(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])),
@@ -82,6 +88,7 @@ const schema = z.object({
   RATE_LIMIT_SOCKET_EVENTS: optional(int(10, 1_000_000)),
   CORS_ORIGINS: optional(originList),
   CHECK_REPLIES: optional(z.enum(["true", "false"])),
+  METRICS_PHASES: optional(z.enum(["true", "false"])),
   SOCKET_HANDLERS_MAX: optional(int(100, 1_000_000)),
   SOCKET_COALESCE_WRITES: optional(z.enum(["true", "false"])),
   SHUTDOWN_GRACE_MS: optional(int(100, 60_000)),
@@ -102,6 +109,10 @@ const schema = z.object({
   PUSH_COALESCE_MS: optional(int(0, 600_000)),
   PUSH_ALLOW_HTTP: optional(z.enum(["true", "false"])),
   PUSH_ALLOW_PRIVATE: optional(z.enum(["true", "false"])),
+  WEBHOOK_ALLOW_HTTP: optional(z.enum(["true", "false"])),
+  WEBHOOK_ALLOW_PRIVATE: optional(z.enum(["true", "false"])),
+  WEBHOOK_RETRY_BASE_MS: optional(int(10, 3_600_000)),
+  WEBHOOK_INCOMING_PER_MINUTE: optional(int(1, 1_000_000)),
   // OpenTelemetry's standard variables, the ones tracing honours (docs/metrics.md, "Tracing").
   OTEL_SDK_DISABLED: optional(z.enum(["true", "false"])),
   OTEL_EXPORTER_OTLP_ENDPOINT: optional(url("http:", "https:")),
@@ -118,6 +129,7 @@ const schema = z.object({
   OTEL_TRACES_SAMPLER_ARG: optional(z.coerce.number().min(0).max(1)),
   OTEL_BSP_SCHEDULE_DELAY: optional(int(0, 600_000)),
 })
+  .refine((e) => !(e.REDIS_URL && e.REDIS_CLUSTER_NODES), { path: ["REDIS_CLUSTER_NODES"], message: "and REDIS_URL exclude each other: one Redis, or one Redis Cluster" })
   .refine((e) => !e.TURN_URLS || e.TURN_SECRET, { path: ["TURN_SECRET"], message: "is required with TURN_URLS (coturn's static-auth-secret)" })
   .refine((e) => !e.VAPID_PUBLIC_KEY === !e.VAPID_PRIVATE_KEY, { path: ["VAPID_PRIVATE_KEY"], message: "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together" });
 
@@ -128,6 +140,8 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   redisUrl: string | undefined;
+  /** Seeds of a Redis Cluster (REDIS_CLUSTER_NODES, `host:port`): sharded pub/sub instead of one Redis. */
+  redisClusterNodes: string[] | undefined;
   mongoUrl: string | undefined;
   jwtSecret: string | undefined;
   logLevel: string;
@@ -158,6 +172,8 @@ export interface Config {
   corsOrigins: string[];
   /** Check every reply (HTTP body, socket ack) against the contract's schema; a mismatch is a 500 (test runs). */
   checkReplies: boolean;
+  /** Per-event, per-phase, commit and broadcast histograms on the message path (docs/metrics.md); false only to measure what they cost. */
+  metricsPhases: boolean;
   /** Files and music (docs/media.md): upload limits and the background workers (transcodes; exports, docs/accounts.md). */
   media: { attachmentMaxBytes: number; trackMaxBytes: number; transcodeConcurrency: number; transcodeLeaseMs: number; exportLeaseMs: number };
   /** WebRTC: STUN servers, TURN servers with coturn's REST-style shared secret, and how long a TURN credential lives. */
@@ -172,6 +188,17 @@ export interface Config {
     allowHttpEndpoints: boolean;
     /** Accept and post to endpoints on loopback, private and other non-public addresses (tests, a local stand-in). */
     allowPrivateEndpoints: boolean;
+  };
+  /** Webhooks (docs/integrations.md). */
+  webhooks: {
+    /** Accept http:// targets of outgoing webhooks (tests, a local receiver). */
+    allowHttpTargets: boolean;
+    /** Accept and post to targets on loopback, private and other non-public addresses (tests, a local receiver). */
+    allowPrivateTargets: boolean;
+    /** The first retry's wait after a failed delivery; it doubles per failure in a row, up to an hour. */
+    retryBaseMs: number;
+    /** Posts to one incoming webhook per minute. */
+    incomingPerMinute: number;
   };
   /** Absent: tracing is off (no SDK loaded, no span made). */
   tracing: TracingConfig | undefined;
@@ -210,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE ?? 20,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     mongoUrl: e.MONGO_URL,
     jwtSecret: e.JWT_SECRET,
     logLevel: e.LOG_LEVEL ?? "info",
@@ -243,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS ?? [],
     // Off in production: a zod parse of every reply costs CPU for a check the test suite makes.
     checkReplies: e.CHECK_REPLIES === "true",
+    metricsPhases: e.METRICS_PHASES !== "false",
     media: {
       // Uploads are buffered in memory before they are checked and stored: these bound that.
       attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES ?? 25 * 1024 * 1024,
@@ -270,6 +299,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       coalesceMs: e.PUSH_COALESCE_MS ?? 2_000,
       allowHttpEndpoints: e.PUSH_ALLOW_HTTP === "true",
       allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE === "true",
+    },
+    webhooks: {
+      allowHttpTargets: e.WEBHOOK_ALLOW_HTTP === "true",
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE === "true",
+      // 10 s, doubling: a target restarting is caught within a minute, one down for a day gets ~40 attempts.
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS ?? 10_000,
+      // One a second on average, as chat services allow their incoming hooks, in bursts of a minute.
+      incomingPerMinute: e.WEBHOOK_INCOMING_PER_MINUTE ?? 60,
     },
     tracing: tracingConfig(e),
   };

@@ -8,6 +8,7 @@ import type { NodeDeps } from "./composition/services.js";
 import { Drain } from "./http/drain.js";
 import type { Logger } from "./logger.js";
 import { Inflight } from "./realtime/inflight.js";
+import type { EventsFeed } from "./domain/feed.js";
 
 export type NodeOverrides = AdapterOverrides;
 
@@ -15,6 +16,8 @@ export interface RunningNode {
   url: string;
   port: number;
   deps: NodeDeps;
+  /** The event feed itself (deps.feed may be wrapped, e.g. to wake webhooks): tests trim it. */
+  feed: EventsFeed;
   /** What the HTTP app and the socket server were given to mount, feature by feature. */
   features: readonly Feature[];
   /** Stops accepting, lets in-flight requests and acks finish (up to the grace period), closes everything. */
@@ -94,5 +97,5 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
     await stopping;
   };
 
-  return { url: `http://${host}:${port}`, port, deps: node.deps, features: node.features, stop, kill };
+  return { url: `http://${host}:${port}`, port, deps: node.deps, feed: node.feed, features: node.features, stop, kill };
 }

@@ -4,12 +4,15 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
+// The SDK from its sources (no build of packages/client first): the page is built on them.
+const sdk = fileURLToPath(new URL("../packages/client/src/index.ts", import.meta.url));
 
 export default defineConfig({
   root,
   base: "/",
   publicDir: false,
   logLevel: "warn",
+  resolve: { alias: { "@chat-backend/client": sdk } },
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -121,6 +121,11 @@ export interface LeanChatOpts {
   ackTimeoutMs: number;
   deadline: number; // epoch ms: steps that would end later are skipped
   onStep: (r: StepReport) => void;
+  /**
+   * Where each member connects: a node's own URL (rooms placed on nodes, so each node serves its
+   * share of the rooms: --redis runs), or by default HAProxy's (members spread over the nodes).
+   */
+  urlOf?: (m: Member) => string;
 }
 
 /** Connects every member (token, room:join), then runs each rate step on the same sockets. */
@@ -133,15 +138,22 @@ export async function leanChat(ctx: RunCtx, o: LeanChatOpts): Promise<StepReport
     let sockets = 0;
     let failed = 0;
     let firstError: string | undefined;
-    const connect = async (members: Member[]) => {
-      log(`[${ctx.target}] connecting ${members.length} sockets through HAProxy (${o.workers} generator processes, ${o.connectConcurrency} connects in flight each)`);
-      const connected = await workers.ask<Extract<WorkerReply, { type: "connected" }>>((i) => ({
-        cmd: "connect", url: ctx.url, members: members.filter((_, k) => k % o.workers === i), concurrency: o.connectConcurrency,
-      }));
-      // Each reply counts every socket its process holds.
-      sockets = connected.reduce((x, c) => x + c.sockets, 0);
-      failed += connected.reduce((x, c) => x + c.failed, 0);
-      firstError ??= connected.find((c) => c.firstError)?.firstError;
+    const connect = async (all: Member[]) => {
+      const byUrl = new Map<string, Member[]>();
+      for (const m of all) {
+        const url = o.urlOf?.(m) ?? ctx.url;
+        byUrl.set(url, [...(byUrl.get(url) ?? []), m]);
+      }
+      log(`[${ctx.target}] connecting ${all.length} sockets ${o.urlOf ? `straight to the nodes, each room's members to one node (${byUrl.size} nodes)` : "through HAProxy"} (${o.workers} generator processes, ${o.connectConcurrency} connects in flight each)`);
+      for (const [url, members] of byUrl) {
+        const connected = await workers.ask<Extract<WorkerReply, { type: "connected" }>>((i) => ({
+          cmd: "connect", url, members: members.filter((_, k) => k % o.workers === i), concurrency: o.connectConcurrency,
+        }));
+        // Each reply counts every socket its process holds, and the failures of this call.
+        sockets = connected.reduce((x, c) => x + c.sockets, 0);
+        failed += connected.reduce((x, c) => x + c.failed, 0);
+        firstError ??= connected.find((c) => c.firstError)?.firstError;
+      }
     };
     // Memory per socket, measured at the margin: from a tenth of the sockets to all of them, each
     // time after a full GC in every node, so that neither garbage nor the warm-up (JIT, pools, the

@@ -175,7 +175,7 @@ const backend = (node: HttpNode, metrics: boolean): Backend => ({ name: node.nam
  * and Redis, sharing JWT_SECRET and one DATA_DIR (allowed with DATABASE_URL), rate limits raised.
  * They start together: migrations run under PostgreSQL's advisory lock, exactly once.
  */
-export async function startNodes(n: number, opts: { redisUrl: string; profileDir?: string }): Promise<Backend[]> {
+export async function startNodes(n: number, opts: { redisUrl?: string; redisClusterNodes?: string; profileDir?: string }): Promise<Backend[]> {
   const dataDir = await suite.tempDir("loadtest-data-");
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
@@ -194,7 +194,8 @@ export async function startNodes(n: number, opts: { redisUrl: string; profileDir
           NODE_ID: name,
           DATA_DIR: dataDir,
           DATABASE_URL: database.url,
-          REDIS_URL: opts.redisUrl,
+          // One Redis, or a Redis Cluster (--redis cluster: sharded pub/sub).
+          ...(opts.redisClusterNodes ? { REDIS_CLUSTER_NODES: opts.redisClusterNodes } : { REDIS_URL: opts.redisUrl! }),
           JWT_SECRET,
           LOG_LEVEL: "warn",
           BCRYPT_COST: "4",

@@ -8,6 +8,7 @@ import { registerAccountRoutes } from "../http/routes/accounts.js";
 import { registerAdminRoutes } from "../http/routes/admin.js";
 import { registerAttachmentRoutes } from "../http/routes/attachments.js";
 import { registerBlockRoutes } from "../http/routes/blocks.js";
+import { registerBotRoutes } from "../http/routes/bots.js";
 import { registerCallRoutes } from "../http/routes/calls.js";
 import { registerExportRoutes } from "../http/routes/exports.js";
 import { registerFeedRoutes } from "../http/routes/feed.js";
@@ -28,6 +29,7 @@ import { registerRoomRoutes } from "../http/routes/rooms.js";
 import { registerSearchRoutes } from "../http/routes/search.js";
 import { registerTrackRoutes } from "../http/routes/tracks.js";
 import { registerUserRoutes } from "../http/routes/users.js";
+import { registerWebhookRoutes } from "../http/routes/webhooks.js";
 import type { AckDeps } from "../realtime/ack.js";
 import * as callEvents from "../realtime/calls.js";
 import type { GroupDeps, SocketGroup } from "../realtime/deps.js";
@@ -71,6 +73,7 @@ export function listFeatures(s: Services, a: Adapters, acks: SocketAcks): Featur
     { name: "friends", routes: (kit) => registerFriendRoutes(kit, deps) },
     { name: "follows", routes: (kit) => registerFollowRoutes(kit, deps) },
     { name: "blocks", routes: (kit) => registerBlockRoutes(kit, deps) },
+    { name: "bots", routes: (kit) => registerBotRoutes(kit, deps) },
     { name: "rooms", routes: (kit) => registerRoomRoutes(kit, deps), socket: (socket) => roomEvents.register(socket, chat) },
     { name: "room-admin", routes: (kit) => registerRoomAdminRoutes(kit, deps) },
     { name: "invites", routes: (kit) => registerInviteRoutes(kit, deps) },
@@ -88,6 +91,7 @@ export function listFeatures(s: Services, a: Adapters, acks: SocketAcks): Featur
     { name: "playlists", routes: (kit) => registerPlaylistRoutes(kit, s.playlists) },
     { name: "calls", routes: (kit) => registerCallRoutes(kit, { ...s.calls, iceServers: a.iceServers }), socket: (socket) => callEvents.register(socket, calls) },
     { name: "push", routes: (kit) => registerPushRoutes(kit, s.push) },
+    { name: "webhooks", routes: (kit) => registerWebhookRoutes(kit, s.webhooks) },
     { name: "reports", routes: (kit) => registerReportRoutes(kit, { ...deps, reports: a.reports }) },
     { name: "admin", routes: (kit) => registerAdminRoutes(kit, { ...deps, reports: a.reports, audit: a.audit, moderation: a.moderation, socketCensus: a.socketCensus }) },
     { name: "player", socket: (socket) => playerEvents.register(socket, player) },

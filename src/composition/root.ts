@@ -19,6 +19,7 @@ import { classifyFailure } from "../store/outage.js";
 import { openAdapters, type AdapterOverrides } from "./adapters.js";
 import { listFeatures, routesOf, socketGroupsOf, type Feature } from "./features.js";
 import { startServices, type NodeDeps } from "./services.js";
+import type { EventsFeed } from "../domain/feed.js";
 
 // The browser client's build output (web/), the same path from src/ under tsx and from dist/.
 const WEB_DIST = fileURLToPath(new URL("../../web/dist", import.meta.url));
@@ -28,6 +29,8 @@ export interface ComposedNode {
   io: ChatServer;
   /** The core use cases' ports (tests reach the feed and the stores through it). */
   deps: NodeDeps;
+  /** The event feed itself (deps.feed may be wrapped, e.g. to wake webhooks): tests trim it. */
+  feed: EventsFeed;
   features: readonly Feature[];
   /** What the "listening" line names. */
   summary: { database: string; redis: boolean };
@@ -54,10 +57,12 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
   const { metrics } = a;
   const phases = childrenOf(metrics.socketEventPhase);
   const events = childrenOf(metrics.socketEvent);
-  const timing = {
-    phase: (event: string, phase: string, seconds: number) => phases(event, phase).observe(seconds),
-    done: (event: string, outcome: string, seconds: number) => events(event, outcome).observe(seconds),
-  };
+  const timing = config.metricsPhases
+    ? {
+        phase: (event: string, phase: string, seconds: number) => phases(event, phase).observe(seconds),
+        done: (event: string, outcome: string, seconds: number) => events(event, outcome).observe(seconds),
+      }
+    : undefined;
   const acks = { inflight, classify: classifyFailure, checkReplies: config.checkReplies, timing, tracer: a.tracing?.tracer };
   const realtimeLog = log.child({ component: "realtime" });
   const features = listFeatures(s, a, {
@@ -88,11 +93,12 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
     app,
     io: a.io,
     deps: s.deps,
+    feed: s.feed,
     features,
     summary: { database: a.db.kind, redis: Boolean(a.redis) },
     attachSockets: (server) =>
       startRealtime(a.io, server, {
-        auth: { ...s.deps, revocations: a.sessions },
+        auth: { ...s.deps, revocations: a.sessions, botRevocations: a.bots },
         groups: socketGroupsOf(features),
         socketEvents: a.limits.socketEvents,
         metrics: a.metrics,
@@ -114,6 +120,10 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
       // Running transcodes go back to the queue (or, after kill, stay claimed) before the pool closes.
       await s.transcodeWorker.stop();
       await s.accountData.exportWorker.stop();
+      // Webhook runs let their webhooks go (another node takes them up) and pg-boss stops polling.
+      await s.webhookDispatcher.stop();
+      a.webhooks.store.close();
+      a.webhooks.sender.close();
       await a.media.players.close();
       await s.searchFeeder.close();
       await a.messageBackend.close();
@@ -128,6 +138,7 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
       a.presence.abandon();
       void s.transcodeWorker.abandon();
       void s.accountData.exportWorker.abandon();
+      s.webhookDispatcher.abandon();
       a.calls.abandon();
       s.pushNotifier.abandon();
       a.socketCensus.abandon();

@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { AccountDeps } from "../domain/accounts.js";
 import { attachmentResolver, type AttachmentDeps } from "../domain/attachments.js";
 import type { BlockDeps } from "../domain/blocks.js";
+import type { BotDeps } from "../domain/bots.js";
 import { announceExpiries, type CallDeps } from "../domain/calls.js";
 import { EventsFeed } from "../domain/feed.js";
 import type { FollowDeps } from "../domain/follows.js";
@@ -22,6 +23,9 @@ import type { SearchDeps } from "../domain/search.js";
 import type { TrackDeps } from "../domain/tracks.js";
 import { TranscodeWorker } from "../domain/transcode-worker.js";
 import type { UserDeps } from "../domain/users.js";
+import { WebhookDispatcher } from "../domain/webhook-delivery.js";
+import { wakingOnBroadcast, wakingOnRoomChange } from "../domain/webhook-wakeups.js";
+import type { WebhookDeps } from "../domain/webhooks.js";
 import type { Logger } from "../logger.js";
 import { FfmpegTranscoder } from "../media/ffmpeg-transcoder.js";
 import { startAccountData, type AccountData } from "./account-data.js";
@@ -30,12 +34,18 @@ import type { Adapters } from "./adapters.js";
 // Events older than this are trimmed; a cursor from before the trim point gets 410.
 const EVENT_RETENTION_MS = 3 * 86_400_000;
 const EVENT_TRIM_EVERY_MS = 10 * 60_000;
+// Outgoing webhooks (webhook-delivery.ts): retries wait at most an hour between attempts; a run's
+// lease outlasts several 10 s attempts (it is renewed every third of it), so only a dead node's
+// lapses; the sweep picks up what a lost wake-up or a lapsed lease left behind.
+const WEBHOOK_RETRY_MAX_MS = 3_600_000;
+const WEBHOOK_LEASE_MS = 30_000;
+const WEBHOOK_SWEEP_MS = 10_000;
 
 /**
  * The ports of the core use cases as one object: their Deps types share field names and meanings
  * (test/fakes/domain-deps.ts builds the same object from fakes).
  */
-export type NodeDeps = AccountDeps & UserDeps & FriendDeps & FollowDeps & BlockDeps & MessageDeps & { authPerIp: RateLimiter; perUser: RateLimiter };
+export type NodeDeps = AccountDeps & UserDeps & FriendDeps & FollowDeps & BlockDeps & MessageDeps & BotDeps & { authPerIp: RateLimiter; perUser: RateLimiter };
 
 export interface Services {
   deps: NodeDeps;
@@ -55,6 +65,9 @@ export interface Services {
   accountData: AccountData;
   /** Stops the feed's periodic trim. */
   stopTrimming(): void;
+  /** A room's webhooks, and the deliveries of the outgoing ones (started here, stopped by root.ts). */
+  webhooks: WebhookDeps;
+  webhookDispatcher: WebhookDispatcher;
 }
 
 export function startServices(a: Adapters, config: Config, log: Logger): Services {
@@ -106,10 +119,23 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     () => {},
   );
 
+  const webhookDispatcher = new WebhookDispatcher({
+    webhooks: a.webhooks.store,
+    messages,
+    sender: a.webhooks.sender,
+    scheduler: a.webhooks.scheduler,
+    retry: { baseMs: config.webhooks.retryBaseMs, maxMs: WEBHOOK_RETRY_MAX_MS },
+    leaseMs: WEBHOOK_LEASE_MS,
+    sweepMs: WEBHOOK_SWEEP_MS,
+    onError: onError("warn"),
+  });
+  void webhookDispatcher.start().catch((err) => log.error({ err }, "webhook deliveries did not start"));
+
   const deps: NodeDeps = {
     users,
     sessions: a.sessions,
     emailCodes: a.emailCodes,
+    bots: a.bots,
     hasher: a.hasher,
     tokens: a.tokens,
     mail: a.mail,
@@ -125,8 +151,9 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     replies: a.replies,
     calls: a.calls,
     presence,
-    feed,
-    broadcaster,
+    // Message and membership changes wake the room's outgoing webhooks (webhook-delivery.ts).
+    feed: wakingOnRoomChange(feed, webhookDispatcher),
+    broadcaster: wakingOnBroadcast(broadcaster, webhookDispatcher),
     attachments: attachmentResolver(attachments),
     onMessageStored: (message) => {
       a.metrics.messagesSent.inc();
@@ -164,5 +191,13 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     transcodeWorker,
     accountData: startAccountData(a, deps, config, log),
     stopTrimming: () => clearInterval(trimFeed),
+    webhooks: {
+      ...deps,
+      webhooks: a.webhooks.store,
+      hostPolicy: a.webhooks.sender,
+      allowHttpTargets: config.webhooks.allowHttpTargets,
+      incomingLimiter: a.webhooks.incomingLimiter,
+    },
+    webhookDispatcher,
   };
 }

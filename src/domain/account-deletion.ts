@@ -6,7 +6,8 @@
  * same token, and running the whole again finishes the job (each step is idempotent, and each
  * looks up what is left rather than remembering what it did):
  *   1. the password, as login checks it (wrong: 403 FORBIDDEN, nothing done);
- *   2. the other devices' sessions end (this one stays: it is the one that retries);
+ *   2. the other devices' sessions end (this one stays: it is the one that retries), and the
+ *      account's bots go (bots.ts): revoked on every node, then erased as an account is (3–6);
  *   3. messages become tombstones, page by page, with what a delete does (search, sockets);
  *   4. files: attachments, tracks, playlists, exports, avatar (bytes before rows);
  *   5. rooms: an owned group passes to the oldest admin or member, then every room is left;
@@ -22,6 +23,7 @@ import { forEveryone } from "./message.js";
 import type { MessageDeps } from "./messages.js";
 import type { AccountExportRepository } from "./ports/account-export-repository.js";
 import type { AttachmentRepository } from "./ports/attachment-repository.js";
+import type { BotRepository } from "./ports/bot-repository.js";
 import type { BlobStorage } from "./ports/blob-storage.js";
 import type { SentRef } from "./ports/message-store.js";
 import type { PlaylistRepository } from "./ports/playlist-repository.js";
@@ -38,6 +40,8 @@ import { viewUser, type UserRecord } from "./user.js";
 
 export interface AccountDeletionDeps extends MessageDeps, NoticeDeps {
   sessions: SessionRepository;
+  /** The account's bots, revoked ones included, go with it. */
+  bots: Pick<BotRepository, "listOf" | "revoke">;
   hasher: PasswordHasher;
   /** Failed logins per account: a wrong password here counts as one (a stolen token cannot guess it). */
   loginFailures: RateLimiter;
@@ -69,6 +73,7 @@ export async function deleteAccount(deps: AccountDeletionDeps, caller: { userId:
   await checkPassword(deps, user, password);
 
   await deps.sessions.revokeMany((await deps.sessions.liveIdsOf(userId)).filter((id) => id !== caller.sessionId), clock(deps));
+  await eraseBotsOf(deps, userId);
   await tombstoneMessagesOf(deps, userId);
   await eraseFilesOf(deps, user);
   await leaveEveryRoom(deps, userId);
@@ -84,6 +89,24 @@ export async function deleteAccount(deps: AccountDeletionDeps, caller: { userId:
   const gone = viewUser({ ...user, avatarKey: null }, null);
   for (const friend of friends) {
     await deps.feed.publish(friend.id, { type: "friend.updated", data: { user: gone, friends: false } }).catch((err: unknown) => deps.onError?.(err, "friend notice of a deleted account"));
+  }
+}
+
+/**
+ * Each bot of the account, revoked ones included (their users stayed for their messages' sake):
+ * all revoked on every node first (tokens refused, sockets closed), then each erased as an account
+ * is: messages tombstoned, files gone, out of every room, then its user row, which takes the bot's
+ * row with it. A retry finds the bots not yet erased.
+ */
+async function eraseBotsOf(deps: AccountDeletionDeps, ownerId: string): Promise<void> {
+  const bots = await deps.bots.listOf(ownerId, { includeRevoked: true });
+  await deps.bots.revoke(bots.map((b) => b.id), clock(deps));
+  for (const bot of bots) {
+    const user = await deps.users.findById(bot.userId);
+    await tombstoneMessagesOf(deps, bot.userId);
+    if (user) await eraseFilesOf(deps, user);
+    await leaveEveryRoom(deps, bot.userId);
+    await deps.users.remove(bot.userId);
   }
 }
 

@@ -9,6 +9,7 @@
 import { Conflict, Forbidden, NotFound } from "./errors.js";
 import type { Message } from "./message.js";
 import type { AuditEntry, AuditLog } from "./ports/audit-log.js";
+import type { BotRepository } from "./ports/bot-repository.js";
 import type { ModerationStore } from "./ports/moderation-store.js";
 import type { ReportStatus } from "./ports/report-repository.js";
 import type { SessionRepository } from "./ports/session-repository.js";
@@ -25,6 +26,8 @@ export interface AdminDeps extends MessageDeps, ReportDeps {
   audit: AuditLog;
   moderation: ModerationStore;
   socketCensus: SocketCensus;
+  /** A suspension cuts off the account's bots (suspensions.ts). */
+  bots: Pick<BotRepository, "liveIdsFor" | "cutOff">;
   now?: () => Date;
 }
 

@@ -2,6 +2,7 @@
  * Suspension (PROTOCOL.md, "Accounts and rooms over their life"): an operator suspends an account;
  * at once, on every node, its tokens get 401 and its sockets are disconnected (every live session
  * is revoked through the path logout takes: SessionRepository, announced on the cluster bus), and
+ * its bots' tokens are refused and their sockets closed too (bots.ts), and
  * its login is refused with FORBIDDEN, SUSPENDED at the head of the detail. Lifting it lets the
  * user log in again; the sessions it ended stay ended. Signing up again with the email stays a
  * plain CONFLICT: the account exists.
@@ -48,6 +49,8 @@ export async function suspendUser(deps: AdminDeps, operatorId: string, userId: s
   if (!user) throw new NotFound("no such user");
   // After the suspension is stored, never before: see refuseIfSuspendedMeanwhile.
   await revokeEverySession(deps, userId, at);
+  // Its bots (and the bot it is) act with tokens of their own, not sessions: cut off on every node too.
+  await deps.bots.cutOff(await deps.bots.liveIdsFor(userId));
   return adminUserView(user);
 }
 

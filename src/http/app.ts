@@ -17,6 +17,8 @@ export interface Readiness {
   check(): Promise<void>;
   /** host:port of the Redis node this checks: listed in the body's redis.unreachable when it fails. */
   redisNode?: string;
+  /** A Redis Cluster: the masters its last check reached and those it did not (host:port), named in the body. */
+  redisMasters?: () => { reached: string[]; unreachable: string[] };
 }
 
 /** What /readyz names besides status (PROTOCOL, operating contract), decided by the composition root. */
@@ -78,11 +80,13 @@ export function createApp(opts: AppOptions): Express {
       }),
     );
     const failing = results.filter((n): n is string => n !== null);
+    const masters = opts.readiness.find((r) => r.redisMasters)?.redisMasters?.();
     const report = opts.readyReport && {
       messageStore: opts.readyReport.messageStore,
       redis: {
         mode: opts.readyReport.redisMode,
-        unreachable: opts.readiness.flatMap((r, i) => (r.redisNode && results[i] !== null ? [r.redisNode] : [])),
+        ...(masters ? { masters: masters.reached } : {}),
+        unreachable: [...opts.readiness.flatMap((r, i) => (r.redisNode && results[i] !== null ? [r.redisNode] : [])), ...(masters?.unreachable ?? [])],
       },
     };
     // A SIGTERMed node is not ready whatever its dependencies say: the proxy must take it out.

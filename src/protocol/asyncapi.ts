@@ -103,7 +103,7 @@ function build(): Json {
       title: "Chat backend socket events",
       version: "0.1.0",
       description:
-        "Socket.IO at path /socket.io, default namespace; handshake `auth: { token: accessToken }` (a refused token is a connect_error `unauthorized`). " +
+        "Socket.IO at path /socket.io, default namespace; handshake `auth: { token: accessToken }`, or a bot's `auth: { botToken }` (docs/integrations.md) (a refused token is a connect_error `unauthorized`). " +
         "Every client event takes an acknowledgement callback. See shared/PROTOCOL.md for ordering and delivery guarantees.",
     },
     defaultContentType: "application/json",

@@ -1,6 +1,6 @@
 import type http from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { Server } from "socket.io";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import type { Logger } from "../logger.js";
@@ -9,6 +9,7 @@ import { admitSessions, type SessionAdmission } from "./accounts.js";
 import type { ChatServer, SocketGroup } from "./deps.js";
 import { sessionChannel, userChannel } from "./events.js";
 import { guardEvents } from "./event-guard.js";
+import { createShardedRoomsAdapter } from "./sharded-adapter.js";
 import { coalesceWebSocketWrites } from "./write-coalescing.js";
 
 // PROTOCOL: frames up to 1 MB are accepted, so an oversized text gets an error ack instead of
@@ -33,7 +34,7 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 }
 
 /** Created before the HTTP server exists so the Broadcaster can be wired into the use cases. */
-export function createSocketServer(opts: { redis?: { pub: Redis; sub: Redis }; coalesceWrites: boolean; corsOrigins: readonly string[] }): ChatServer {
+export function createSocketServer(opts: { redis?: { pub: Redis | Cluster; sub: Redis | Cluster; sharded?: boolean }; coalesceWrites: boolean; corsOrigins: readonly string[] }): ChatServer {
   if (opts.coalesceWrites) coalesceWebSocketWrites();
   const io: ChatServer = new Server({
     path: "/socket.io",
@@ -46,7 +47,9 @@ export function createSocketServer(opts: { redis?: { pub: Redis; sub: Redis }; c
     // is checked here for every transport.
     allowRequest: (req, callback) => callback(null, originAllowed(req.headers.origin, req.headers.host, opts.corsOrigins)),
   });
-  if (opts.redis) io.adapter(createAdapter(opts.redis.pub, opts.redis.sub, { key: "chat" }));
+  // A Redis Cluster: sharded pub/sub, a node receives only its own rooms' broadcasts (sharded-adapter.ts).
+  if (opts.redis?.sharded) io.adapter(createShardedRoomsAdapter(opts.redis.pub, opts.redis.sub, { channelPrefix: "chat" }));
+  else if (opts.redis) io.adapter(createAdapter(opts.redis.pub, opts.redis.sub, { key: "chat" }));
   return io;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { Logger } from "../logger.js";
+import type { RedisClient } from "./redis-connections.js";
 
 /**
  * Node-to-node notices that name ids (users to wake, rooms whose members changed). Fire and
@@ -52,6 +52,15 @@ export class LocalBus implements ClusterBus {
 const PREFIX = "chat:bus:";
 const ID = /^[0-9A-Za-z:_-]{1,80}$/;
 
+export interface RedisBusOptions {
+  /**
+   * Sharded pub/sub (SSUBSCRIBE/SPUBLISH, Redis Cluster): each bus channel lives on the shard its
+   * name hashes to, instead of every message crossing every shard of the cluster as PUBLISH does.
+   * Every node still subscribes to every bus channel: the notices are for all nodes.
+   */
+  sharded?: boolean;
+}
+
 /**
  * One subscriber connection per node for every channel. Each message carries the publishing
  * instance's id (random per process: NODE_ID may be shared or default to one value) so a node
@@ -61,17 +70,20 @@ export class RedisBus implements ClusterBus {
   private handlers = new Handlers();
   private readonly nodeId = randomUUID();
   private readonly ready: Promise<void>;
+  private readonly sharded: boolean;
 
   constructor(
-    private readonly pub: Redis,
-    private readonly sub: Redis,
+    private readonly pub: RedisClient,
+    private readonly sub: RedisClient,
     private readonly log: Logger,
+    opts: RedisBusOptions = {},
   ) {
+    this.sharded = opts.sharded === true;
     this.ready = new Promise((resolve) => {
       if (sub.status === "ready") resolve();
       else sub.once("ready", () => resolve());
     });
-    sub.on("message", (channel: string, payload: string) => {
+    sub.on(this.sharded ? "smessage" : "message", (channel: string, payload: string) => {
       if (!channel.startsWith(PREFIX)) return;
       let parsed: unknown;
       try {
@@ -88,7 +100,8 @@ export class RedisBus implements ClusterBus {
   publish(channel: string, ids: string[]): Promise<void> {
     if (!ids.length) return Promise.resolve();
     this.handlers.fire(channel, ids);
-    return this.pub.publish(PREFIX + channel, JSON.stringify([this.nodeId, ids])).then(
+    const payload = JSON.stringify([this.nodeId, ids]);
+    return (this.sharded ? this.pub.spublish(PREFIX + channel, payload) : this.pub.publish(PREFIX + channel, payload)).then(
       () => {},
       (err: Error) => this.log.warn({ err: err.message, channel }, "bus publish failed"),
     );
@@ -101,11 +114,10 @@ export class RedisBus implements ClusterBus {
     // queued before connect) breaks ioredis' subscriber connection, and then nothing arrives.
     if (first) {
       void this.ready
-        .then(() => this.sub.subscribe(PREFIX + channel))
+        .then(() => (this.sharded ? this.sub.ssubscribe(PREFIX + channel) : this.sub.subscribe(PREFIX + channel)))
         .catch((err) => this.log.error({ err, channel }, "bus subscribe failed"));
     }
   }
-
 
   async close() {
     await this.sub.quit().catch(() => this.sub.disconnect());

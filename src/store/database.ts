@@ -45,6 +45,8 @@ export interface Database {
    */
   messageWrites: PlainSql | null;
   kind: "postgres" | "embedded";
+  /** The embedded database's PGlite itself: pg-boss (webhook retries) runs its scripts on it. */
+  pglite?: PGlite;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -66,7 +68,10 @@ export async function openDatabase(
     const pooled = { connectionString: opts.databaseUrl, idleTimeoutMillis: 0 };
     const prisma = new PrismaClient({ adapter: new PrismaPg({ ...pooled, max: opts.poolSize }) });
     // Small pools of their own: the hottest statements never wait behind Prisma's transactions.
-    const pool = new pg.Pool({ ...pooled, max: Math.max(2, Math.ceil(opts.poolSize / 4)) });
+    // The plain pool carries reads and the replies' and mentions' index writes: a quarter of the
+    // pool size (5) held replies, mentions and edits at p50 1.4–2.2 s in the mixed benchmark at
+    // 1,000 events/s; half (10) at 70–97 ms (docs/performance.md, 2026-12-06).
+    const pool = new pg.Pool({ ...pooled, max: Math.max(2, Math.ceil(opts.poolSize / 2)) });
     const writes = new pg.Pool({ ...pooled, max: MESSAGE_WRITES_IN_FLIGHT });
     // An idle connection that PostgreSQL closes (a restart, a terminated backend) is an 'error'
     // event on its pool, which would take the process down if nobody listened; the pool replaces
@@ -119,6 +124,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
     sql: { query: <T>(text: string, params: unknown[]) => prisma.$queryRawUnsafe<T[]>(text, ...params) },
     messageWrites: null,
     kind: "embedded",
+    pglite: db,
     ping: async () => void (await db.query("SELECT 1")),
     close: async () => {
       await prisma.$disconnect();

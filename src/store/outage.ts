@@ -20,14 +20,15 @@ const NET_OUTAGE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", 
 // ioredis and the MongoDB driver name their connection failures.
 const NAME_OUTAGE = new Set([
   "MaxRetriesPerRequestError",
+  "ClusterAllFailedError",
   "MongoNetworkError",
   "MongoNetworkTimeoutError",
   "MongoServerSelectionError",
   "MongoNotConnectedError",
   "MongoTopologyClosedError",
 ]);
-// pg-pool and pg say these in words only.
-const MESSAGE_OUTAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|connect ECONNREFUSED/i;
+// pg-pool and pg say these in words only, and so do a Redis Cluster's shards while one fails over.
+const MESSAGE_OUTAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|connect ECONNREFUSED|^CLUSTERDOWN|^TRYAGAIN|Too many Cluster redirections|None of startup nodes is available/i;
 
 const MAX_CAUSES = 8;
 

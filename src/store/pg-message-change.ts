@@ -56,14 +56,13 @@ export type ChangeDone = { before: StoredMessage; after: StoredMessage | null } 
 
 /**
  * Applies the changes of one group commit, in order, with one read and one write statement
- * (message_changes, migration 20261206035000): each room's changes in the order given, several to
+ * (message_changes, migration 20261206035000), both through `run`: each room's changes in the order given, several to
  * one message one after the other. `heads`: each changed room's rev and lastSeq afterwards (the
  * store's remembered head). A change that lost a race to another writer makes the whole call read
  * again and retry; nothing of a failed attempt was written.
  */
 export async function changeMessages(
-  read: StatementRunner,
-  write: StatementRunner,
+  run: StatementRunner,
   requests: ChangeRequest[],
 ): Promise<{ results: ChangeDone[]; heads: Map<string, { rev: number; lastSeq: number }> }> {
   for (const r of requests) {
@@ -75,7 +74,7 @@ export async function changeMessages(
   const keyOf = (r: ChangeRequest) => `${r.roomId}:${r.seq}`;
   for (let attempt = 1; ; attempt++) {
     const pairs = [...new Map(requests.map((r) => [keyOf(r), { r: r.roomId, q: r.seq }])).values()];
-    const rows = await read<{ k: string; m: StoredMessage | null }>(lookupPairs(pairs));
+    const rows = await run<{ k: string; m: StoredMessage | null }>(lookupPairs(pairs));
     const state = new Map(rows.flatMap((row) => (row.m ? [[row.k, row.m] as const] : [])));
     const touched = new Set<string>();
     const results: ChangeDone[] = new Array(requests.length).fill(null);
@@ -105,7 +104,7 @@ export async function changeMessages(
     const heads = new Map<string, { rev: number; lastSeq: number }>();
     if (!writes.length) return { results, heads };
     try {
-      const revs = await write<{ rev: number; lastSeq: number }>(Sql.sql`SELECT * FROM message_changes(${JSON.stringify(writes)}::jsonb)`);
+      const revs = await run<{ rev: number; lastSeq: number }>(Sql.sql`SELECT * FROM message_changes(${JSON.stringify(writes)}::jsonb)`);
       if (revs.length !== writes.length) throw new Error(`message_changes wrote ${revs.length} of ${writes.length}`);
       revs.forEach((head, k) => {
         written[k]!.rev = head.rev;

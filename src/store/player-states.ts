@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { PlayerState, PlayerStateStore } from "../domain/ports/player-state.js";
+import type { RedisClient } from "./redis-connections.js";
 
 // A room nobody touched for a day has no player worth resuming.
 const STATE_TTL_MS = 86_400_000;
@@ -23,7 +23,7 @@ export class MemoryPlayerStates implements PlayerStateStore {
 
 /** Several nodes: one Redis hash per room, so a player:get on any node sees the last player:set. */
 export class RedisPlayerStates implements PlayerStateStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   private key(roomId: string) {
     return `media:player:${roomId}`;

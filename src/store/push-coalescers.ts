@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { PendingPush, PushCoalescer } from "../domain/ports/push-coalescer.js";
+import type { RedisClient } from "./redis-connections.js";
 
 const merge = (a: PendingPush, b: PendingPush): PendingPush => ({ count: a.count + b.count, last: b.last.seq >= a.last.seq ? b.last : a.last });
 
@@ -52,13 +52,13 @@ interface CoalescerCommands {
  * expires well after the window, so a window whose owner crashed does not block the next one.
  */
 export class RedisPushCoalescer implements PushCoalescer {
-  private readonly redis: Redis & CoalescerCommands;
+  private readonly redis: RedisClient & CoalescerCommands;
   private readonly expiryMs: number;
 
-  constructor(redis: Redis, windowMs: number) {
+  constructor(redis: RedisClient, windowMs: number) {
     redis.defineCommand("pushAdd", { numberOfKeys: 1, lua: ADD });
     redis.defineCommand("pushTake", { numberOfKeys: 1, lua: TAKE });
-    this.redis = redis as Redis & CoalescerCommands;
+    this.redis = redis as RedisClient & CoalescerCommands;
     this.expiryMs = 2 * windowMs + 5_000;
   }
 

@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { RateLimited } from "../domain/errors.js";
 import type { RateLimiter } from "../domain/ports/rate-limiter.js";
+import type { RedisClient } from "./redis-connections.js";
 
 class FlexibleRateLimiter implements RateLimiter {
   constructor(private readonly limiter: RateLimiterAbstract) {}
@@ -25,8 +25,13 @@ class FlexibleRateLimiter implements RateLimiter {
   }
 }
 
-/** Shared across nodes through Redis when it is configured, per process otherwise. */
-export function createRateLimiter(opts: { keyPrefix: string; points: number; durationSeconds: number; redis?: Redis | undefined }): RateLimiter {
+/**
+ * Shared across nodes through Redis when it is configured (one Redis or a Redis Cluster), per
+ * process otherwise. Each limit is one key (`rl:<prefix>:<key>`) changed by a one-key script or a
+ * one-key MULTI, so on a cluster every call stays on that key's slot and the keys spread over the
+ * shards by what they limit; nothing here needs a hash tag.
+ */
+export function createRateLimiter(opts: { keyPrefix: string; points: number; durationSeconds: number; redis?: RedisClient | undefined }): RateLimiter {
   const base = { keyPrefix: `rl:${opts.keyPrefix}`, points: opts.points, duration: opts.durationSeconds };
   return new FlexibleRateLimiter(
     opts.redis

@@ -1,8 +1,9 @@
-import type { Redis } from "ioredis";
 import { participantsOf, type CallChange, type CallEntry, type CallJoin, type CallRegistry } from "../domain/ports/call-registry.js";
 import type { Logger } from "../logger.js";
 import { HEARTBEAT_BATCH, HEARTBEAT_LUA } from "./redis-expiry-heartbeat.js";
 import type { ClusterBus } from "./cluster-bus.js";
+import type { RedisClient, RedisMode } from "./redis-connections.js";
+import { KeyBuckets } from "./redis-key-buckets.js";
 import { RedisReplyError, stringArray } from "./redis-reply.js";
 
 /*
@@ -18,11 +19,14 @@ import { RedisReplyError, stringArray } from "./redis-reply.js";
  * entry and reports the change (a crashed node's participants drop out ~ttl after it died). A
  * node whose entries were swept while it stalled, or lost in a Redis restart, registers them
  * again at its next heartbeat.
+ *
+ * On a Redis Cluster the keys are split into buckets by room, each under a hash tag of its own
+ * (`chat:call:{call-5}:room:<roomId>`, `chat:call:{call-5}:expiry`; redis-key-buckets.ts): a
+ * room's hash shares its bucket's expiry set's slot, so every script stays on one slot; the
+ * heartbeat and the sweep run per bucket.
  */
 
 const PREFIX = "chat:call:";
-const EXPIRY_KEY = `${PREFIX}expiry`;
-const roomKey = (roomId: string) => `${PREFIX}room:${roomId}`;
 const field = (userId: string, connectionId: string) => `${userId} ${connectionId}`;
 const member = (roomId: string, userId: string, connectionId: string) => `${roomId} ${userId} ${connectionId}`;
 
@@ -128,11 +132,14 @@ export interface RedisCallRegistryOptions {
   /** An entry not refreshed for this long is gone (its node crashed). */
   ttlMs: number;
   now?: () => number;
+  /** The key layout of this Redis mode (default one Redis, today's keys). */
+  mode?: RedisMode;
 }
 
 /** The shared registry; owns `redis` (a connection of its own, so a crash can drop it alone). */
 export class RedisCallRegistry implements CallRegistry {
-  private readonly redis: Redis & CallCommands;
+  private readonly redis: RedisClient & CallCommands;
+  private readonly buckets: KeyBuckets;
   private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -145,8 +152,9 @@ export class RedisCallRegistry implements CallRegistry {
   private stopped = false;
   private readonly bus: ClusterBus;
 
-  constructor(redis: Redis, opts: RedisCallRegistryOptions) {
+  constructor(redis: RedisClient, opts: RedisCallRegistryOptions) {
     this.log = opts.log;
+    this.buckets = new KeyBuckets(PREFIX, "call", opts.mode ?? "single");
     this.bus = opts.bus;
     // Only the node holding a connection may remove it for good: its heartbeat would register
     // again an entry removed behind its back (as after a Redis restart).
@@ -159,7 +167,7 @@ export class RedisCallRegistry implements CallRegistry {
     redis.defineCommand("callLeave", { numberOfKeys: 2, lua: LEAVE });
     redis.defineCommand("callHeartbeat", { numberOfKeys: 1, lua: HEARTBEAT_LUA });
     redis.defineCommand("callSweep", { numberOfKeys: 1, lua: SWEEP });
-    this.redis = redis as Redis & CallCommands;
+    this.redis = redis as RedisClient & CallCommands;
     const heartbeatMs = Math.max(10, Math.round(this.ttlMs / 3));
     const sweepMs = Math.max(10, Math.min(5_000, Math.round(this.ttlMs / 4)));
     this.timers = [setInterval(() => void this.heartbeat(), heartbeatMs).unref(), setInterval(() => void this.sweep(), sweepMs).unref()];
@@ -173,7 +181,7 @@ export class RedisCallRegistry implements CallRegistry {
     const hadRoom = mine.rooms.has(roomId);
     if (!hadRoom) mine.rooms.set(roomId, now);
     try {
-      const reply = await this.redis.callJoin(roomKey(roomId), EXPIRY_KEY, field(userId, connectionId), member(roomId, userId, connectionId), now + this.ttlMs, now, maxParticipants, userId);
+      const reply = await this.redis.callJoin(this.roomKey(roomId), this.expiryOf(roomId), field(userId, connectionId), member(roomId, userId, connectionId), now + this.ttlMs, now, maxParticipants, userId);
       if (!Array.isArray(reply) || reply.length !== 3) throw replyError("join", reply);
       const participants = participantsOf(parseEntries(reply[2], "join"));
       if (reply[0] !== 1) {
@@ -192,7 +200,7 @@ export class RedisCallRegistry implements CallRegistry {
     const mine = this.local.get(connectionId);
     mine?.rooms.delete(roomId);
     if (mine && !mine.rooms.size) this.local.delete(connectionId);
-    const reply = await this.redis.callLeave(roomKey(roomId), EXPIRY_KEY, field(userId, connectionId), member(roomId, userId, connectionId), userId);
+    const reply = await this.redis.callLeave(this.roomKey(roomId), this.expiryOf(roomId), field(userId, connectionId), member(roomId, userId, connectionId), userId);
     if (!Array.isArray(reply) || reply.length !== 2) throw replyError("leave", reply);
     return reply[0] === 1 ? { roomId, participants: participantsOf(parseEntries(reply[1], "leave")) } : null;
   }
@@ -204,7 +212,9 @@ export class RedisCallRegistry implements CallRegistry {
   }
 
   async entries(roomId: string): Promise<CallEntry[]> {
-    return parseEntries(await this.redis.hgetall(roomKey(roomId)).then((h) => Object.entries(h).flat()), "entries");
+    // Nothing is sent once stopped: a cluster client closed under a call can leave it queued forever.
+    if (this.stopped) return [];
+    return parseEntries(await this.redis.hgetall(this.roomKey(roomId)).then((h) => Object.entries(h).flat()), "entries");
   }
 
   async evict(roomId: string, userId: string): Promise<void> {
@@ -217,6 +227,18 @@ export class RedisCallRegistry implements CallRegistry {
       const change = await this.leave(roomId, userId, connectionId);
       if (change) this.emit(change);
     }
+  }
+
+  private roomKey(roomId: string) {
+    return `${this.buckets.prefixOf(roomId)}room:${roomId}`;
+  }
+
+  private expiryKey(bucket: number) {
+    return `${this.buckets.prefix(bucket)}expiry`;
+  }
+
+  private expiryOf(roomId: string) {
+    return this.expiryKey(this.buckets.of(roomId));
   }
 
   onChange(listener: (change: CallChange) => void) {
@@ -261,10 +283,17 @@ export class RedisCallRegistry implements CallRegistry {
     this.heartbeating = true;
     try {
       const now = this.now();
-      const members = [...this.local].flatMap(([connectionId, { userId, rooms }]) => [...rooms.keys()].map((roomId) => member(roomId, userId, connectionId)));
+      const entries = [...this.local].flatMap(([connectionId, { userId, rooms }]) => [...rooms.keys()].map((roomId) => ({ roomId, m: member(roomId, userId, connectionId) })));
       const batches: Promise<unknown>[] = [];
-      for (let i = 0; i < members.length; i += HEARTBEAT_BATCH) batches.push(this.redis.callHeartbeat(EXPIRY_KEY, now + this.ttlMs, ...members.slice(i, i + HEARTBEAT_BATCH)));
-      const replies = await Promise.all(batches);
+      for (const [bucket, inBucket] of this.buckets.group(entries, (e) => e.roomId)) {
+        const members = inBucket.map((e) => e.m);
+        for (let i = 0; i < members.length; i += HEARTBEAT_BATCH) batches.push(this.redis.callHeartbeat(this.expiryKey(bucket), now + this.ttlMs, ...members.slice(i, i + HEARTBEAT_BATCH)));
+      }
+      // Each bucket on its own: a shard failing over holds up only its own buckets' refresh.
+      const settled = await Promise.allSettled(batches);
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed && !this.stopped) this.log.warn({ err: failed.reason }, "calls heartbeat failed");
+      const replies = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
       for (const reply of replies) {
         if (!Array.isArray(reply)) throw replyError("heartbeat", reply);
         for (const entry of reply) {
@@ -274,7 +303,7 @@ export class RedisCallRegistry implements CallRegistry {
           this.log.info({ roomId, userId, connectionId }, "calls: entry registered again after it was lost");
           // No cap here: the connection was admitted before; its entry only went missing.
           const uid = mine.userId;
-          const again = await this.redis.callJoin(roomKey(roomId), EXPIRY_KEY, field(uid, connectionId), member(roomId, uid, connectionId), this.now() + this.ttlMs, mine.rooms.get(roomId)!, Number.MAX_SAFE_INTEGER, uid);
+          const again = await this.redis.callJoin(this.roomKey(roomId), this.expiryOf(roomId), field(uid, connectionId), member(roomId, uid, connectionId), this.now() + this.ttlMs, mine.rooms.get(roomId)!, Number.MAX_SAFE_INTEGER, uid);
           if (Array.isArray(again) && again[1] === 1) this.emit({ roomId, participants: participantsOf(parseEntries(again[2], "heartbeat join")) });
         }
       }
@@ -289,21 +318,27 @@ export class RedisCallRegistry implements CallRegistry {
   private async sweep() {
     if (this.sweeping || this.stopped) return;
     this.sweeping = true;
-    try {
-      for (;;) {
-        const reply = await this.redis.callSweep(EXPIRY_KEY, this.now(), SWEEP_BATCH, PREFIX);
-        if (!Array.isArray(reply) || typeof reply[0] !== "number" || reply.length % 2 !== 1) throw replyError("sweep", reply);
-        for (let i = 1; i < reply.length; i += 2) {
-          const roomId = reply[i];
-          if (typeof roomId !== "string") throw replyError("sweep", reply);
-          this.emit({ roomId, participants: participantsOf(parseEntries(reply[i + 1], "sweep")) });
-        }
-        if (reply[0] < SWEEP_BATCH || this.stopped) break;
+    // Bucket by bucket: a shard failing over holds up only its own buckets.
+    for (const bucket of this.buckets.all()) {
+      try {
+        await this.sweepBucket(bucket);
+      } catch (err) {
+        if (!this.stopped) this.log.warn({ err, bucket }, "calls sweep failed");
       }
-    } catch (err) {
-      if (!this.stopped) this.log.warn({ err }, "calls sweep failed");
-    } finally {
-      this.sweeping = false;
+    }
+    this.sweeping = false;
+  }
+
+  private async sweepBucket(bucket: number) {
+    for (;;) {
+      const reply = await this.redis.callSweep(this.expiryKey(bucket), this.now(), SWEEP_BATCH, this.buckets.prefix(bucket));
+      if (!Array.isArray(reply) || typeof reply[0] !== "number" || reply.length % 2 !== 1) throw replyError("sweep", reply);
+      for (let i = 1; i < reply.length; i += 2) {
+        const roomId = reply[i];
+        if (typeof roomId !== "string") throw replyError("sweep", reply);
+        this.emit({ roomId, participants: participantsOf(parseEntries(reply[i + 1], "sweep")) });
+      }
+      if (reply[0] < SWEEP_BATCH || this.stopped) break;
     }
   }
 }

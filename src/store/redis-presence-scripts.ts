@@ -1,17 +1,46 @@
-import type { Redis } from "ioredis";
 import type { PresenceStatus } from "../domain/ports/presence.js";
 import type { PresenceChange } from "../domain/ports/presence-tracker.js";
+import type { RedisClient, RedisMode } from "./redis-connections.js";
 import { HEARTBEAT_LUA } from "./redis-expiry-heartbeat.js";
+import { KeyBuckets } from "./redis-key-buckets.js";
 import { RedisReplyError, stringArray } from "./redis-reply.js";
 
 // The Redis side of presence (redis-presence.ts says how it works): the key layout, the Lua
 // scripts that change it atomically, and the checking of their replies.
 
 export const PREFIX = "chat:presence:";
-export const EXPIRY_KEY = `${PREFIX}expiry`;
-export const userKey = (userId: string) => `${PREFIX}user:${userId}`;
-export const seenKey = (userId: string) => `${PREFIX}seen:${userId}`;
 export const member = (userId: string, socketId: string) => `${userId} ${socketId}`;
+
+/**
+ * The key layout: on one Redis, `chat:presence:user:<id>`, `chat:presence:seen:<id>` and one
+ * `chat:presence:expiry`; on a Redis Cluster the same under a bucket's hash tag
+ * (`chat:presence:{presence-3}:user:<id>`), one expiry set per bucket (redis-key-buckets.ts).
+ */
+export class PresenceKeys {
+  readonly buckets: KeyBuckets;
+
+  constructor(mode: RedisMode = "single") {
+    this.buckets = new KeyBuckets(PREFIX, "presence", mode);
+  }
+
+  userKey(userId: string) {
+    return `${this.buckets.prefixOf(userId)}user:${userId}`;
+  }
+
+  seenKey(userId: string) {
+    return `${this.buckets.prefixOf(userId)}seen:${userId}`;
+  }
+
+  /** The expiry set of a bucket. */
+  expiryKey(bucket: number) {
+    return `${this.buckets.prefix(bucket)}expiry`;
+  }
+
+  /** The expiry set holding a user's sockets. */
+  expiryOf(userId: string) {
+    return this.expiryKey(this.buckets.of(userId));
+  }
+}
 
 export const SEEN_TTL_SECONDS = 365 * 86_400;
 
@@ -55,7 +84,8 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1],
 return {before, status(KEYS[1]), seen(KEYS[2])}
 `;
 
-// KEYS: expiry zset. ARGV: now, ttl, batch size, key prefix, seen ttl (s).
+// KEYS: expiry zset. ARGV: now, ttl, batch size, key prefix, seen ttl (s). The users' keys are
+// derived from the prefix: on a Redis Cluster they share the expiry set's slot (its bucket's tag).
 // Returns {entries removed, then per changed user: userId, before, after, seen}.
 // An expired user's lastSeenAt is their last heartbeat (expiry - ttl), never before they came online.
 const SWEEP = `${LUA_HELPERS}
@@ -118,14 +148,14 @@ export interface PresenceCommands {
 }
 
 /** Registers the presence scripts on `redis` (ioredis sends each by its SHA after the first call). */
-export function withPresenceCommands(redis: Redis): Redis & PresenceCommands {
+export function withPresenceCommands(redis: RedisClient): RedisClient & PresenceCommands {
   redis.defineCommand("presenceAdd", { numberOfKeys: 3, lua: ADD });
   redis.defineCommand("presenceRemove", { numberOfKeys: 3, lua: REMOVE });
   redis.defineCommand("presenceSetState", { numberOfKeys: 2, lua: SET_STATE });
   redis.defineCommand("presenceHeartbeat", { numberOfKeys: 1, lua: HEARTBEAT_LUA });
   redis.defineCommand("presenceSweep", { numberOfKeys: 1, lua: SWEEP });
   redis.defineCommand("presenceStatus", { lua: STATUS });
-  return redis as Redis & PresenceCommands;
+  return redis as RedisClient & PresenceCommands;
 }
 
 // ---- validation of replies: our scripts wrote them, but nothing read from Redis is trusted ----

@@ -1,20 +1,17 @@
-import type { Redis } from "ioredis";
 import type { Presence } from "../domain/ports/presence.js";
 import type { PresenceChange, PresenceTracker } from "../domain/ports/presence-tracker.js";
 import type { Logger } from "../logger.js";
+import type { RedisClient, RedisMode } from "./redis-connections.js";
 import { HEARTBEAT_BATCH } from "./redis-expiry-heartbeat.js";
 import {
-  EXPIRY_KEY,
   member,
   parseSeen,
   parseStatus,
   parseTransition,
-  PREFIX,
+  PresenceKeys,
   presenceReplyError,
   SEEN_TTL_SECONDS,
-  seenKey,
   presenceStrings,
-  userKey,
   UUID,
   withPresenceCommands,
   type PresenceCommands,
@@ -41,8 +38,10 @@ import {
  * were swept (stalled past the ttl) or lost (Redis restarted) finds them missing at its next
  * heartbeat and registers them again.
  *
- * (The sweep script derives per-user keys from zset members, which standalone Redis allows but
- * Redis Cluster does not; a cluster deployment would hash-tag the presence keys into one slot.)
+ * On a Redis Cluster the keys are split into buckets by user, each under a hash tag of its own
+ * (redis-presence-scripts.ts PresenceKeys): a user's keys share their bucket's expiry set's slot,
+ * so every script (the sweep derives users' keys from the set's members) stays on one slot; the
+ * heartbeat, the sweep and status reads run per bucket.
  */
 
 const SWEEP_BATCH = 200;
@@ -57,13 +56,16 @@ export interface RedisPresenceOptions {
   /** How often a node removes expired sockets. Default min(5 s, ttl / 4). */
   sweepMs?: number;
   now?: () => number;
+  /** The key layout of this Redis mode (default one Redis, today's keys). */
+  mode?: RedisMode;
 }
 
 export const DEFAULT_PRESENCE_TTL_MS = 45_000;
 
 /** The shared tracker; owns `redis` (a connection of its own, so a crash can drop it alone). */
 export class RedisPresenceTracker implements PresenceTracker {
-  private readonly redis: Redis & PresenceCommands;
+  private readonly redis: RedisClient & PresenceCommands;
+  private readonly keys: PresenceKeys;
   private readonly log: Logger;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -75,8 +77,9 @@ export class RedisPresenceTracker implements PresenceTracker {
   private sweeping = false;
   private stopped = false;
 
-  constructor(redis: Redis, opts: RedisPresenceOptions) {
+  constructor(redis: RedisClient, opts: RedisPresenceOptions) {
     this.log = opts.log;
+    this.keys = new PresenceKeys(opts.mode);
     this.now = opts.now ?? Date.now;
     this.ttlMs = opts.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
     const heartbeatMs = opts.heartbeatMs ?? Math.max(10, Math.round(this.ttlMs / 3));
@@ -97,32 +100,38 @@ export class RedisPresenceTracker implements PresenceTracker {
     if (this.stopped) return null;
     this.local.delete(socketId);
     const now = this.now();
-    const reply = this.redis.presenceRemove(userKey(userId), EXPIRY_KEY, seenKey(userId), socketId, member(userId, socketId), now, SEEN_TTL_SECONDS);
+    const k = this.keys;
+    const reply = this.redis.presenceRemove(k.userKey(userId), k.expiryOf(userId), k.seenKey(userId), socketId, member(userId, socketId), now, SEEN_TTL_SECONDS);
     return this.unlessStopped(reply.then((r) => parseTransition(r, userId, "remove").change));
   }
 
   async setAway(userId: string, socketId: string, away: boolean) {
+    if (this.stopped) return { status: "offline" as const, change: null };
     const state = away ? "away" : "online";
     const mine = this.local.get(socketId);
     if (mine && !this.stopped) mine.state = state;
-    const reply = await this.redis.presenceSetState(userKey(userId), seenKey(userId), socketId, state);
+    const reply = await this.redis.presenceSetState(this.keys.userKey(userId), this.keys.seenKey(userId), socketId, state);
     return parseTransition(reply, userId, "set state");
   }
 
   async statusOf(userIds: string[]): Promise<Map<string, Presence>> {
-    const ids = [...new Set(userIds)];
     const out = new Map<string, Presence>();
+    // Nothing is sent once stopped: a cluster client closed under a call can leave it queued forever.
+    if (this.stopped) return new Map(userIds.map((id) => [id, { status: "offline", lastSeenAt: null }]));
     const batches: Promise<void>[] = [];
-    for (let i = 0; i < ids.length; i += STATUS_BATCH) {
-      const batch = ids.slice(i, i + STATUS_BATCH);
-      const keys = batch.flatMap((id) => [userKey(id), seenKey(id)]);
-      batches.push(
-        this.redis.presenceStatus(keys.length, ...keys).then((reply) => {
-          const values = presenceStrings(reply, "status");
-          if (values.length !== keys.length) throw presenceReplyError("status", reply);
-          batch.forEach((id, j) => out.set(id, { status: parseStatus(values[2 * j], "status"), lastSeenAt: parseSeen(values[2 * j + 1]) }));
-        }),
-      );
+    // One script call reads one bucket's keys (one slot on a cluster).
+    for (const ids of this.keys.buckets.group([...new Set(userIds)], (id) => id).values()) {
+      for (let i = 0; i < ids.length; i += STATUS_BATCH) {
+        const batch = ids.slice(i, i + STATUS_BATCH);
+        const keys = batch.flatMap((id) => [this.keys.userKey(id), this.keys.seenKey(id)]);
+        batches.push(
+          this.redis.presenceStatus(keys.length, ...keys).then((reply) => {
+            const values = presenceStrings(reply, "status");
+            if (values.length !== keys.length) throw presenceReplyError("status", reply);
+            batch.forEach((id, j) => out.set(id, { status: parseStatus(values[2 * j], "status"), lastSeenAt: parseSeen(values[2 * j + 1]) }));
+          }),
+        );
+      }
     }
     await Promise.all(batches);
     return new Map(userIds.map((id) => [id, out.get(id) ?? { status: "offline", lastSeenAt: null }]));
@@ -160,7 +169,8 @@ export class RedisPresenceTracker implements PresenceTracker {
 
   private async add(userId: string, socketId: string, state: "online" | "away") {
     const now = this.now();
-    const reply = await this.redis.presenceAdd(userKey(userId), EXPIRY_KEY, seenKey(userId), socketId, member(userId, socketId), now + this.ttlMs, now, state, SEEN_TTL_SECONDS);
+    const k = this.keys;
+    const reply = await this.redis.presenceAdd(k.userKey(userId), k.expiryOf(userId), k.seenKey(userId), socketId, member(userId, socketId), now + this.ttlMs, now, state, SEEN_TTL_SECONDS);
     return parseTransition(reply, userId, "add");
   }
 
@@ -180,10 +190,16 @@ export class RedisPresenceTracker implements PresenceTracker {
     this.heartbeating = true;
     try {
       const expiresAt = this.now() + this.ttlMs;
-      const members = [...this.local].map(([socketId, { userId }]) => member(userId, socketId));
       const batches: Promise<unknown>[] = [];
-      for (let i = 0; i < members.length; i += HEARTBEAT_BATCH) batches.push(this.redis.presenceHeartbeat(EXPIRY_KEY, expiresAt, ...members.slice(i, i + HEARTBEAT_BATCH)));
-      const missing = (await Promise.all(batches)).flatMap((reply) => presenceStrings(reply, "heartbeat"));
+      for (const [bucket, sockets] of this.keys.buckets.group([...this.local], ([, { userId }]) => userId)) {
+        const members = sockets.map(([socketId, { userId }]) => member(userId, socketId));
+        for (let i = 0; i < members.length; i += HEARTBEAT_BATCH) batches.push(this.redis.presenceHeartbeat(this.keys.expiryKey(bucket), expiresAt, ...members.slice(i, i + HEARTBEAT_BATCH)));
+      }
+      // Each bucket on its own: a shard failing over holds up only its own buckets' refresh.
+      const settled = await Promise.allSettled(batches);
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed && !this.stopped) this.log.warn({ err: failed.reason }, "presence heartbeat failed");
+      const missing = settled.flatMap((r) => (r.status === "fulfilled" ? presenceStrings(r.value, "heartbeat") : []));
       for (const entry of missing) {
         const [userId, socketId] = entry.split(" ");
         // Only if still connected: a disconnect made after this check is issued after the add.
@@ -204,25 +220,31 @@ export class RedisPresenceTracker implements PresenceTracker {
   private async sweep() {
     if (this.sweeping || this.stopped) return;
     this.sweeping = true;
-    try {
-      for (;;) {
-        const reply = await this.redis.presenceSweep(EXPIRY_KEY, this.now(), this.ttlMs, SWEEP_BATCH, PREFIX, SEEN_TTL_SECONDS);
-        if (!Array.isArray(reply) || typeof reply[0] !== "number") throw presenceReplyError("sweep", reply);
-        const [removed, ...rest] = reply as [number, ...unknown[]];
-        const changes = presenceStrings(rest, "sweep");
-        if (changes.length % 4) throw presenceReplyError("sweep", reply);
-        for (let i = 0; i < changes.length; i += 4) {
-          const [userId, before, after, seen] = changes.slice(i, i + 4) as [string, string, string, string];
-          if (!UUID.test(userId)) continue;
-          const status = parseStatus(after, "sweep");
-          if (parseStatus(before, "sweep") !== status) this.emit({ userId, status, lastSeenAt: parseSeen(seen) });
-        }
-        if (removed < SWEEP_BATCH || this.stopped) break;
+    // Bucket by bucket: a shard failing over holds up only its own buckets.
+    for (const bucket of this.keys.buckets.all()) {
+      try {
+        await this.sweepBucket(bucket);
+      } catch (err) {
+        if (!this.stopped) this.log.warn({ err, bucket }, "presence sweep failed");
       }
-    } catch (err) {
-      if (!this.stopped) this.log.warn({ err }, "presence sweep failed");
-    } finally {
-      this.sweeping = false;
+    }
+    this.sweeping = false;
+  }
+
+  private async sweepBucket(bucket: number) {
+    for (;;) {
+      const reply = await this.redis.presenceSweep(this.keys.expiryKey(bucket), this.now(), this.ttlMs, SWEEP_BATCH, this.keys.buckets.prefix(bucket), SEEN_TTL_SECONDS);
+      if (!Array.isArray(reply) || typeof reply[0] !== "number") throw presenceReplyError("sweep", reply);
+      const [removed, ...rest] = reply as [number, ...unknown[]];
+      const changes = presenceStrings(rest, "sweep");
+      if (changes.length % 4) throw presenceReplyError("sweep", reply);
+      for (let i = 0; i < changes.length; i += 4) {
+        const [userId, before, after, seen] = changes.slice(i, i + 4) as [string, string, string, string];
+        if (!UUID.test(userId)) continue;
+        const status = parseStatus(after, "sweep");
+        if (parseStatus(before, "sweep") !== status) this.emit({ userId, status, lastSeenAt: parseSeen(seen) });
+      }
+      if (removed < SWEEP_BATCH || this.stopped) break;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { NodeSockets, SocketCensus } from "../domain/ports/socket-census.js";
 import type { Logger } from "../logger.js";
+import type { RedisClient } from "./redis-connections.js";
 
 /*
  * Sockets per node for GET /api/admin/stats. Each node writes its own figure into one Redis hash
@@ -14,6 +14,7 @@ import type { Logger } from "../logger.js";
  *   chat:node-sockets   HASH   <process id> -> {"node": NODE_ID, "sockets": n, "until": epoch ms}
  *
  * The field is a random id per process: NODE_ID defaults to hostname:port and may be shared.
+ * One key: on a Redis Cluster it lives on the shard its slot belongs to.
  */
 const KEY = "chat:node-sockets";
 const REPORT_EVERY_MS = 10_000;
@@ -37,7 +38,7 @@ export class RedisSocketCensus implements SocketCensus {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly node: string,
     /** This node's connected sockets now. */
     private readonly count: () => number,

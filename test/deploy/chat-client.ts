@@ -46,7 +46,7 @@ export interface SendOutcome {
   retries: number;
 }
 
-// Reconnect as the browser client does (web/src/socket.ts): the first attempt 250-750 ms after a drop.
+// Reconnect as the browser client does (the SDK's packages/client/src/backoff.ts): the first attempt 250-750 ms after a drop.
 const RECONNECT = { reconnectionDelay: 500, reconnectionDelayMax: 2_000, randomizationFactor: 0.5 };
 
 export class ChatClient {

@@ -1,6 +1,7 @@
 // Suspension (src/domain/suspensions.ts, and its refusal in accounts.ts login) on the in-memory fakes.
 import { expect } from "chai";
 import { authenticate, login, signup, type AuthResult } from "../../src/domain/accounts.js";
+import { createBot, hashBotToken } from "../../src/domain/bots.js";
 import { SUSPENDED } from "../../src/domain/errors.js";
 import { refuseIfSuspendedMeanwhile, suspendUser, unsuspendUser } from "../../src/domain/suspensions.js";
 import type { UserRecord } from "../../src/domain/user.js";
@@ -29,6 +30,17 @@ describe("suspensions (unit)", () => {
     await refusal(authenticate(d, bob.accessToken), "UNAUTHORIZED");
     await refusal(authenticate(d, second.accessToken), "UNAUTHORIZED");
     expect(d.audit.entries.map((e) => [e.actorId, e.action, e.targetId, e.reason])).to.deep.equal([[op.id, "user.suspend", bob.user.id, "spam"]]);
+  });
+
+  it("cuts off the account's bots and the bot it is on every node (they hold tokens, not sessions); others' bots are left", async () => {
+    const owned = await createBot(d, bob.user.id, "Helper");
+    const other = await createBot(d, op.id, "Ops bot");
+    await suspendUser(d, op.id, bob.user.id, "spam");
+    expect(d.bots.cutOffs).to.deep.equal([[owned.bot.id]]);
+    await suspendUser(d, op.id, owned.bot.userId, "spam");
+    expect(d.bots.cutOffs.at(-1)).to.deep.equal([owned.bot.id]);
+    expect(d.bots.cutOffs.flat()).to.not.include(other.bot.id);
+    expect(await d.bots.findUsable(hashBotToken(owned.token))).to.equal(null);
   });
 
   it("refuses the login with FORBIDDEN, SUSPENDED at the head of the detail, only once the password matched", async () => {

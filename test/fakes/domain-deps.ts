@@ -5,6 +5,7 @@
 import type { AccountDeps } from "../../src/domain/accounts.js";
 import { attachmentResolver, type AttachmentDeps } from "../../src/domain/attachments.js";
 import type { BlockDeps } from "../../src/domain/blocks.js";
+import type { BotDeps } from "../../src/domain/bots.js";
 import type { CallDeps } from "../../src/domain/calls.js";
 import type { FollowDeps } from "../../src/domain/follows.js";
 import type { FriendDeps } from "../../src/domain/friends.js";
@@ -17,6 +18,7 @@ import { FastPasswordHasher } from "./fast-password-hasher.js";
 import { MemoryAttachmentRepository } from "./memory-attachment-repository.js";
 import { MemoryBlobStorage } from "./memory-blob-storage.js";
 import { MemoryBlockRepository } from "./memory-block-repository.js";
+import { MemoryBotRepository } from "./memory-bot-repository.js";
 import { MemoryCallRegistry } from "./memory-call-registry.js";
 import { MemoryMentionIndex } from "./memory-mention-index.js";
 import { MemoryMessageStore } from "./memory-message-store.js";
@@ -40,13 +42,13 @@ export const REFRESH_TTL_MS = 30 * 86_400_000;
 export const ACCESS_TTL_MS = 15 * 60_000;
 
 /**
- * Satisfies AccountDeps, RoomDeps, MessageDeps, FriendDeps, FollowDeps, BlockDeps, UserDeps and CallDeps
+ * Satisfies AccountDeps, RoomDeps, MessageDeps, FriendDeps, FollowDeps, BlockDeps, UserDeps, CallDeps and BotDeps
  * at once (they share field names and meanings, as NodeDeps does in src/composition/services.ts), each field typed
  * as its fake so tests can set up and inspect. AttachmentDeps names its repository `attachments`,
  * which MessageDeps uses for the resolver: it is its own object, `attachmentDeps`, sharing rooms
  * and blobs.
  */
-export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDeps, BlockDeps, UserDeps, CallDeps {
+export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDeps, BlockDeps, UserDeps, CallDeps, BotDeps {
   clock: TestClock;
   now: () => Date;
   users: MemoryUserRepository;
@@ -66,6 +68,7 @@ export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDe
   friends: MemoryFriendRepository;
   follows: MemoryFollowRepository;
   blocks: MemoryBlockRepository;
+  bots: MemoryBotRepository;
   blobs: MemoryBlobStorage;
   calls: MemoryCallRegistry;
   callRelay: RecordingCallRelay;
@@ -112,6 +115,7 @@ export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
     friends: new MemoryFriendRepository(users, clock),
     follows: new MemoryFollowRepository(users),
     blocks,
+    bots: new MemoryBotRepository(users, clock),
     blobs,
     calls: new MemoryCallRegistry(() => clock.nowMs()),
     callRelay: new RecordingCallRelay(),
@@ -126,5 +130,7 @@ export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
   const wired = Object.assign(deps, overrides);
   // User -> Session ON DELETE CASCADE (MemoryUserRepository.remove, account deletion).
   wired.users.cascade.push((id) => wired.sessions.dropUser(id));
+  // User -> Bot ON DELETE CASCADE, both ways: the bot's own user, and its owner.
+  wired.users.cascade.push((id) => (wired.bots.dropUser(id), []));
   return wired;
 }

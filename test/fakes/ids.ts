@@ -17,6 +17,7 @@ export const ID_KINDS = {
   playlist: 0x21,
   report: 0x10,
   auditEntry: 0x11,
+  bot: 0x30,
 } as const;
 
 export type IdKind = keyof typeof ID_KINDS;

@@ -5,9 +5,13 @@ import { pino, type DestinationStream } from "pino";
 import { loadConfig } from "../../src/config.js";
 import { startNode, type RunningNode } from "../../src/node.js";
 import { RecordingMail } from "./recording-mail.js";
+import { sharedRedisCluster } from "./redis-cluster.js";
 import { redisUrl, testDatabase } from "./services.js";
 
 export type Backend = "postgres" | "embedded";
+
+/** With `redis`: one Redis (REDIS_URL), or the test run's local Redis Cluster (REDIS_CLUSTER_NODES, test/helpers/redis-cluster.ts). */
+export type RedisTopology = "single" | "cluster";
 
 export interface TestNode extends RunningNode {
   mail: RecordingMail;
@@ -17,6 +21,8 @@ export interface TestNode extends RunningNode {
 export interface TestNodeOptions {
   backend?: Backend;
   redis?: boolean;
+  /** Which Redis `redis` means (default single). */
+  topology?: RedisTopology;
   /** Extra environment, as a user would set it (e.g. rate limits). */
   env?: Record<string, string>;
   /** Reuse a DATA_DIR (restart tests); otherwise a fresh temporary one. */
@@ -44,7 +50,7 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
     // Every reply and ack is checked against its schema: a drift between code and contract fails the suite.
     CHECK_REPLIES: "true",
     ...(backend === "postgres" ? { DATABASE_URL: await testDatabase() } : {}),
-    ...(opts.redis ? { REDIS_URL: redisUrl } : {}),
+    ...(opts.redis ? (opts.topology === "cluster" ? { REDIS_CLUSTER_NODES: (await sharedRedisCluster()).nodesEnv } : { REDIS_URL: redisUrl }) : {}),
     ...opts.env,
   };
   const config = loadConfig(env);

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Api, type TestUser } from "./api.js";
-import { startTestCluster, startTestNode, type TestNode, type TestNodeOptions } from "./nodes.js";
+import { startTestCluster, startTestNode, type RedisTopology, type TestNode, type TestNodeOptions } from "./nodes.js";
 import { connectSocket, type ClientSocket } from "./sockets.js";
 
 /** `[T, T, ...]` of length N when N is a literal (so `nodes[1]` needs no `!`), else `T[]`. */
@@ -101,4 +101,23 @@ export function useCluster<N extends number>(count: N, opts: NodeOptionsOf = {},
 export function useNode(opts: NodeOptionsOf = {}, suite: NodesOptions = {}): SuiteSockets & { node: TestNode; api: Api } {
   const { nodes: [node], apis: [api], ...sockets } = useNodes(1, async (dataDir) => [await startTestNode(await optionsWith(opts, dataDir))], suite);
   return { node, api, ...sockets };
+}
+
+/**
+ * The Redis topologies the multi-node suites run on: one Redis and a Redis Cluster (sharded
+ * pub/sub), so each cross-node behaviour is proven on both by one suite. TEST_REDIS_TOPOLOGIES
+ * ("single", "cluster" or both, comma-separated) narrows a local run.
+ */
+export const REDIS_TOPOLOGIES: readonly RedisTopology[] = (process.env.TEST_REDIS_TOPOLOGIES || "single,cluster")
+  .split(",")
+  .map((t) => t.trim())
+  .filter((t): t is RedisTopology => t === "single" || t === "cluster");
+
+/** describe(title) once per topology (the title says which); `body` passes its topology to useCluster's options. */
+export function describeTopologies(title: string, body: (this: Mocha.Suite, topology: RedisTopology) => void) {
+  for (const topology of REDIS_TOPOLOGIES) {
+    describe(`${title} [redis ${topology}]`, function () {
+      body.call(this, topology);
+    });
+  }
 }

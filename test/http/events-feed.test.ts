@@ -1,14 +1,13 @@
 import { expect } from "chai";
-import type { EventsFeed } from "../../src/domain/feed.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import type { TestNode } from "../helpers/nodes.js";
-import { useCluster } from "../helpers/suite.js";
+import { describeTopologies, useCluster } from "../helpers/suite.js";
 import { eventually } from "../helpers/eventually.js";
 import { connectSocket, nextEvent } from "../helpers/sockets.js";
 
-describe("long-poll event feed across two nodes", function () {
+describeTopologies("long-poll event feed across two nodes", function (topology) {
   this.timeout(30_000);
-  const { nodes: [a, b], apis: [apiA, apiB] } = useCluster(2);
+  const { nodes: [a, b], apis: [apiA, apiB] } = useCluster(2, { topology });
 
   const nowCursor = async (api: Api, user: TestUser): Promise<string> => {
     const res = await api.get("/api/events", user.accessToken);
@@ -192,7 +191,7 @@ describe("long-poll event feed across two nodes", function () {
     const old = await nowCursor(apiA, x);
     await apiA.post("/api/friends/requests", { userId: x.id }, y.accessToken);
     // Trim everything up to a moment after the event was written.
-    await (a.deps.feed as EventsFeed).trim(new Date(Date.now() + 1_000));
+    await a.feed.trim(new Date(Date.now() + 1_000));
     const res = await poll(apiB, x, old, 1);
     expect(res.status).to.equal(410);
     expect(res.body.code).to.equal("GONE");

@@ -710,6 +710,18 @@ describe("hostile-input sweep of every documented REST route", function () {
     const playlist = async (user: TestUser) => ok("playlist", await api.post("/api/playlists", { name: "Sweep" }, user.accessToken), 201).playlist.id as string;
     fx.real.playlists = await fixture("alice's playlist", () => playlist(alice!));
     fx.outsider.playlists = await fixture("carol's playlist", () => playlist(carol!));
+    const bot = async (user: TestUser) => ok("bot", await api.post("/api/bots", { name: "Sweep" }, user.accessToken), 201).bot.id as string;
+    fx.real.bots = await fixture("alice's bot", () => bot(alice!));
+    fx.outsider.bots = await fixture("carol's bot", () => bot(carol!));
+    // An incoming webhook of alice's room (its id, and the token its URL ends with), and one of carol's.
+    const webhook = async (user: TestUser, roomId: string) =>
+      ok("webhook", await api.post(`/api/rooms/${roomId}/webhooks`, { kind: "incoming", name: "Sweep" }, user.accessToken), 201).webhook as { id: string; url: string };
+    const hook = await fixture("a webhook of alice's room", async () => JSON.stringify(await webhook(alice!, room)));
+    if (hook) {
+      fx.real.webhooks = JSON.parse(hook).id;
+      fx.real.hooks = String(JSON.parse(hook).url).split("/").pop();
+    }
+    fx.outsider.webhooks = await fixture("a webhook of carol's room", async () => (await webhook(carol!, outsiderRoom)).id);
     fx.real.tracks = await fixture("a track", async () => {
       const m = multipart([
         { name: "title", value: "Sweep" },

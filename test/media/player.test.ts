@@ -5,12 +5,12 @@ import { signUp, type TestUser } from "../helpers/api.js";
 import { mediaEnv, postTrack, sineAudio, waitForTrack } from "../helpers/media.js";
 import { groupWith } from "../helpers/rooms.js";
 import { emitAck, nextEvent } from "../helpers/sockets.js";
-import { useCluster } from "../helpers/suite.js";
+import { describeTopologies, useCluster } from "../helpers/suite.js";
 
-describe("shared player across two nodes", function () {
+describeTopologies("shared player across two nodes", function (topology) {
   this.timeout(60_000);
   // One DATA_DIR for both nodes, as in production: either may run the upload's transcode.
-  const { nodes, apis, connect } = useCluster(2, async () => ({ env: await mediaEnv("postgres") }), { sharedDataDir: true });
+  const { nodes, apis, connect } = useCluster(2, async () => ({ topology, env: await mediaEnv("postgres") }), { sharedDataDir: true });
   let a: TestUser;
   let b: TestUser;
   let outsider: TestUser;

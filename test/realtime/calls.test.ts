@@ -13,7 +13,7 @@ import { RedisCallRegistry } from "../../src/store/redis-call-registry.js";
 import { redisUrl } from "../helpers/services.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import { startTestNode, type TestNode } from "../helpers/nodes.js";
-import { useCluster, useNode } from "../helpers/suite.js";
+import { describeTopologies, useCluster, useNode } from "../helpers/suite.js";
 import { groupWith } from "../helpers/rooms.js";
 import { eventually } from "../helpers/eventually.js";
 import { collect, connectSocket, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
@@ -32,9 +32,9 @@ interface CallUpdate {
 // Short expiry so a killed node's participants drop out within the test's patience.
 const TTL_MS = 1_500;
 
-describe("call signaling across two nodes", function () {
+describeTopologies("call signaling across two nodes", function (topology) {
   this.timeout(30_000);
-  const { nodes: [a, b], apis: [api], ...sockets } = useCluster(2, { env: { PRESENCE_TTL_MS: String(TTL_MS) } });
+  const { nodes: [a, b], apis: [api], ...sockets } = useCluster(2, { topology, env: { PRESENCE_TTL_MS: String(TTL_MS) } });
   const connect = (node: TestNode, user: TestUser, transports?: ("websocket" | "polling")[]) => sockets.connect(node, user, transports ?? (node === b ? ["polling"] : ["websocket"]));
   const updatesOf = (s: ClientSocket, roomId: string) => {
     const seen: CallUpdate[] = [];
@@ -213,7 +213,7 @@ describe("call signaling across two nodes", function () {
   });
 
   it("drops a crashed node's participants once their entries expire, announced once by a surviving node", async function () {
-    const doomed = await startTestNode({ redis: true, env: { JWT_SECRET: "test-secret-shared-by-all-test-nodes-0123456789", PRESENCE_TTL_MS: String(TTL_MS) } });
+    const doomed = await startTestNode({ redis: true, topology, env: { JWT_SECRET: "test-secret-shared-by-all-test-nodes-0123456789", PRESENCE_TTL_MS: String(TTL_MS) } });
     try {
       const [ann, bob] = await Promise.all([signUp(api, "Ann"), signUp(api, "Bob")]);
       const roomId = await groupWith(api, ann, [bob]);

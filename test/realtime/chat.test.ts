@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import { Api, signUp } from "../helpers/api.js";
-import { useCluster } from "../helpers/suite.js";
+import { describeTopologies, useCluster } from "../helpers/suite.js";
 import { groupWith } from "../helpers/rooms.js";
 import { eventually } from "../helpers/eventually.js";
 import { collect, connectSocket, emitAck, nextEvent } from "../helpers/sockets.js";
 
-describe("live chat across two nodes", function () {
+describeTopologies("live chat across two nodes", function (topology) {
   this.timeout(30_000);
-  const { nodes: [a, b], apis: [apiA], connect } = useCluster(2);
+  const { nodes: [a, b], apis: [apiA], connect } = useCluster(2, { topology });
 
   it("refuses a handshake without a valid token with connect_error 'unauthorized'", async () => {
     for (const token of ["", "not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."]) {

@@ -55,3 +55,20 @@ describe("per-phase metrics of socket events", function () {
     expect(sum('socketio_event_phase_seconds_sum{event="message:send",phase="handler"}')).to.be.at.most(sum('socketio_event_duration_seconds_sum{event="message:send",outcome="ok"}'));
   });
 });
+
+describe("per-phase metrics switched off (METRICS_PHASES=false)", function () {
+  this.timeout(30_000);
+  const { node, api, connect } = useNode({ env: { METRICS_PHASES: "false" } });
+
+  it("leaves the message path untimed: sends are stored and counted, no event, phase, commit or broadcast is observed", async () => {
+    const alice = await signUp(api, "Alice");
+    const roomId = (await api.post("/api/rooms", { type: "group", name: "Untimed" }, alice.accessToken)).body.room.id as string;
+    const socket = await connect(node, alice);
+    const acks = await Promise.all(Array.from({ length: 5 }, (_, i) => emitAck(socket, "message:send", { roomId, clientMsgId: randomUUID(), text: `m${i}` })));
+    expect(acks.every((a) => a.ok)).to.equal(true);
+    const page = samples(await (await fetch(`${node.url}/metrics`)).text());
+    expect(page.get("chat_messages_sent_total")).to.be.at.least(5);
+    const timed = [...page].filter(([name, value]) => /^(socketio_event_|chat_message_commit|chat_broadcast_)\w*_count/.test(name) && value > 0);
+    expect(timed).to.deep.equal([]);
+  });
+});

@@ -3,18 +3,20 @@
 // and PostgreSQL, several devices per user, and a crashed node's users expiring.
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { Redis } from "ioredis";
+import { Redis, type Cluster } from "ioredis";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config.js";
 import type { PresenceChange, PresenceTracker } from "../../src/domain/ports/presence-tracker.js";
 import { MemoryPresenceTracker } from "../../src/store/memory-presence.js";
 import { RedisPresenceTracker } from "../../src/store/redis-presence.js";
+import { PresenceKeys } from "../../src/store/redis-presence-scripts.js";
 import { Api, signUp, type TestUser } from "../helpers/api.js";
 import { eventually } from "../helpers/eventually.js";
 import { startTestNode } from "../helpers/nodes.js";
 import { redisUrl } from "../helpers/services.js";
 import { collect, emitAck, nextEvent, type ClientSocket } from "../helpers/sockets.js";
-import { useCluster } from "../helpers/suite.js";
+import { testRedisClient } from "../helpers/redis-cluster.js";
+import { describeTopologies, useCluster } from "../helpers/suite.js";
 
 const NODE_START_TIMEOUT_MS = 30_000;
 // Short expiry so a killed node's users go offline within the test's patience; it also makes
@@ -34,12 +36,12 @@ const silent = pino({ level: "silent" });
 
 const isIso = (v: unknown) => typeof v === "string" && new Date(v).toISOString() === v;
 
-describe("presence across two nodes (postgres, redis)", function () {
-  const { nodes: [nodeA, nodeB], apis: [apiA, apiB], connect } = useCluster(2, { backend: "postgres", env: NODE_ENV }, { startTimeoutMs: NODE_START_TIMEOUT_MS });
-  let redis: Redis;
+describeTopologies("presence across two nodes (postgres, redis)", function (topology) {
+  const { nodes: [nodeA, nodeB], apis: [apiA, apiB], connect } = useCluster(2, { backend: "postgres", env: NODE_ENV, topology }, { startTimeoutMs: NODE_START_TIMEOUT_MS });
+  let redis: Redis | Cluster;
 
-  before(() => {
-    redis = new Redis(redisUrl);
+  before(async () => {
+    redis = await testRedisClient(topology);
   });
   after(() => {
     redis?.disconnect();
@@ -65,7 +67,7 @@ describe("presence across two nodes (postgres, redis)", function () {
     return entry!.presence;
   };
   /** Sockets registered for the user in Redis (a sync point for disconnects, which announce nothing). */
-  const registeredSockets = (userId: string) => redis.hlen(`chat:presence:user:${userId}`);
+  const registeredSockets = (userId: string) => redis.hlen(new PresenceKeys(topology).userKey(userId));
 
   it("tells a friend on node A when the user comes online on node B, and GET /api/friends agrees on both nodes", async () => {
     const [user, friend] = await users(2);
@@ -194,7 +196,7 @@ describe("presence across two nodes (postgres, redis)", function () {
 
   it("reports a gracefully stopped node's users offline at once, not at expiry", async function () {
     this.timeout(NODE_START_TIMEOUT_MS);
-    const leaving = await startTestNode({ backend: "postgres", redis: true, env: NODE_ENV });
+    const leaving = await startTestNode({ backend: "postgres", redis: true, topology, env: NODE_ENV });
     try {
       const [user, friend] = await users(2);
       await befriend(user, friend);
@@ -220,7 +222,7 @@ describe("presence across two nodes (postgres, redis)", function () {
       (loadConfig(PRESENCE_ENV) as { presenceTtlMs?: number }).presenceTtlMs,
       "src/config.ts must read PRESENCE_TTL_MS into config.presenceTtlMs for this test",
     ).to.equal(TTL_MS);
-    const doomed = await startTestNode({ backend: "postgres", redis: true, env: NODE_ENV });
+    const doomed = await startTestNode({ backend: "postgres", redis: true, topology, env: NODE_ENV });
     try {
       const [user, friend] = await users(2);
       await befriend(user, friend);

@@ -4,12 +4,12 @@
  * DELETE /api/me; every login ends and the log-in form comes back. A wrong password is the
  * server's 403, shown here, and nothing is deleted.
  */
-import { api, ApiError } from "./api.js";
+import { ChatError } from "@chat-backend/client";
 import { ask } from "./ask-dialog.js";
 import { DataExport } from "./data-export.js";
 import { el, setText } from "./dom.js";
 import { disablePush } from "./push.js";
-import { setSession } from "./session.js";
+import { client } from "./client.js";
 import type { Store } from "./store.js";
 
 export class AccountSettings {
@@ -66,11 +66,11 @@ export class AccountSettings {
       submit.disabled = true;
       form.setAttribute("aria-busy", "true");
       try {
-        await api.deleteMe(password.value);
+        await client().rest.call("deleteMe", { body: { password: password.value } });
         this.forget();
         // The browser's push subscription goes with the account, as with signing out.
         await disablePush().catch(() => {});
-        setSession(null); // every login ended: back to the log-in form
+        client().session.end("account deleted"); // every login ended: back to the log-in form
       } catch (err) {
         password.setAttribute("aria-invalid", "true");
         setText(error, `Your account was not deleted: ${this.reason(err)}`);
@@ -96,15 +96,16 @@ export class AccountSettings {
   }
 
   private reason(err: unknown): string {
-    if (!(err instanceof ApiError)) return "something went wrong. Please try again.";
-    if (err.code === "RATE_LIMITED") return `too many attempts. Try again${err.retryAfterSeconds ? ` in ${err.retryAfterSeconds} s` : " later"}.`;
+    if (!(err instanceof ChatError)) return "something went wrong. Please try again.";
+    if (err.code === "RATE_LIMITED") return `too many attempts. Try again${err.retryAfterMs ? ` in ${Math.ceil(err.retryAfterMs / 1000)} s` : " later"}.`;
     if (err.code === "NETWORK") return "the server cannot be reached.";
     return err.message;
   }
 
   /** What this browser kept for the account (unsent messages, the export's id) goes with it. */
   private forget(): void {
-    localStorage.removeItem(`chat.outbox.${this.store.me.id}`);
+    const { outbox } = client();
+    for (const item of outbox.pending()) outbox.discard(item.clientMsgId);
     localStorage.removeItem(`chat.export.${this.store.me.id}`);
   }
 }

@@ -3,9 +3,9 @@
  * (username / current-password / new-password), so Enter submits and password managers and
  * assistive tools understand them.
  */
-import { api, ApiError } from "./api.js";
+import { ChatError } from "@chat-backend/client";
+import { login as kept, rest } from "./client.js";
 import { el, setText } from "./dom.js";
-import { setSession } from "./session.js";
 
 type Mode = "login" | "signup";
 
@@ -70,12 +70,12 @@ export function renderAuth(root: HTMLElement, initial: Mode = "login"): void {
   };
 
   submit(login, async ({ email = "", password = "" }) => {
-    const reply = await api.login({ email: email.trim(), password });
-    setSession({ user: reply.user, accessToken: reply.accessToken, refreshToken: reply.refreshToken });
+    const reply = await rest().call("login", { body: { email: email.trim(), password } });
+    kept.signIn({ user: reply.user, accessToken: reply.accessToken, refreshToken: reply.refreshToken });
   });
   submit(signup, async ({ email = "", password = "", displayName = "" }) => {
-    const reply = await api.signup({ email: email.trim(), password, displayName: displayName.trim() });
-    setSession({ user: reply.user, accessToken: reply.accessToken, refreshToken: reply.refreshToken });
+    const reply = await rest().call("signup", { body: { email: email.trim(), password, displayName: displayName.trim() } });
+    kept.signIn({ user: reply.user, accessToken: reply.accessToken, refreshToken: reply.refreshToken });
   });
 
   root.replaceChildren(el("main", { class: "auth" }, el("h1", { class: "brand" }, "Chat"), login, signup));
@@ -90,11 +90,11 @@ function clearErrors(form: HTMLFormElement) {
 
 function showError(form: HTMLFormElement, err: unknown) {
   const box = form.querySelector(".form-error")!;
-  if (!(err instanceof ApiError)) return setText(box, "Something went wrong. Please try again.");
+  if (!(err instanceof ChatError)) return setText(box, "Something went wrong. Please try again.");
   let message = err.message;
   if (form.id === "login-form" && err.status === 401) message = "Wrong email or password.";
   else if (err.code === "CONFLICT") message = "An account with this email already exists.";
-  else if (err.code === "RATE_LIMITED") message = `Too many attempts. Try again${err.retryAfterSeconds ? ` in ${err.retryAfterSeconds} s` : " later"}.`;
+  else if (err.code === "RATE_LIMITED") message = `Too many attempts. Try again${err.retryAfterMs ? ` in ${Math.ceil(err.retryAfterMs / 1000)} s` : " later"}.`;
   else if (err.code === "NETWORK") message = "The server cannot be reached. Check your connection.";
   let first: HTMLInputElement | null = null;
   for (const fe of err.errors) {

@@ -5,11 +5,10 @@
  * never offer to each other at once. One call at a time; it survives switching rooms.
  */
 import "./call.css";
-import { request } from "./api.js";
+import type { ChatClient } from "@chat-backend/client";
 import { el, replaceChildren, setText } from "./dom.js";
-import type { Connection } from "./socket.js";
 import type { Store } from "./store.js";
-import type { CallParticipantsReply, CallSignal, IceServersReply, SignalKind } from "./types.js";
+import type { CallSignal, SignalKind } from "./types.js";
 
 interface Peer {
   pc: RTCPeerConnection;
@@ -32,17 +31,17 @@ export class CallController {
   private readonly videos = el("div", { class: "call-videos" });
 
   constructor(
-    private readonly conn: Connection,
+    private readonly client: ChatClient,
     private readonly store: Store,
   ) {
     const hangUp = el("button", { type: "button", class: "danger call-hangup" }, "Hang up");
     hangUp.addEventListener("click", () => void this.hangUp());
     this.panel.append(this.status, this.videos, hangUp);
-    conn.socket.on("call:updated", (u) => this.onUpdated(u.roomId, u.participants));
-    conn.socket.on("call:signal", (s) => void this.onSignal(s).catch((err) => this.fail(err)));
-    conn.onChange(() => {
+    client.connection.on("call:updated", (u) => this.onUpdated(u.roomId, u.participants));
+    client.connection.on("call:signal", (s) => void this.onSignal(s).catch((err) => this.fail(err)));
+    client.connection.on("disconnect", () => {
       // The server drops a closed socket from its calls: the call ended for this tab.
-      if (!conn.connected && this.roomId) this.end("Call ended: the connection was lost.");
+      if (this.roomId) this.end("Call ended: the connection was lost.");
     });
   }
 
@@ -61,7 +60,7 @@ export class CallController {
     render();
     button.addEventListener("click", () => void this.start(roomId).catch((err) => this.fail(err)));
     // Someone may be in the call already; call:updated only tells of changes from now on.
-    void request<CallParticipantsReply>("GET", `/api/rooms/${encodeURIComponent(roomId)}/call`).then(
+    void this.client.rest.call("callParticipants", { params: { id: roomId } }).then(
       ({ participants }) => {
         if (!this.calls.has(roomId)) this.onUpdated(roomId, participants);
       },
@@ -76,12 +75,12 @@ export class CallController {
     this.roomId = roomId;
     this.show("Starting the call…");
     try {
-      const { iceServers } = await request<IceServersReply>("GET", "/api/calls/ice-servers");
+      const { iceServers } = await this.client.rest.call("iceServers");
       this.iceServers = iceServers;
       this.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true }).catch(() => navigator.mediaDevices.getUserMedia({ audio: true }));
       if (this.roomId !== roomId) return; // hung up meanwhile
       this.addTile(this.store.me.id, this.local, true);
-      const { participants } = await this.conn.call("call:join", { roomId });
+      const { participants } = await this.client.connection.call("call:join", { roomId });
       this.calls.set(roomId, participants);
       for (const id of participants) if (id !== this.store.me.id) await this.offer(id);
       this.renderStatus();
@@ -94,7 +93,7 @@ export class CallController {
   async hangUp(): Promise<void> {
     const roomId = this.roomId;
     this.end();
-    if (roomId && this.conn.connected) await this.conn.call("call:leave", { roomId }).catch(() => {});
+    if (roomId && this.client.connection.connected) await this.client.connection.call("call:leave", { roomId }).catch(() => {});
   }
 
   private end(message = ""): void {
@@ -158,7 +157,7 @@ export class CallController {
   private send(toUserId: string, kind: SignalKind, data: unknown) {
     const roomId = this.roomId;
     if (!roomId) return Promise.resolve();
-    return this.conn.call("call:signal", { roomId, toUserId, kind, data }).then(() => undefined);
+    return this.client.connection.call("call:signal", { roomId, toUserId, kind, data }).then(() => undefined);
   }
 
   private peer(userId: string): Peer {

@@ -5,8 +5,7 @@
  * and asks for that older history near the top.
  */
 import { el, setText } from "./dom.js";
-import type { MessageList } from "./message-list.js";
-import type { PendingMessage } from "./outbox.js";
+import type { MessageList, PendingMessage } from "./message-list.js";
 import type { Message } from "./types.js";
 
 const NEAR_TOP_PX = 300;

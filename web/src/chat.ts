@@ -1,49 +1,49 @@
 /**
- * One open room: its header, pinned bar, message log, typing line and composer put together;
- * the members and the newest page loaded on open; the room's live events (routed here by
- * main.ts); and a resync after every reconnect: room:join with the newest seq and rev held
- * brings the messages missed and the changes to older ones, so an edit, delete or reaction
- * made meanwhile shows without a reload.
+ * One open room: its header, pinned bar, message log, typing line and composer put together,
+ * over the SDK's timeline of the room (client.room, opened at its newest page). The client joins
+ * the room's live traffic, resyncs it after every reconnect (to any node, by seq and rev: an edit,
+ * delete or reaction made meanwhile shows without a reload) and fills the gaps a lost broadcast
+ * leaves; this view shows what the timeline holds, then what the outbox still holds for the room.
  */
-import { api } from "./api.js";
+import type { ChatClient, OutboxItem, RoomTimeline } from "@chat-backend/client";
 import { ChatScroll } from "./chat-scroll.js";
 import { Composer } from "./composer.js";
 import { el } from "./dom.js";
 import { openInviteDialog } from "./invite-dialog.js";
 import { MessageActions } from "./message-actions.js";
-import { MessageList } from "./message-list.js";
-import type { Outbox } from "./outbox.js";
+import { MessageList, type PendingMessage } from "./message-list.js";
+import { excerptOf } from "./message-text.js";
 import { PinnedBar } from "./pins.js";
 import { ReadReceipts } from "./read-receipts.js";
 import { reportMessage } from "./report.js";
 import { RoomHeader } from "./room-header.js";
 import { openRoomSettings } from "./room-settings.js";
-import { RoomTimeline } from "./room-timeline.js";
-import type { Connection } from "./socket.js";
+import { RoomHistory } from "./room-timeline.js";
 import type { Store } from "./store.js";
 import { TypingLine } from "./typing-line.js";
 import type { Message, Room } from "./types.js";
 
 export interface ChatDeps {
   store: Store;
-  conn: Connection;
-  outbox: Outbox;
+  client: ChatClient;
   onBack: () => void;
   /** Buttons of other features for the room's header (the call button). */
   headerActions?: (roomId: string) => HTMLElement[];
-  /** Controls of other features beside the composer (attach a file); `sent` shows an acked message. */
-  composerActions?: (roomId: string, sent: (message: Message) => void) => HTMLElement[];
+  /** Controls of other features beside the composer (attach a file). */
+  composerActions?: (roomId: string) => HTMLElement[];
 }
 
 export class ChatView {
   readonly root: HTMLElement;
   private room: Room | null;
-  private loading = false;
-  /** room:join completed during the first load: check after it for a message that fell between. */
-  private fillAfterLoad = false;
   private destroyed = false;
+  /** The newest seq on screen: a message above it is a new one (to stay at, or offer a jump to). */
+  private newestShown = 0;
+  /** What a pending reply quotes, by clientMsgId (shown while it is sent). */
+  private readonly quotes = new Map<string, NonNullable<Message["replyTo"]>>();
   private readonly cleanups: (() => void)[] = [];
   private readonly timeline: RoomTimeline;
+  private readonly history: RoomHistory;
   private readonly receipts: ReadReceipts;
   private readonly actions: MessageActions;
   private readonly log: ChatScroll;
@@ -56,13 +56,13 @@ export class ChatView {
     readonly roomId: string,
     private readonly deps: ChatDeps,
   ) {
-    const { store, conn, outbox } = deps;
+    const { store, client } = deps;
     this.room = store.rooms.get(roomId) ?? null;
-    this.timeline = new RoomTimeline(roomId, store, {
-      arrived: (messages) => this.addMessages(messages),
+    this.timeline = client.room(roomId, { from: "newest" });
+    this.history = new RoomHistory(this.timeline, {
       busy: (busy) => {
         this.log.busy(busy);
-        this.renderHistoryStatus();
+        this.renderHistoryStatus(busy);
       },
       render: () => this.render(),
       keepPlace: () => this.log.keepPlace(),
@@ -71,19 +71,19 @@ export class ChatView {
       unfilled: () => this.log.unfilled(),
       problem: (err) => this.flash((err as Error).message || "Something went wrong."),
     });
-    this.receipts = new ReadReceipts(roomId, store, conn, {
-      ready: () => !this.destroyed && this.timeline.historyLoaded,
+    this.receipts = new ReadReceipts(roomId, store, client, {
+      ready: () => !this.destroyed && this.history.loaded,
       newestSeq: () => this.timeline.newestSeq,
       senderOf: (seq) => this.timeline.get(seq)?.senderId,
       onScreen: () => this.log.newestOnScreen(),
       marked: () => this.render(),
     });
-    this.actions = new MessageActions(roomId, conn, (m) => this.addMessages([m]), (text) => this.flash(text));
+    this.actions = new MessageActions(client, this.timeline, (text) => this.flash(text));
     const list = new MessageList(store, {
       edit: (m) => this.composer.startEditing(m),
       remove: (m) => void this.actions.remove(m),
-      retry: (id) => outbox.retry(id),
-      discard: (id) => outbox.discard(id),
+      retry: (id) => client.outbox.retry(id),
+      discard: (id) => client.outbox.discard(id),
       reply: (m) => this.composer.startReplying(m),
       react: (m, emoji, add) => void this.actions.react(m, emoji, add),
       pin: (m, pinned) => void this.actions.pin(m, pinned),
@@ -91,20 +91,21 @@ export class ChatView {
       jumpTo: (seq) => void this.jumpTo(seq),
     });
     this.log = new ChatScroll(list, {
-      loaded: () => this.timeline.historyLoaded,
-      nearTop: () => void this.timeline.loadOlder(),
+      loaded: () => this.history.loaded,
+      nearTop: () => void this.history.loadOlder(),
       atNewest: () => this.receipts.markRead(),
     });
     this.pins = new PinnedBar(roomId, store, (seq) => void this.jumpTo(seq), (m) => void this.actions.pin(m, false));
-    this.typing = new TypingLine(store);
+    this.typing = new TypingLine(store, client.typingRoster, roomId);
     this.composer = new Composer({
       roomId,
       store,
-      conn,
-      actions: deps.composerActions?.(roomId, (m) => this.onSent(m)) ?? [],
+      client,
+      actions: deps.composerActions?.(roomId) ?? [],
       memberIds: () => this.receipts.ids(),
       send: (text, extras, replyTo) => {
-        outbox.send(roomId, text, extras, replyTo);
+        const { clientMsgId } = client.send(roomId, text, extras);
+        if (replyTo) this.quotes.set(clientMsgId, replyTo);
         this.render();
         this.log.toBottom();
       },
@@ -117,151 +118,98 @@ export class ChatView {
     this.cleanups.push(() => this.log.destroy());
     const onVisible = () => this.receipts.markRead();
     document.addEventListener("visibilitychange", onVisible);
-    this.cleanups.push(() => document.removeEventListener("visibilitychange", onVisible));
-    this.cleanups.push(outbox.onChange((id) => id === roomId && this.render()));
-    this.cleanups.push(store.on("rooms", () => this.onRoomsChanged()));
-    this.cleanups.push(store.on("users", () => this.render()));
-    this.cleanups.push(store.on("presence", () => this.renderHeader()));
+    this.cleanups.push(
+      () => document.removeEventListener("visibilitychange", onVisible),
+      this.timeline.on("messages", (changed) => this.onMessages(changed)),
+      this.timeline.on("receipt", (userId, lastReadSeq) => this.onReceipt(userId, lastReadSeq)),
+      client.outbox.on("change", () => this.render()),
+      // After a reconnect the timeline is resynced; the pins and the members are read again.
+      client.on("synced", (_report, { count }) => count > 1 && this.onResynced()),
+      store.on("rooms", () => this.onRoomsChanged()),
+      store.on("users", () => this.render()),
+      store.on("presence", () => this.renderHeader()),
+    );
     this.renderHeader();
-    this.renderHistoryStatus();
+    this.renderHistoryStatus(false);
   }
 
-  /** Joins the room's live traffic, then loads members and the newest page. */
+  /** The members and the newest page (the client joins the room's live traffic before reading it). */
   async open(): Promise<void> {
-    const joined = this.deps.conn.connected ? this.join().catch(() => {}) : Promise.resolve();
     void this.pins.load().catch(() => {});
-    await this.load(joined);
-    this.composer.focus({ preventScroll: true });
-  }
-
-  /** Members, then the newest page, read only after room:join so no message falls between. */
-  private async load(joined: Promise<void> = Promise.resolve()): Promise<void> {
-    if (this.loading || this.timeline.historyLoaded || this.destroyed) return;
-    this.loading = true;
-    try {
-      const details = api.room(this.roomId);
-      await joined;
-      this.fillAfterLoad = false; // that join came first: the page read next misses nothing
-      const { room, members } = await details;
-      if (this.destroyed) return;
-      this.room = room;
-      this.deps.store.rememberUsers(members.map((m) => m.user));
-      for (const m of members) {
-        this.receipts.set(m.user.id, m.lastReadSeq);
-        if (!this.deps.store.presence.has(m.user.id)) this.deps.store.presence.set(m.user.id, m.presence);
-      }
-      this.renderHeader();
-      await this.timeline.loadOlder(true);
-      if (this.fillAfterLoad && this.timeline.historyLoaded) void this.timeline.fillAfter();
-    } catch (err) {
-      this.flash((err as Error).message || "Something went wrong.");
-    } finally {
-      this.loading = false;
-    }
+    await Promise.all([this.reloadMembers(), this.history.loadOlder()]);
+    if (!this.destroyed) this.composer.focus({ preventScroll: true });
   }
 
   destroy(): void {
     this.destroyed = true;
-    this.timeline.destroy();
+    this.history.destroy();
     this.composer.stopTyping();
     for (const c of this.cleanups) c();
     this.typing.destroy();
-    if (this.deps.conn.connected) void this.deps.conn.call("room:leave", { roomId: this.roomId }).catch(() => {});
+    this.deps.client.leaveRoom(this.roomId);
   }
 
-  /**
-   * room:join with the newest seq held: on a reconnect (to any node) the ack carries exactly
-   * the missed messages and the members' read cursors.
-   */
-  async join(): Promise<void> {
-    const resume = this.timeline.resumePoint();
-    const { afterSeq, afterRev } = resume;
-    const rejoin = afterSeq !== undefined;
-    const reply = await this.deps.conn.call("room:join", { roomId: this.roomId, ...resume });
-    if (this.destroyed) return;
-    // Older messages changed while we were away, in their current state; then the room's rev.
-    if (reply.updated?.length) this.addMessages(reply.updated);
-    this.timeline.setRevBase(reply.rev);
-    if (rejoin) void this.pins.load().catch(() => {});
-    this.room = reply.room;
-    for (const m of reply.members) this.receipts.set(m.userId, m.lastReadSeq, true);
-    // Someone joined or left while we were away: names and the member list come from HTTP.
-    const known = new Set(this.receipts.ids());
-    if (this.timeline.historyLoaded && (reply.members.some((m) => !known.has(m.userId)) || reply.members.length !== known.size)) void this.reloadMembers();
-    this.addMessages(reply.missed);
-    if (reply.hasMore && afterSeq !== undefined) void this.timeline.fillAfter();
-    // The changes may have been cut at the limit too: the rest through GET …/changes.
-    if (reply.hasMore && afterRev !== undefined) void this.timeline.fillChanges();
-    if (this.loading && !this.timeline.historyLoaded) this.fillAfterLoad = true; // joined while the first page was read
-    else if (!this.timeline.historyLoaded) void this.load(); // the first load failed (offline?): again now
-    this.renderHeader();
+  // ---- what the timeline tells (live, resynced, acked, gaps filled) ----
+
+  private onMessages(changed: Message[]): void {
+    const wasAtBottom = this.log.atBottom();
+    let newer = false;
+    for (const m of changed) {
+      // A sender has read what they sent: the server moves their cursor without a receipt event.
+      // (A re-render may have come first: an own message's ack renders through the outbox.)
+      if (m.seq > this.newestShown || this.receipts.has(m.senderId)) this.receipts.set(m.senderId, m.seq);
+      if (m.seq > this.newestShown) newer = true;
+      this.pins.onMessage(m);
+      this.composer.onMessageUpdated(m);
+    }
+    this.render();
+    if (newer && this.history.loaded) {
+      if (wasAtBottom) this.log.toBottom();
+      else this.log.offerJump();
+    }
     this.receipts.markRead();
   }
 
-  // ---- live events (routed here by main.ts for this room) ----
-
-  onMessage(message: Message): void {
-    // A sender has read what they sent: the server moves their cursor without a receipt event.
-    this.receipts.set(message.senderId, message.seq);
-    this.addMessages([message]);
-    if (message.senderId === this.deps.store.me.id) this.deps.outbox.delivered(message);
-  }
-
-  onMessageUpdated(message: Message): void {
-    this.composer.onMessageUpdated(message);
-    this.addMessages([message]);
-  }
-
-  onReceipt(userId: string, lastReadSeq: number): void {
+  private onReceipt(userId: string, lastReadSeq: number): void {
+    // Someone the member list does not know yet (they joined meanwhile): names come from HTTP.
+    if (!this.receipts.has(userId) && this.history.loaded) void this.reloadMembers();
     this.receipts.set(userId, lastReadSeq);
     this.render();
   }
 
-  onTyping(userId: string, isTyping: boolean): void {
-    this.typing.set(userId, isTyping);
-  }
-
-  /** Our own message came back acknowledged (socket or HTTP). */
-  onSent(message: Message): void {
-    this.addMessages([message], true);
-  }
-
-  private addMessages(list: Message[], forceBottom = false): void {
-    if (!list.length) return;
-    const wasAtBottom = this.log.atBottom();
-    for (const m of list) this.pins.onMessage(m);
-    const newer = this.timeline.apply(list);
-    this.render();
-    if (newer) {
-      if (wasAtBottom || forceBottom) this.log.toBottom();
-      else this.log.offerJump();
-    }
+  private onResynced(): void {
+    void this.pins.load().catch(() => {});
+    void this.reloadMembers();
     this.receipts.markRead();
-    this.timeline.fillGap();
   }
 
   /** Shows message `seq` (a quote or a pin was clicked), loading older history until it is held. */
   private async jumpTo(seq: number): Promise<void> {
-    await this.timeline.loadUntil(seq);
+    await this.history.loadUntil(seq);
     if (this.destroyed) return;
     if (!this.log.reveal(seq)) this.flash("That message is not available.");
   }
 
+  /** The members with their names, roles and read cursors (GET /api/rooms/:id). */
   private async reloadMembers(): Promise<void> {
     try {
-      const { room, members } = await api.room(this.roomId);
+      const { room, members } = await this.deps.client.rest.room(this.roomId);
       if (this.destroyed) return;
       this.room = room;
-      this.deps.store.rememberUsers(members.map((m) => m.user));
+      const store = this.deps.store;
+      store.rememberUsers(members.map((m) => m.user));
       const ids = new Set(members.map((m) => m.user.id));
       // Who left may have deleted their account: their messages then show a deleted sender.
-      void this.deps.store.refreshUsers(this.receipts.ids().filter((id) => !ids.has(id)));
+      void store.refreshUsers(this.receipts.ids().filter((id) => !ids.has(id)));
       this.receipts.retain(ids);
-      for (const m of members) this.receipts.set(m.user.id, m.lastReadSeq);
+      for (const m of members) {
+        this.receipts.set(m.user.id, m.lastReadSeq);
+        if (!store.presence.has(m.user.id)) store.presence.set(m.user.id, m.presence);
+      }
       this.renderHeader();
       this.render();
-    } catch {
-      // shown on the next successful load
+    } catch (err) {
+      this.flash((err as Error).message || "Something went wrong.");
     }
   }
 
@@ -276,18 +224,44 @@ export class ChatView {
 
   // ---- rendering ----
 
-  /** The list shows the messages held, then what the outbox still holds for this room. */
+  /** The list shows the messages listed, then what the outbox still holds for this room. */
   private render(): void {
-    this.log.render(this.timeline.sorted(), this.deps.outbox.forRoom(this.roomId), this.receipts.cursors());
+    const confirmed = this.timeline.messages().map((m) => this.requoted(m));
+    this.newestShown = Math.max(this.newestShown, confirmed.at(-1)?.seq ?? 0);
+    const pending = this.deps.client.outbox.pending(this.roomId).map((item) => this.pendingRow(item));
+    for (const id of this.quotes.keys()) if (!pending.some((p) => p.clientMsgId === id)) this.quotes.delete(id);
+    this.log.render(confirmed, pending, this.receipts.cursors());
+  }
+
+  /** A reply quotes its original as this page holds it now (edited since, or deleted). */
+  private requoted(m: Message): Message {
+    const original = m.replyTo && m.replyToSeq !== undefined ? this.timeline.get(m.replyToSeq) : undefined;
+    if (!original) return m;
+    const quote = excerptOf(original);
+    return quote.text === m.replyTo!.text ? m : { ...m, replyTo: quote };
+  }
+
+  private pendingRow(item: OutboxItem): PendingMessage {
+    const problem = item.failed ?? item.lastError;
+    const original = item.replyToSeq !== undefined ? this.timeline.get(item.replyToSeq) : undefined;
+    const replyTo = this.quotes.get(item.clientMsgId) ?? (original ? excerptOf(original) : undefined);
+    return {
+      clientMsgId: item.clientMsgId,
+      text: item.text,
+      createdAt: item.createdAt,
+      status: problem ? "failed" : "sending",
+      ...(problem ? { error: problem.message } : {}),
+      ...(item.failed ? { permanent: true } : {}),
+      ...(replyTo ? { replyTo } : {}),
+    };
   }
 
   private renderHeader(): void {
     this.header.render(this.room, this.receipts.ids());
   }
 
-  private renderHistoryStatus(): void {
-    const t = this.timeline;
-    this.log.status(t.loadingOlder ? "Loading earlier messages…" : t.atStart ? "This is the beginning of the conversation." : "");
+  private renderHistoryStatus(busy: boolean): void {
+    this.log.status(busy ? "Loading earlier messages…" : this.history.atStart ? "This is the beginning of the conversation." : "");
   }
 
   private flash(text: string): void {

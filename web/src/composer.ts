@@ -1,23 +1,20 @@
 /**
  * The composer of an open room: the message box (Enter sends, Shift+Enter breaks the line, it
  * grows with its text), the @-mention list, the banner of the message being edited or replied
- * to, and our typing signal to the room.
+ * to, and our typing signal to the room (the SDK renews it while typing goes on and says it
+ * stopped after a pause or a send).
  */
-import type { SendExtras } from "./api.js";
+import type { ChatClient, SendExtras } from "@chat-backend/client";
 import { el, replaceChildren, setText } from "./dom.js";
 import { MentionPicker, mentionsOf } from "./mentions.js";
-import type { Connection } from "./socket.js";
 import type { Store } from "./store.js";
-import { excerptOf } from "./timeline.js";
+import { excerptOf } from "./message-text.js";
 import type { Message } from "./types.js";
-
-const TYPING_REPEAT_MS = 2_000;
-const TYPING_IDLE_MS = 4_000;
 
 export interface ComposerDeps {
   roomId: string;
   store: Store;
-  conn: Connection;
+  client: ChatClient;
   /** Controls of other features beside the box (attach a file). */
   actions: HTMLElement[];
   /** The room's members known here, for mentions. */
@@ -43,8 +40,6 @@ export class Composer {
   private readonly mentionPicker: MentionPicker;
   private editing: Message | null = null;
   private replying: Message | null = null;
-  private typingSentAt = 0;
-  private typingIdle = 0;
 
   constructor(private readonly deps: ComposerDeps) {
     const store = deps.store;
@@ -111,10 +106,7 @@ export class Composer {
 
   /** Tells the room we stopped typing, if we said we were. */
   stopTyping(): void {
-    clearTimeout(this.typingIdle);
-    if (!this.typingSentAt) return;
-    this.typingSentAt = 0;
-    void this.deps.conn.call("typing", { roomId: this.deps.roomId, isTyping: false }).catch(() => {});
+    this.deps.client.stopTyping(this.deps.roomId);
   }
 
   private submit(): void {
@@ -161,15 +153,8 @@ export class Composer {
   private onInput(): void {
     this.autosize();
     if (this.editing) return;
-    const typing = this.input.value.trim().length > 0;
-    if (!typing) return this.stopTyping();
-    const now = Date.now();
-    if (now - this.typingSentAt > TYPING_REPEAT_MS) {
-      this.typingSentAt = now;
-      void this.deps.conn.call("typing", { roomId: this.deps.roomId, isTyping: true }).catch(() => {});
-    }
-    clearTimeout(this.typingIdle);
-    this.typingIdle = window.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+    if (this.input.value.trim()) this.deps.client.typing(this.deps.roomId);
+    else this.stopTyping();
   }
 
   private autosize(): void {

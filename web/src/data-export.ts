@@ -4,7 +4,8 @@
  * link could not send it) and offered as a file the browser saves. The export's id is kept in
  * localStorage, so a reload picks up where it was.
  */
-import { api, ApiError, download } from "./api.js";
+import { ChatError } from "@chat-backend/client";
+import { rest } from "./client.js";
 import { el, fullTime, replaceChildren, setText } from "./dom.js";
 import type { AccountExport } from "./types.js";
 
@@ -57,7 +58,7 @@ export class DataExport {
     replaceChildren(this.result);
     setText(this.status, "Asking for your archive…");
     try {
-      const { export: started } = await api.requestExport();
+      const { export: started } = await rest().call("requestExport");
       localStorage.setItem(this.key, started.id);
       this.show(started);
       if (started.status === "pending") this.schedule(started.id, POLL_FIRST_MS);
@@ -74,14 +75,14 @@ export class DataExport {
 
   private async poll(id: string, next: number, fresh = true): Promise<void> {
     try {
-      const { export: current } = await api.exportStatus(id);
+      const { export: current } = await rest().call("exportStatus", { params: { id } });
       if (this.destroyed) return;
       this.show(current, fresh);
       if (current.status === "pending") this.schedule(id, next);
     } catch (err) {
       if (this.destroyed) return;
       // A stored id of an export that is gone (or someone else's): forget it.
-      if (err instanceof ApiError && err.status === 404) {
+      if (err instanceof ChatError && err.status === 404) {
         localStorage.removeItem(this.key);
         setText(this.status, "");
         this.button.disabled = false;
@@ -107,7 +108,7 @@ export class DataExport {
   private async fetchFile(id: string, url: string): Promise<void> {
     replaceChildren(this.result, el("p", { class: "muted" }, "Downloading the archive…"));
     try {
-      const blob = await download(url, this.abort.signal);
+      const blob = await rest().download(url, { signal: this.abort.signal });
       if (this.destroyed) return;
       if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
       this.objectUrl = URL.createObjectURL(blob);

@@ -54,16 +54,6 @@ export function fullTime(iso: string): string {
   return fullFmt.format(new Date(iso));
 }
 
-export function uuid(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  // Non-secure contexts (plain http on a LAN) lack randomUUID; getRandomValues is everywhere.
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 /** The first letters of a name, for avatars without a picture. */
 export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);

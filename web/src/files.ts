@@ -1,52 +1,24 @@
 /**
- * Files in chats: upload to a room, send as a message of type file, and show attachments.
- * Attachment bytes need the bearer token (members only), which <img src> and <a href> cannot
- * send: they are fetched here and shown through blob: URLs.
+ * Files in chats: upload to a room, send as a message (through the outbox, like any message:
+ * retried with the same clientMsgId until stored), and show attachments. Attachment bytes need the
+ * bearer token (members only), which <img src> and <a href> cannot send: they are fetched here
+ * and shown through blob: URLs.
  */
-import { ApiError, freshAccessToken, refreshTokens, request } from "./api.js";
-import { el, setText, uuid } from "./dom.js";
-import type { Connection } from "./socket.js";
-import type { Attachment, AttachmentReply, Message, MessageReply } from "./types.js";
+import type { ChatClient } from "@chat-backend/client";
+import { rest } from "./client.js";
+import { el, setText } from "./dom.js";
+import type { Attachment } from "./types.js";
 
-
-/** fetch with the bearer token, refreshed once on a 401. */
-export async function authedFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  const go = (token: string | null) => fetch(path, { ...init, headers: { ...(init.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-  let token = await freshAccessToken();
-  let res = await go(token);
-  if (res.status === 401) {
-    token = await refreshTokens(token ?? undefined);
-    if (token) res = await go(token);
-  }
-  if (!res.ok) {
-    let detail = `HTTP ${res.status}`;
-    try {
-      detail = ((await res.json()) as { detail?: string }).detail ?? detail;
-    } catch {
-      // not a problem document
-    }
-    throw new ApiError(res.status, "HTTP_" + res.status, detail);
-  }
-  return res;
-}
-
-export async function uploadForm<T>(path: string, form: FormData): Promise<T> {
-  return (await (await authedFetch(path, { method: "POST", body: form })).json()) as T;
-}
-
-/** Uploads the file to the room, then sends it as a message (socket first, HTTP when offline). */
-export async function sendFile(conn: Connection, roomId: string, file: File): Promise<Message> {
+/** Uploads the file to the room, then queues it as a message; resolves once it is uploaded. */
+async function sendFile(client: ChatClient, roomId: string, file: File): Promise<void> {
   const form = new FormData();
   form.append("file", file, file.name);
-  const { attachment } = await uploadForm<AttachmentReply>(`/api/rooms/${encodeURIComponent(roomId)}/attachments`, form);
-  // The socket's message:send payload is the HTTP body plus roomId (src/protocol/messages.ts).
-  const body = { clientMsgId: uuid(), text: "", attachmentIds: [attachment.id] };
-  if (conn.connected) return (await conn.call("message:send", { ...body, roomId })).message;
-  return (await request<MessageReply>("POST", `/api/rooms/${encodeURIComponent(roomId)}/messages`, { body })).message;
+  const { attachment } = await client.rest.call("uploadAttachment", { params: { id: roomId }, body: form });
+  client.send(roomId, "", { attachmentIds: [attachment.id] });
 }
 
 /** The composer's "attach" button: pick files, each becomes its own message. */
-export function attachButton(conn: Connection, roomId: string, sent: (m: Message) => void): HTMLElement {
+export function attachButton(client: ChatClient, roomId: string): HTMLElement {
   const input = el("input", { type: "file", multiple: true, hidden: true, "aria-hidden": "true", tabindex: "-1" });
   const button = el("button", { type: "button", class: "secondary attach", "aria-label": "Attach a file", title: "Attach a file" }, "Attach");
   button.addEventListener("click", () => input.click());
@@ -55,7 +27,7 @@ export function attachButton(conn: Connection, roomId: string, sent: (m: Message
     input.value = "";
     button.disabled = true;
     try {
-      for (const file of files) sent(await sendFile(conn, roomId, file));
+      for (const file of files) await sendFile(client, roomId, file);
     } catch (err) {
       button.title = `Not sent: ${(err as Error).message}`;
       alert(`The file could not be sent: ${(err as Error).message}`);
@@ -70,7 +42,9 @@ const blobUrls = new Map<string, Promise<string>>();
 function blobUrl(path: string): Promise<string> {
   let url = blobUrls.get(path);
   if (!url) {
-    url = authedFetch(path).then(async (res) => URL.createObjectURL(await res.blob()));
+    url = rest()
+      .download(path)
+      .then((blob) => URL.createObjectURL(blob));
     url.catch(() => blobUrls.delete(path));
     blobUrls.set(path, url);
   }

@@ -3,7 +3,8 @@
  * friends list with presence dots, each with a button to open the direct chat (and the name
  * opening the person's card: block, unblock).
  */
-import { api, ApiError } from "./api.js";
+import { ChatError } from "@chat-backend/client";
+import { rest } from "./client.js";
 import { avatar, el, replaceChildren, setText } from "./dom.js";
 import type { Store } from "./store.js";
 import type { Presence, User } from "./types.js";
@@ -63,7 +64,7 @@ export class FriendsView {
     if (!q) return;
     setText(this.searchStatus, "Searching…");
     try {
-      const { users } = await api.searchUsers(q);
+      const { users } = await rest().call("searchUsers", { query: { q, limit: 20 } });
       this.lastResults = users.filter((u) => u.id !== this.store.me.id);
       this.store.rememberUsers(this.lastResults);
       setText(this.searchStatus, this.lastResults.length ? "" : "Nobody found.");
@@ -145,9 +146,9 @@ export class FriendsView {
 
   private async add(userId: string): Promise<void> {
     try {
-      await api.requestFriend(userId);
+      await rest().call("requestFriend", { body: { userId } });
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === "CONFLICT")) setText(this.searchStatus, (err as Error).message);
+      if (!(err instanceof ChatError && err.code === "CONFLICT")) setText(this.searchStatus, (err as Error).message);
     }
     await this.store.loadRequests().catch(() => {});
     await this.store.loadFriends().catch(() => {});
@@ -155,7 +156,7 @@ export class FriendsView {
 
   private async answer(requestId: string, verb: "accept" | "decline"): Promise<void> {
     try {
-      await api.answerFriend(requestId, verb);
+      await rest().call(verb === "accept" ? "acceptFriend" : "declineFriend", { params: { id: requestId } });
     } catch (err) {
       setText(this.searchStatus, (err as Error).message);
     }
@@ -164,7 +165,7 @@ export class FriendsView {
 
   private async message(userId: string): Promise<void> {
     try {
-      const { room } = await api.openDirect(userId);
+      const { room } = await rest().openDirect(userId);
       this.store.upsertRoom(room);
       location.hash = `#/room/${room.id}`;
     } catch (err) {

@@ -1,5 +1,5 @@
 /** The dialog that invites friends (not yet members) to a group room. */
-import { api } from "./api.js";
+import { rest } from "./client.js";
 import { el, setText } from "./dom.js";
 import type { Store } from "./store.js";
 
@@ -30,7 +30,7 @@ export function openInviteDialog(store: Store, roomId: string, roomName: string,
     e.preventDefault();
     const ids = [...form.querySelectorAll<HTMLInputElement>("input[name=userId]:checked")].map((i) => i.value);
     if (!ids.length) return setText(error, "Pick at least one friend.");
-    api.inviteToRoom(roomId, ids).then(
+    rest().call("invite", { params: { id: roomId }, body: { userIds: ids } }).then(
       () => dialog.close(),
       (err: Error) => setText(error, err.message),
     );

@@ -5,22 +5,20 @@
  * open room.
  */
 import "./styles.css";
+import { ChatError, FeedPoller, type ChatClient } from "@chat-backend/client";
 import { AccountSettings } from "./account-settings.js";
-import { api, ApiError } from "./api.js";
 import { renderAuth } from "./auth.js";
 import { CallController } from "./call.js";
 import { ChatView } from "./chat.js";
+import { client, dropClient, login } from "./client.js";
 import { el, setText } from "./dom.js";
-import { FeedPoller } from "./feed.js";
 import { FriendsView } from "./friends.js";
 import { attachButton } from "./files.js";
 import { MusicController } from "./music.js";
-import { Outbox } from "./outbox.js";
 import { disablePush, pushToggle, registerServiceWorker } from "./push.js";
 import { RoomsView } from "./rooms.js";
-import { getSession, onSessionChange, updateUser, type Session } from "./session.js";
-import { Connection } from "./socket.js";
 import { Store } from "./store.js";
+import type { SavedSession } from "./token-store.js";
 import type { FeedEvent } from "./types.js";
 import { showToast } from "./toast.js";
 
@@ -40,9 +38,8 @@ function parseRoute(): Route {
 }
 
 class App {
+  private readonly client: ChatClient;
   private readonly store: Store;
-  private readonly conn = new Connection();
-  private readonly outbox: Outbox;
   private readonly feed: FeedPoller;
   private readonly rooms: RoomsView;
   private readonly friends: FriendsView;
@@ -52,8 +49,7 @@ class App {
   private settings: AccountSettings | null = null;
   private readonly cleanups: (() => void)[] = [];
   private feedTimer = 0;
-  private seenConnects = 0;
-  /** Resolves true once the lists are loaded at start (false: a connect must load them). */
+  /** Resolves true once the lists are loaded at start (false: the first resync must load them). */
   private booted: Promise<boolean> = Promise.resolve(false);
 
   private readonly connBadge = el("p", { class: "conn", role: "status", "aria-live": "polite" });
@@ -65,24 +61,22 @@ class App {
   private readonly settingsLink = el("a", { href: "#/settings", class: "button secondary settings-link", "aria-label": "Account settings" }, "Settings");
   private readonly shell: HTMLElement;
 
-  constructor(session: Session) {
+  constructor(session: SavedSession) {
+    this.client = client();
     this.store = new Store(session.user);
-    this.outbox = new Outbox(session.user.id, this.conn, (m) => {
-      if (this.chat?.roomId === m.roomId) this.chat.onSent(m);
+    this.feed = new FeedPoller(this.client.rest, {
+      onEvents: (events) => events.forEach((e) => this.onEvent(e)),
+      onReset: () => this.store.loadAll(),
     });
-    this.feed = new FeedPoller(
-      (events) => events.forEach((e) => this.onEvent(e)),
-      () => this.store.loadAll(),
-    );
     this.rooms = new RoomsView(this.store);
     this.friends = new FriendsView(this.store);
-    this.calls = new CallController(this.conn, this.store);
-    this.music = new MusicController(this.conn);
+    this.calls = new CallController(this.client, this.store);
+    this.music = new MusicController(this.client);
     void registerServiceWorker();
 
     const signOut = el("button", { type: "button", class: "link" }, "Sign out");
     // This browser's push subscription ends with the login (another user may sign in here next).
-    signOut.addEventListener("click", () => void disablePush().catch(() => {}).finally(() => api.logout()));
+    signOut.addEventListener("click", () => void disablePush().catch(() => {}).finally(() => void this.client.logout()));
     const me = el("span", { class: "me" }, session.user.displayName);
     this.cleanups.push(this.store.on("users", () => setText(me, this.store.me.displayName)));
 
@@ -97,8 +91,7 @@ class App {
     );
     root.replaceChildren(this.shell);
 
-    this.wireSocket();
-    this.cleanups.push(this.conn.onChange(() => this.onConnectionChange()));
+    this.wireClient();
     this.cleanups.push(this.store.on("rooms", () => this.renderBadges()));
     this.cleanups.push(this.store.on("invites", () => this.renderBadges()));
     this.cleanups.push(this.store.on("requests", () => this.renderBadges()));
@@ -112,8 +105,8 @@ class App {
     );
     const onHash = () => this.route();
     const onOnline = () => {
-      this.conn.start();
-      this.outbox.retryAll();
+      // The network is back: sends waiting out a backoff go now.
+      for (const item of this.client.outbox.pending()) if (item.lastError) this.client.outbox.retry(item.clientMsgId);
       this.renderConnection();
     };
     const onOffline = () => this.renderConnection();
@@ -128,19 +121,19 @@ class App {
 
     this.renderConnection();
     this.route();
-    this.conn.start();
+    this.client.connect();
     this.booted = this.boot();
   }
 
   private async boot(): Promise<boolean> {
     try {
-      const [{ user }] = await Promise.all([api.me(), this.store.loadAll()]);
+      const [{ user }] = await Promise.all([this.client.rest.me(), this.store.loadAll()]);
       this.store.me = user;
-      updateUser(user);
+      login.updateUser(user);
       this.store.rememberUsers([user]);
       return true;
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) this.scheduleFeed(); // 401: the session listener shows the sign-in form
+      if (!(err instanceof ChatError && (err.status === 401 || err.code === "SIGNED_OUT"))) this.scheduleFeed(); // signed out: the log-in form comes back
       return false;
     }
   }
@@ -154,18 +147,26 @@ class App {
     this.settings?.destroy();
     this.rooms.destroy();
     this.friends.destroy();
-    this.conn.stop();
-    this.conn.socket.removeAllListeners();
   }
 
-  private wireSocket(): void {
-    const s = this.conn.socket;
-    s.on("event", (e) => this.onEvent(e));
-    s.on("presence:updated", (p) => this.store.setPresence(p.userId, { status: p.status, lastSeenAt: p.lastSeenAt }));
-    s.on("message:new", (m) => this.chat?.roomId === m.roomId && this.chat.onMessage(m));
-    s.on("message:updated", (m) => this.chat?.roomId === m.roomId && this.chat.onMessageUpdated(m));
-    s.on("receipt:updated", (r) => this.chat?.roomId === r.roomId && this.chat.onReceipt(r.userId, r.lastReadSeq));
-    s.on("typing", (t) => this.chat?.roomId === t.roomId && this.chat.onTyping(t.userId, t.isTyping));
+  private wireClient(): void {
+    const c = this.client;
+    this.cleanups.push(
+      c.on("event", (e) => this.onEvent(e)),
+      // presence:updated as it comes (room:join's online flags would turn an away friend online).
+      c.connection.on("presence:updated", (p) => this.store.setPresence(p.userId, { status: p.status, lastSeenAt: p.lastSeenAt })),
+      c.on("state", () => this.onConnectionChange()),
+      // Each connection starts on long-polling and may upgrade to WebSocket: the badge says which.
+      c.connection.on("connect", () => c.connection.raw?.io.engine?.on("upgrade", () => this.renderConnection())),
+      c.on("synced", (_report, { count }) => {
+        // What changed while away: the lists again (the open room resynced itself).
+        if (count > 1) void this.store.loadAll().catch(() => {});
+        else
+          void this.booted.then((ok) => {
+            if (!ok) void this.store.loadAll().catch(() => {});
+          });
+      }),
+    );
   }
 
   /** A feed event (socket or long-poll): the store's, and a note to moderators of a report. */
@@ -179,41 +180,35 @@ class App {
 
   private onConnectionChange(): void {
     this.renderConnection();
-    if (this.conn.state === "online") {
+    if (this.client.state === "ready") {
       clearTimeout(this.feedTimer);
       this.feedTimer = 0;
       this.feed.stop();
-      if (this.conn.connects !== this.seenConnects) {
-        const reconnect = this.seenConnects > 0;
-        this.seenConnects = this.conn.connects;
-        // Resync: what changed while we were away, then the open room's missed messages.
-        if (reconnect) void this.store.loadAll().catch(() => {});
-        else void this.booted.then((ok) => {
-          if (!ok) void this.store.loadAll().catch(() => {});
-        });
-        void this.chat?.join().catch(() => {});
-        this.outbox.retryAll();
-      }
     } else this.scheduleFeed();
   }
 
   /** No socket for a while: room-list updates come from the long-poll feed instead. */
   private scheduleFeed(): void {
-    if (this.feed.running || this.feedTimer || this.conn.connected) return;
+    if (this.feed.running || this.feedTimer || this.client.state === "ready") return;
     this.feedTimer = window.setTimeout(() => {
       this.feedTimer = 0;
-      if (!this.conn.connected) {
+      if (this.client.state !== "ready" && this.client.state !== "closed" && this.client.state !== "signed-out") {
         this.feed.start();
         this.renderConnection();
       }
     }, FEED_FALLBACK_DELAY_MS);
   }
 
+  /** The badge: online (connected and resynced), syncing, connecting (the first time), reconnecting, offline. */
   private renderConnection(): void {
-    const { state, transport } = this.conn;
+    const c = this.client;
+    const transport = c.connection.connected ? (c.connection.raw?.io.engine?.transport?.name ?? null) : null;
+    const state =
+      c.state === "ready" ? "online" : c.state === "syncing" ? "syncing" : c.state === "connecting" || c.state === "idle" ? (c.connection.connectCount ? "reconnecting" : "connecting") : "offline";
     let text: string;
     if (!navigator.onLine) text = "Offline: no network";
     else if (state === "online") text = transport === "websocket" ? "Connected" : "Connected (long-polling)";
+    else if (state === "syncing") text = "Catching up…";
     else if (state === "connecting") text = "Connecting…";
     else text = this.feed.running ? "Reconnecting… (updates via long-poll)" : "Reconnecting…";
     setText(this.connBadge, text);
@@ -261,11 +256,10 @@ class App {
     } else if (roomId && !this.chat) {
       this.chat = new ChatView(roomId, {
         store: this.store,
-        conn: this.conn,
-        outbox: this.outbox,
+        client: this.client,
         onBack: () => (location.hash = "#/"),
         headerActions: (id) => [this.music.button(id), this.calls.button(id)],
-        composerActions: (id, sent) => [attachButton(this.conn, id, sent)],
+        composerActions: (id) => [attachButton(this.client, id)],
       });
       this.main.replaceChildren(this.chat.root);
       void this.chat.open();
@@ -275,12 +269,14 @@ class App {
 
 let app: App | null = null;
 
-function show(session: Session | null): void {
+/** The signed-in user changed (or the page opened): a new client and app for them, or the log-in form. */
+function show(session: SavedSession | null): void {
   app?.destroy();
   app = null;
+  dropClient();
   if (session) app = new App(session);
   else renderAuth(root);
 }
 
-onSessionChange((session) => show(session));
-show(getSession());
+login.onChange((session) => show(session));
+show(login.session);

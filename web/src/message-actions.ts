@@ -1,24 +1,26 @@
 /**
  * What the reader does to a message, sent to the server: save an edit, delete, react, pin or
- * unpin. Edits, reactions and pins apply the copy their answer carries at once; a failure shows
- * as a note.
+ * unpin. Edits, reactions and pins apply the copy their answer carries at once (the room's
+ * timeline keeps the newest copy, whichever way it came); a failure shows as a note.
  */
-import { api } from "./api.js";
-import { AckError, type Connection } from "./socket.js";
+import { ChatError, type ChatClient, type RoomTimeline } from "@chat-backend/client";
 import type { Message } from "./types.js";
 
 export class MessageActions {
   constructor(
-    private readonly roomId: string,
-    private readonly conn: Connection,
-    private readonly apply: (message: Message) => void,
+    private readonly client: ChatClient,
+    private readonly timeline: RoomTimeline,
     private readonly flash: (text: string) => void,
   ) {}
 
+  private get roomId(): string {
+    return this.timeline.roomId;
+  }
+
   async edit(message: Message, text: string): Promise<void> {
     try {
-      const { message: edited } = await this.conn.call("message:edit", { roomId: this.roomId, messageId: message.id, text });
-      this.apply(edited);
+      const { message: edited } = await this.client.connection.call("message:edit", { roomId: this.roomId, messageId: message.id, text });
+      this.timeline.apply([edited]);
     } catch (err) {
       this.flash(`Could not edit: ${(err as Error).message}`);
     }
@@ -26,7 +28,8 @@ export class MessageActions {
 
   async remove(message: Message): Promise<void> {
     try {
-      await this.conn.call("message:delete", { roomId: this.roomId, messageId: message.id });
+      // The ack carries nothing: the deleted state comes as message:updated.
+      await this.client.connection.call("message:delete", { roomId: this.roomId, messageId: message.id });
     } catch (err) {
       this.flash(`Could not delete: ${(err as Error).message}`);
     }
@@ -34,16 +37,16 @@ export class MessageActions {
 
   async react(message: Message, emoji: string, add: boolean): Promise<void> {
     try {
-      const payload = { roomId: this.roomId, messageId: message.id, emoji };
-      let reply: { message: Message };
+      let changed: Message;
       try {
-        reply = await this.conn.call(add ? "reaction:add" : "reaction:remove", payload);
+        const payload = { roomId: this.roomId, messageId: message.id, emoji };
+        changed = (await this.client.connection.call(add ? "reaction:add" : "reaction:remove", payload)).message;
       } catch (err) {
         // No socket: the same idempotent change over HTTP.
-        if (!(err instanceof AckError && err.code === "NOT_CONNECTED")) throw err;
-        reply = await api.react(this.roomId, message.seq, emoji, add);
+        if (!(err instanceof ChatError && err.code === "NOT_CONNECTED")) throw err;
+        changed = (await this.client.rest.react(this.roomId, message.seq, emoji, add)).message;
       }
-      this.apply(reply.message);
+      this.timeline.apply([changed]);
     } catch (err) {
       this.flash(`Could not react: ${(err as Error).message}`);
     }
@@ -51,8 +54,8 @@ export class MessageActions {
 
   async pin(message: Message, pinned: boolean): Promise<void> {
     try {
-      const { message: changed } = await api.pin(this.roomId, message.seq, pinned);
-      this.apply(changed);
+      const { message: changed } = await this.client.rest.pin(this.roomId, message.seq, pinned);
+      this.timeline.apply([changed]);
     } catch (err) {
       this.flash(`Could not ${pinned ? "pin" : "unpin"}: ${(err as Error).message}`);
     }

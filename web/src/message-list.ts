@@ -8,14 +8,27 @@
 import { avatar, clockTime, el, fullTime, replaceChildren, setText } from "./dom.js";
 import { attachmentsView } from "./files.js";
 import { mentionNodes } from "./mentions.js";
-import type { PendingMessage } from "./outbox.js";
 import { reactionBar, reactionPicker } from "./reactions.js";
 import type { Store } from "./store.js";
-import { mentionsUser, noticeText } from "./timeline.js";
+import { mentionsUser, noticeText } from "./message-text.js";
 import type { Message } from "./types.js";
 import { personButton } from "./user-menu.js";
 
 const HIGHLIGHT_MS = 2_000;
+
+/** A message of ours not stored yet (in the SDK's outbox), as its row shows it. */
+export interface PendingMessage {
+  clientMsgId: string;
+  text: string;
+  createdAt: string;
+  /** failed: the last attempt failed (it is retried; a refusal for good only by hand). */
+  status: "sending" | "failed";
+  error?: string;
+  /** Refused for good (blocked, not a member, invalid): only Retry sends it again. */
+  permanent?: boolean;
+  /** What the answered message said, shown while the reply is pending. */
+  replyTo?: Message["replyTo"];
+}
 
 const GROUP_GAP_MS = 5 * 60_000;
 

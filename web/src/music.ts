@@ -8,12 +8,10 @@
  * browser without Media Source Extensions cannot add that header to native HLS and gets no player.)
  */
 import "./media.css";
+import type { ChatClient } from "@chat-backend/client";
 import type Hls from "hls.js";
-import { freshAccessToken, request } from "./api.js";
 import { el, replaceChildren, setText } from "./dom.js";
-import { uploadForm } from "./files.js";
-import type { Connection } from "./socket.js";
-import type { ChartReply, Player, Track, TrackPage, TrackReply } from "./types.js";
+import type { Player, Track } from "./types.js";
 
 // A player further off than this from the room's position is moved to it.
 const DRIFT_TOLERANCE_S = 0.75;
@@ -32,7 +30,7 @@ export class MusicController {
   private state: { player: Player; receivedAt: number } | null = null;
   private readonly tracks = new Map<string, Track>();
 
-  constructor(private readonly conn: Connection) {
+  constructor(private readonly client: ChatClient) {
     const close = el("button", { type: "button", class: "link" }, "Close");
     close.addEventListener("click", () => (this.panel.hidden = true));
     const pause = el("button", { type: "button", class: "secondary" }, "Pause for everyone");
@@ -47,9 +45,10 @@ export class MusicController {
       this.uploadForm(),
       this.list,
     );
-    conn.socket.on("player:updated", (p) => this.onPlayer(p));
-    conn.onChange(() => {
-      if (conn.connected && this.roomId) void this.fetchPlayer(this.roomId);
+    // A new connection (to any node) may have missed player:updated meanwhile: ask again.
+    client.connection.on("player:updated", (p) => this.onPlayer(p));
+    client.connection.on("connect", () => {
+      if (this.roomId) void this.fetchPlayer(this.roomId);
     });
   }
 
@@ -72,7 +71,7 @@ export class MusicController {
 
   private async fetchPlayer(roomId: string) {
     try {
-      const { player } = await this.conn.call("player:get", { roomId });
+      const { player } = await this.client.connection.call("player:get", { roomId });
       if (player && this.roomId === roomId) this.onPlayer(player);
     } catch {
       // offline: player:updated brings it after the reconnect
@@ -94,7 +93,7 @@ export class MusicController {
       if (artist.value.trim()) body.append("artist", artist.value);
       setText(this.uploadStatus, "Uploading…");
       try {
-        const { track } = await uploadForm<TrackReply>("/api/tracks", body);
+        const { track } = await this.client.rest.call("uploadTrack", { body });
         form.reset();
         setText(this.uploadStatus, `“${track.title}” is being transcoded…`);
         void this.waitReady(track.id);
@@ -107,7 +106,7 @@ export class MusicController {
 
   private async waitReady(id: string) {
     for (let i = 0; i < 600; i++) {
-      const { track } = await request<TrackReply>("GET", `/api/tracks/${id}`);
+      const { track } = await this.client.rest.call("track", { params: { id } });
       if (track.status !== "processing") {
         setText(this.uploadStatus, track.status === "ready" ? `“${track.title}” is ready.` : `“${track.title}” failed: ${track.error ?? "unknown error"}`);
         await this.refreshList();
@@ -119,8 +118,8 @@ export class MusicController {
 
   private async refreshList() {
     const [{ tracks }, chart] = await Promise.all([
-      request<TrackPage>("GET", "/api/tracks?limit=30"),
-      request<ChartReply>("GET", "/api/charts?period=week&limit=10").catch(() => ({ tracks: [] })),
+      this.client.rest.call("tracks", { query: { limit: 30 } }),
+      this.client.rest.call("charts", { query: { period: "week", limit: 10 } }).catch(() => ({ tracks: [] })),
     ]);
     const plays = new Map(chart.tracks.map((e) => [e.track.id, e.plays]));
     for (const t of tracks) this.tracks.set(t.id, t);
@@ -141,7 +140,7 @@ export class MusicController {
   private async share(trackId: string | null, playing: boolean, positionMs = Math.round(this.audio.currentTime * 1000)) {
     if (!this.roomId || !trackId) return;
     try {
-      const { player } = await this.conn.call("player:set", { roomId: this.roomId, trackId, positionMs, playing });
+      const { player } = await this.client.connection.call("player:set", { roomId: this.roomId, trackId, positionMs, playing });
       this.onPlayer(player);
     } catch (err) {
       setText(this.nowPlaying, `Could not change the room's player: ${(err as Error).message}`);
@@ -177,7 +176,7 @@ export class MusicController {
     this.hls = null;
     this.loadedTrack = trackId;
     if (!this.tracks.has(trackId)) {
-      const { track } = await request<TrackReply>("GET", `/api/tracks/${trackId}`);
+      const { track } = await this.client.rest.call("track", { params: { id: trackId } });
       this.tracks.set(track.id, track);
     }
     const url = `/api/tracks/${trackId}/hls/index.m3u8`;
@@ -191,9 +190,9 @@ export class MusicController {
     const hls = new Hls({
       // Every playlist and segment request carries the (fresh) access token.
       xhrSetup: async (xhr, reqUrl) => {
-        const token = await freshAccessToken();
+        const authorization = await this.client.session.authorization().catch(() => null);
         xhr.open("GET", reqUrl, true);
-        if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+        if (authorization) xhr.setRequestHeader("Authorization", authorization);
       },
     });
     this.hls = hls;
@@ -201,6 +200,6 @@ export class MusicController {
     hls.attachMedia(this.audio);
     await new Promise<void>((resolve) => hls.once(Hls.Events.MANIFEST_PARSED, () => resolve()));
     // One counted play per start (the server counts once per user per track per 30 s).
-    void request("POST", `/api/tracks/${trackId}/plays`).catch(() => {});
+    void this.client.rest.call("recordPlay", { params: { id: trackId } }).catch(() => {});
   }
 }

@@ -4,7 +4,7 @@
  * a resync's `updated`, an ack): a message gaining `pinnedAt` joins, one losing it (unpinned or
  * deleted) leaves. The newest pin shows; the rest unfold. A click jumps to the message.
  */
-import { api } from "./api.js";
+import { rest } from "./client.js";
 import { el, replaceChildren, setText } from "./dom.js";
 import type { Store } from "./store.js";
 import type { Message } from "./types.js";
@@ -26,7 +26,7 @@ export class PinnedBar {
     const seen: Message[] = [];
     this.seenWhileLoading = seen;
     try {
-      const { pins } = await api.pins(this.roomId);
+      const { pins } = await rest().pins(this.roomId);
       this.pins.clear();
       for (const m of pins) this.pins.set(m.seq, m);
       void this.store.ensureUsers(pins.map((m) => m.senderId)).then(() => this.render());

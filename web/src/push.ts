@@ -4,9 +4,8 @@
  * subscription) or off. Notifications arrive only while no tab of this user is connected: the
  * server pushes to members without a connected socket.
  */
-import { request } from "./api.js";
+import { rest } from "./client.js";
 import { el, setText } from "./dom.js";
-import type { VapidKeyReply } from "./types.js";
 
 const supported = () => "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 
@@ -24,7 +23,8 @@ function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
 }
 
 async function saveSubscription(sub: PushSubscription): Promise<void> {
-  await request("POST", "/api/push/subscriptions", { body: sub.toJSON() });
+  const { endpoint = "", keys, expirationTime } = sub.toJSON();
+  await rest().call("subscribePush", { body: { endpoint, keys: { p256dh: keys?.p256dh ?? "", auth: keys?.auth ?? "" }, expirationTime } });
 }
 
 async function currentSubscription(): Promise<PushSubscription | null> {
@@ -35,7 +35,7 @@ async function currentSubscription(): Promise<PushSubscription | null> {
 export async function enablePush(): Promise<boolean> {
   const reg = await registerServiceWorker();
   if (!reg || (await Notification.requestPermission()) !== "granted") return false;
-  const { key } = await request<VapidKeyReply>("GET", "/api/push/vapid-public-key", { auth: false });
+  const { key } = await rest().call("vapidKey");
   let sub = await reg.pushManager.getSubscription();
   // Subscribed with another server key (the server's key changed): start over.
   const current = sub?.options.applicationServerKey;

@@ -3,8 +3,7 @@
  * "not read by N" counts; the same entries are the member list the header, mentions and
  * invites use), and moving our own cursor to the newest message while it is on screen.
  */
-import { api } from "./api.js";
-import type { Connection } from "./socket.js";
+import type { ChatClient } from "@chat-backend/client";
 import type { Store } from "./store.js";
 
 interface Member {
@@ -29,7 +28,7 @@ export class ReadReceipts {
   constructor(
     private readonly roomId: string,
     private readonly store: Store,
-    private readonly conn: Connection,
+    private readonly client: ChatClient,
     private readonly view: ReadingView,
   ) {}
 
@@ -43,11 +42,15 @@ export class ReadReceipts {
     return [...this.members.values()].map((m) => m.lastReadSeq).sort((a, b) => a - b);
   }
 
-  /** A member's cursor moves forward only, except from a snapshot (`replace`: room:join's members). */
-  set(userId: string, lastReadSeq: number, replace = false): void {
+  /** A member's cursor (receipts, and the sender of a message has read it); it only moves forward. */
+  set(userId: string, lastReadSeq: number): void {
     const m = this.members.get(userId);
     if (!m) this.members.set(userId, { lastReadSeq });
-    else m.lastReadSeq = replace ? lastReadSeq : Math.max(m.lastReadSeq, lastReadSeq);
+    else m.lastReadSeq = Math.max(m.lastReadSeq, lastReadSeq);
+  }
+
+  has(userId: string): boolean {
+    return this.members.has(userId);
   }
 
   /** Forgets the members not in `ids` (they left). */
@@ -74,9 +77,10 @@ export class ReadReceipts {
       if (room && (room.unreadCount > 0 || room.mentionCount > 0) && lastReadSeq >= room.lastSeq) this.store.upsertRoom({ ...room, unreadCount: 0, mentionCount: 0, lastReadSeq });
       this.view.marked();
     };
-    const send = this.conn.connected
-      ? this.conn.call("receipt:read", { roomId: this.roomId, seq }).then((r) => r.lastReadSeq)
-      : api.markRead(this.roomId, seq).then((r) => r.lastReadSeq);
+    const { connection, rest } = this.client;
+    const send = connection.connected
+      ? connection.call("receipt:read", { roomId: this.roomId, seq }).then((r) => r.lastReadSeq)
+      : rest.markRead(this.roomId, seq).then((r) => r.lastReadSeq);
     void send
       .then(done, () => {})
       .finally(() => {

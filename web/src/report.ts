@@ -3,7 +3,7 @@
  * note that it went. A message report reaches the room's owner and admins (without the
  * reporter's name) and the operators; a person report, the operators.
  */
-import { api } from "./api.js";
+import { rest } from "./client.js";
 import { ask } from "./ask-dialog.js";
 import { showToast } from "./toast.js";
 import type { Message } from "./types.js";
@@ -17,7 +17,7 @@ export async function reportMessage(message: Pick<Message, "id">, senderName: st
     text: "The room's owner and admins will see the message and your reason, but not your name; the service's operators see the report too.",
     field: REASON,
     confirm: "Send report",
-    submit: async (reason) => void (await api.report({ messageId: message.id }, reason)),
+    submit: async (reason) => void (await rest().call("report", { body: { messageId: message.id, reason } })),
   });
   if (sent !== null) showToast("Report sent. Thank you: the moderators will look at it.");
 }
@@ -28,7 +28,7 @@ export async function reportUser(userId: string, name: string): Promise<void> {
     text: "The service's operators will see your reason.",
     field: REASON,
     confirm: "Send report",
-    submit: async (reason) => void (await api.report({ userId }, reason)),
+    submit: async (reason) => void (await rest().call("report", { body: { userId, reason } })),
   });
   if (sent !== null) showToast(`Report sent. Thank you: the operators will look at ${name}'s account.`);
 }

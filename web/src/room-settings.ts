@@ -5,7 +5,7 @@
  * the viewer's own role (room.updated), the members after every notice of a change, and closed
  * when the viewer is no longer in the room. Every refusal shows as the server words it.
  */
-import { api } from "./api.js";
+import { rest } from "./client.js";
 import { ask } from "./ask-dialog.js";
 import { el, replaceChildren, setText } from "./dom.js";
 import { banList, isModerator, memberList, type MemberActions } from "./room-members.js";
@@ -81,16 +81,20 @@ class RoomSettings {
   /** The members (with roles) and, for the owner and admins, the bans, as the server has them now. */
   private async reload(): Promise<void> {
     try {
-      const [{ room, members }, bans] = await Promise.all([api.room(this.roomId), isModerator(this.myRole) ? api.bans(this.roomId).then((r) => r.bans, () => null) : null]);
+      const [{ room, members }, bans] = await Promise.all([rest().room(this.roomId), isModerator(this.myRole) ? this.loadBans().catch(() => null) : null]);
       this.room = room;
       this.members = members;
       this.store.rememberUsers(members.map((m) => m.user));
-      this.bans = isModerator(room.role) ? (bans ?? (await api.bans(this.roomId)).bans) : null;
+      this.bans = isModerator(room.role) ? (bans ?? (await this.loadBans())) : null;
       if (this.bans) void this.store.ensureUsers(this.bans.flatMap((b) => [b.userId, b.bannedBy]));
       this.render();
     } catch (err) {
       setText(this.error, (err as Error).message);
     }
+  }
+
+  private async loadBans(): Promise<RoomBan[]> {
+    return (await rest().call("bans", { params: { id: this.roomId } })).bans;
   }
 
   private scheduleReload(): void {
@@ -117,13 +121,13 @@ class RoomSettings {
     setText(this.role, roleLine[role] ?? roleLine.member!);
     this.renderAbout();
     const actions: MemberActions = {
-      setRole: (id, r) => this.run(`Could not change ${this.name(id)}'s role`, () => api.setRole(this.roomId, id, r).then(({ room }) => this.store.upsertRoom(room))),
+      setRole: (id, r) => this.run(`Could not change ${this.name(id)}'s role`, () => rest().call("setRole", { params: { id: this.roomId, userId: id }, body: { role: r } }).then(({ room }) => this.store.upsertRoom(room))),
       transfer: (id) => void this.transfer(id),
-      remove: (id) => void this.confirmThen(`Remove ${this.name(id)}?`, "They leave the room; they can be invited again.", "Remove", `Could not remove ${this.name(id)}`, () => api.removeMember(this.roomId, id)),
-      mute: (id, seconds) => this.run(`Could not mute ${this.name(id)}`, () => api.muteMember(this.roomId, id, seconds).then(({ mute }) => void this.mutes.set(mute.userId, mute.until))),
-      unmute: (id) => this.run(`Could not unmute ${this.name(id)}`, () => api.unmuteMember(this.roomId, id).then(() => void this.mutes.delete(id))),
+      remove: (id) => void this.confirmThen(`Remove ${this.name(id)}?`, "They leave the room; they can be invited again.", "Remove", `Could not remove ${this.name(id)}`, () => rest().call("removeMember", { params: { id: this.roomId, userId: id } })),
+      mute: (id, seconds) => this.run(`Could not mute ${this.name(id)}`, () => rest().call("mute", { params: { id: this.roomId, userId: id }, body: { seconds } }).then(({ mute }) => void this.mutes.set(mute.userId, mute.until))),
+      unmute: (id) => this.run(`Could not unmute ${this.name(id)}`, () => rest().call("unmute", { params: { id: this.roomId, userId: id } }).then(() => void this.mutes.delete(id))),
       ban: (id) => void this.ban(id),
-      unban: (id) => this.run(`Could not lift the ban on ${this.name(id)}`, () => api.unban(this.roomId, id)),
+      unban: (id) => this.run(`Could not lift the ban on ${this.name(id)}`, () => rest().call("unban", { params: { id: this.roomId, userId: id } })),
     };
     replaceChildren(
       this.membersBox,
@@ -169,7 +173,7 @@ class RoomSettings {
       if (topic.value.trim() !== (room?.topic ?? "")) patch.topic = topic.value.trim() || null;
       if (!Object.keys(patch).length) return;
       this.run("Could not save", async () => {
-        const { room: saved } = await api.updateRoom(this.roomId, patch);
+        const { room: saved } = await rest().call("updateRoom", { params: { id: this.roomId }, body: patch });
         this.room = saved;
         this.aboutShown = "";
         this.store.upsertRoom(saved);
@@ -211,7 +215,7 @@ class RoomSettings {
   private transfer(userId: string): Promise<void> {
     const name = this.name(userId);
     return this.confirmThen(`Make ${name} the owner?`, `${name} will own the room and you will be one of its admins.`, "Hand over", `Could not hand the room to ${name}`, () =>
-      api.transferRoom(this.roomId, userId).then(({ room }) => this.store.upsertRoom(room)),
+      rest().call("transferRoom", { params: { id: this.roomId }, body: { userId } }).then(({ room }) => this.store.upsertRoom(room)),
     );
   }
 
@@ -226,7 +230,7 @@ class RoomSettings {
       danger: true,
       submit: async (reason) => {
         try {
-          await api.ban(this.roomId, userId, reason);
+          await rest().call("ban", { params: { id: this.roomId, userId }, body: reason ? { reason } : {} });
         } catch (err) {
           throw new Error(`${failure}: ${(err as Error).message}`);
         }

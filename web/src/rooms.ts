@@ -3,11 +3,11 @@
  * by recent activity with unread and mention badges and the last message's preview. Kept live by the
  * store (feed events from the socket, or the long-poll feed).
  */
-import { api } from "./api.js";
+import { rest } from "./client.js";
 import { avatar, el, replaceChildren, setText, shortTime } from "./dom.js";
 import { MessageSearch } from "./search.js";
 import type { Store } from "./store.js";
-import { noticeText } from "./timeline.js";
+import { noticeText } from "./message-text.js";
 import type { Room } from "./types.js";
 
 export class RoomsView {
@@ -62,7 +62,7 @@ export class RoomsView {
         const li = (e.currentTarget as HTMLElement).closest("li");
         li?.querySelectorAll("button").forEach((b) => (b.disabled = true));
         try {
-          const reply = await api.answerInvite(invite.id, verb);
+          const reply = await rest().call(verb === "accept" ? "acceptInvite" : "declineInvite", { params: { id: invite.id } });
           this.store.invites.delete(invite.id);
           this.store.emit("invites");
           if (reply.room) {
@@ -159,7 +159,7 @@ export class RoomsView {
     const submit = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
     submit.disabled = true;
     try {
-      const { room } = await api.createGroup(name, ids);
+      const { room } = await rest().createGroup(name, ids);
       this.store.upsertRoom(room);
       form.hidden = true;
       toggle.setAttribute("aria-expanded", "false");

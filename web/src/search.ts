@@ -4,20 +4,17 @@
  * brings the list back. Snippets come as plain text plus UTF-16 ranges, rendered as text nodes
  * and <mark> elements (never parsed as HTML: a message may itself contain "<mark>").
  */
-import { ApiError, request } from "./api.js";
+import { ChatError } from "@chat-backend/client";
+import { rest } from "./client.js";
 import { el, replaceChildren, setText, shortTime, fullTime } from "./dom.js";
-import type { SearchReply, SearchResult, SearchSnippet } from "./types.js";
+import type { SearchResult, SearchSnippet } from "./types.js";
 
 const DEBOUNCE_MS = 250;
 const QUERY_MAX = 200;
 const PAGE = 30;
 
 const searchMessages = (q: string, cursor: string | null, signal: AbortSignal) =>
-  request<SearchReply>(
-    "GET",
-    `/api/search/messages?q=${encodeURIComponent(q)}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    { signal },
-  );
+  rest().call("searchMessages", { query: { q, limit: PAGE, ...(cursor ? { cursor } : {}) }, signal });
 
 /** The snippet's text with each highlighted range in a <mark> (ranges sorted, clamped, overlaps skipped). */
 export function snippetNodes(snippet: SearchSnippet): Node[] {
@@ -127,7 +124,7 @@ export class MessageSearch {
       if (abort.signal.aborted || (err as Error).name === "AbortError") return;
       if (first) replaceChildren(this.list);
       this.more.hidden = true;
-      setText(this.status, err instanceof ApiError ? err.message : "Search failed.");
+      setText(this.status, err instanceof ChatError ? err.message : "Search failed.");
     } finally {
       this.more.disabled = false;
     }

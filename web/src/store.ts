@@ -3,7 +3,8 @@
  * Filled by HTTP loads and kept live by feed events (from the socket's `event`, or the
  * long-poll feed when no socket is connected). Views subscribe per topic.
  */
-import { api, ApiError } from "./api.js";
+import { ChatError } from "@chat-backend/client";
+import { rest } from "./client.js";
 import type { FeedEvent, Friend, FriendRequest, Invite, Presence, Room, User } from "./types.js";
 
 export type Topic = "rooms" | "invites" | "friends" | "requests" | "presence" | "users" | "blocks";
@@ -93,11 +94,11 @@ export class Store {
   private fetchUser(id: string): Promise<void> {
     let p = this.fetchingUsers.get(id);
     if (!p) {
-      p = api
-        .user(id)
+      p = rest()
+        .call("user", { params: { id } })
         .then(({ user }) => this.rememberUsers([user]))
         .catch((err: unknown) => {
-          if (!(err instanceof ApiError && err.status === 404) || this.deletedUsers.has(id)) return;
+          if (!(err instanceof ChatError && err.status === 404) || this.deletedUsers.has(id)) return;
           this.deletedUsers.add(id);
           this.emit("users");
         })
@@ -108,14 +109,14 @@ export class Store {
   }
 
   async loadRooms(): Promise<void> {
-    const { rooms } = await api.rooms();
+    const { rooms } = await rest().rooms();
     this.rooms.clear();
     for (const r of rooms) this.rooms.set(r.id, r);
     this.emit("rooms");
   }
 
   async loadInvites(): Promise<void> {
-    const { invites } = await api.invites();
+    const { invites } = await rest().invites();
     const previews = new Map([...this.invites.values()].map((p) => [p.invite.id, p.room]));
     this.invites.clear();
     for (const invite of invites) this.invites.set(invite.id, { invite, room: previews.get(invite.id) ?? null });
@@ -124,7 +125,7 @@ export class Store {
   }
 
   async loadFriends(): Promise<void> {
-    const { friends } = await api.friends();
+    const { friends } = await rest().call("friends");
     this.friends.clear();
     for (const f of friends) {
       this.friends.set(f.user.id, f);
@@ -135,7 +136,7 @@ export class Store {
   }
 
   async loadRequests(): Promise<void> {
-    const { incoming, outgoing } = await api.friendRequests();
+    const { incoming, outgoing } = await rest().call("friendRequests");
     this.incoming = incoming;
     this.outgoing = outgoing;
     this.emit("requests");
@@ -143,7 +144,7 @@ export class Store {
   }
 
   async loadBlocks(): Promise<void> {
-    const { users } = await api.blocks();
+    const { users } = await rest().call("blocks");
     this.blocked.clear();
     for (const u of users) this.blocked.add(u.id);
     this.rememberUsers(users);
@@ -152,8 +153,7 @@ export class Store {
 
   /** Blocks or unblocks `userId` (PUT / DELETE /api/blocks/:userId); throws the server's refusal. */
   async setBlocked(userId: string, blocked: boolean): Promise<void> {
-    if (blocked) await api.block(userId);
-    else await api.unblock(userId);
+    await rest().call(blocked ? "block" : "unblock", { params: { userId } });
     if (blocked) this.blocked.add(userId);
     else this.blocked.delete(userId);
     this.emit("blocks");

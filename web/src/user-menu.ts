@@ -4,7 +4,8 @@
  * "Unblock" (PUT / DELETE /api/blocks/:userId) and "Report" (POST /api/reports). A blocked user can no longer open a direct room
  * with, befriend, invite or message the blocker; the blocker's view of them is unchanged here.
  */
-import { ApiError, api } from "./api.js";
+import { ChatError } from "@chat-backend/client";
+import { rest } from "./client.js";
 import { avatar, el, replaceChildren, setText } from "./dom.js";
 import { reportUser } from "./report.js";
 import type { Store } from "./store.js";
@@ -42,7 +43,7 @@ export function openUserMenu(store: Store, userId: string): void {
   message.addEventListener("click", async () => {
     setText(error, "");
     try {
-      const { room } = await api.openDirect(userId);
+      const { room } = await rest().openDirect(userId);
       store.upsertRoom(room);
       dialog.close();
       location.hash = `#/room/${room.id}`;
@@ -56,7 +57,7 @@ export function openUserMenu(store: Store, userId: string): void {
     try {
       await store.setBlocked(userId, !store.blocked.has(userId));
     } catch (err) {
-      setText(error, err instanceof ApiError ? err.message : "Could not change the block.");
+      setText(error, err instanceof ChatError ? err.message : "Could not change the block.");
     } finally {
       blockButton.disabled = false;
     }
