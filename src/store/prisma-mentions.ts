@@ -1,3 +1,5 @@
+import DataLoader from "dataloader";
+
 import { mentionCountKey, type MentionIndex, type MentionRef } from "../domain/ports/mention-index.js";
 import { statementRunner, type PlainSql, type Prisma, type StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
@@ -5,10 +7,13 @@ import { Prisma as Sql } from "./generated/prisma/client.js";
 /**
  * MentionIndex on the "Mention" table (prisma/schema.prisma). Blocks are applied when reading, so
  * an unblock brings mentions back. Its statements go past Prisma's query layer when given a pool
- * (Database.sql): a mention is written on the send path.
+ * (Database.sql): a mention is written on the send path, and the mentions of one tick (a group
+ * commit's messages resolve together) go into one statement: a transaction per mentioning message
+ * was a sixth of PostgreSQL's commits in the mixed benchmark (docs/performance.md, 2026-12-06).
  */
 export class PrismaMentionIndex implements MentionIndex {
   private readonly run: StatementRunner;
+  private readonly writes = new DataLoader<MentionRow, true, MentionRow>((rows) => this.insert(rows), { cache: false, maxBatchSize: 1_000 });
 
   constructor(prisma: Prisma, sql?: PlainSql | null) {
     this.run = statementRunner(prisma, sql);
@@ -16,11 +21,18 @@ export class PrismaMentionIndex implements MentionIndex {
 
   async record(roomId: string, seq: number, senderId: string, userIds: string[], createdAt: Date): Promise<void> {
     if (userIds.length === 0) return;
+    await this.writes.load({ roomId, seq, senderId, userIds, createdAt: createdAt.toISOString() });
+  }
+
+  private async insert(rows: readonly MentionRow[]): Promise<true[]> {
+    const flat = rows.flatMap((r) => r.userIds.map((userId) => ({ ...r, userIds: undefined, userId })));
     await this.run(Sql.sql`
       INSERT INTO "Mention" ("userId", "roomId", seq, "senderId", "createdAt")
-      SELECT u::uuid, ${roomId}, ${seq}::int, ${senderId}::uuid, ${createdAt}::timestamptz
-      FROM jsonb_array_elements_text(${JSON.stringify(userIds)}::jsonb) AS u
+      SELECT m."userId", m."roomId", m.seq, m."senderId", m."createdAt"
+      FROM (SELECT * FROM jsonb_to_recordset(${JSON.stringify(flat)}::jsonb)
+              AS x("userId" uuid, "roomId" text, seq int, "senderId" uuid, "createdAt" timestamptz) LIMIT ${flat.length}::int) m
       ON CONFLICT DO NOTHING`);
+    return rows.map(() => true);
   }
 
   async remove(roomId: string, seq: number): Promise<void> {
@@ -53,4 +65,12 @@ export class PrismaMentionIndex implements MentionIndex {
       GROUP BY m."userId", m."roomId"`);
     return new Map(rows.map((r) => [mentionCountKey(r.userId, r.roomId), r.n]));
   }
+}
+
+interface MentionRow {
+  roomId: string;
+  seq: number;
+  senderId: string;
+  userIds: string[];
+  createdAt: string;
 }
