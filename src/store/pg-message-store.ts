@@ -10,26 +10,9 @@
 //   "MessageHead"   per room: seq counter, the open chunk's state, lastMessage (for heads()).
 //   "MessageKey"    (roomId, senderId, clientMsgId) -> seq.
 //
-// Write path: group commit (group-commit.ts; lanes = rooms). One call per batch of the
-// message_batch_write function (pg-message-batch.ts, its migration): lock the batch's heads in
-// roomId order (batches of several nodes never deadlock), fold closing chunks, insert tail rows and
-// keys, advance the heads; it aborts, leaving nothing, unless every head was where the plan
-// assumed and every key was new. Two ways to run it:
-//   - remembered heads (message-head-cache.ts): this process wrote the batch's rooms last, so it
-//     plans from what it left and runs the statement as its own transaction: one round trip.
-//     ~40% lower ack p99 at 1,500 msgs/s than the locked way (docs/performance.md). On PostgreSQL
-//     it goes through a pg pool of its own (options.writes), past Prisma's query layer: 0.61–0.63
-//     against 0.67–0.72 ms of the node's CPU per message at 1,000 msgs/s;
-//   - locked, when a head is unknown or the remembered way failed: a transaction that reads the
-//     heads FOR NO KEY UPDATE (and, after a failure, looks the batch's keys up), then the statement.
-// Keys go in with ON CONFLICT DO NOTHING: if one was taken (a retried clientMsgId) the count comes
-// up short, the statement aborts and the batch runs again the locked way, looking its keys up first
-// (safe: a key insert commits together with its room's head update, under the head's lock). So a
-// duplicate never consumes a seq, and the common case saves a round trip.
-// Seqs are head.lastSeq + 1 … in queue order and commit together: commit order is seq order.
-// Caveat: if the connection dies during COMMIT the outcome is unknown; the retry then finds a
-// clientMsgId'd message stored and answers created=false (no duplicate, but the caller will not
-// broadcast it), and a message without clientMsgId (system) may be stored twice.
+// Write path: group commit (group-commit.ts; lanes = rooms). Each turn writes the appends as one
+// call of the message_batch_write function (pg-message-appends.ts says how), then the turn's
+// changes as one more statement (pg-message-change.ts).
 // Every message and every change to one moves the room's rev (MessageHead.rev) by one in the same
 // transaction; the batch statement checks the rev as well as lastSeq it planned from. Edits,
 // deletions, reactions and pins change a message in place: pg-message-change.ts.
@@ -44,7 +27,7 @@ import { statementRunner, type Prisma, type PlainSql, type StatementRunner } fro
 import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit, type CommitObserver } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
-import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
+import { MessageAppends, TX_OPTIONS, type AppendOutcome, type PendingAppend } from "./pg-message-appends.js";
 import { changeMessages, deleteMessages, type ChangeDone } from "./pg-message-change.js";
 import { changedSince, lookup, lookupMany, pageOf, sentByPage } from "./pg-message-reads.js";
 import {
@@ -74,28 +57,14 @@ export interface PgMessageStoreOptions {
   observer?: CommitObserver;
 }
 
-interface Pending {
-  draft: MessageDraft;
-  now: Date;
-}
-
 /** A change to one stored message, queued in its room's lane like an append. */
 interface PendingChange {
   change: { roomId: string; seq: number; change: MessageChange };
   now: Date;
 }
 
-type Queued = Pending | PendingChange;
+type Queued = PendingAppend | PendingChange;
 const isChange = (q: Queued): q is PendingChange => "change" in q;
-
-/** A batch's outcomes (one per item, in order) and where it left its rooms' heads. */
-interface Written {
-  outcomes: Outcome[];
-  heads: HeadRow[];
-}
-
-/** created: stored by this batch; repeat: its key was taken in this batch; stored: taken earlier. */
-type Outcome = { kind: "created" | "repeat"; message: Message } | { kind: "stored"; seq: number };
 
 /** A change's outcome, or the error that change alone (or its commit's changes) failed with. */
 type ChangeOutcome = { kind: "changed"; result: ChangeDone };
@@ -108,16 +77,11 @@ type ChangeOutcome = { kind: "changed"; result: ChangeDone };
 const INT4_MAX = 2_147_483_647;
 const toInt4 = (n: number) => Math.min(n, INT4_MAX);
 
-const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
-const keyOf = (d: MessageDraft) => JSON.stringify([d.roomId, d.senderId, d.clientMsgId]);
 
 export class PgMessageStore implements MessageStore {
-  private readonly limits: ChunkLimits;
-  private readonly foldSpread: number;
-  private readonly group: GroupCommit<Queued, Outcome | ChangeOutcome>;
+  private readonly appends: MessageAppends;
+  private readonly group: GroupCommit<Queued, AppendOutcome | ChangeOutcome>;
   private closed = false;
-  /** Rooms whose head row surely exists (so the batch transaction never has to create one). */
-  private readonly knownHeads = new Set<string>();
   private readonly headCache = new MessageHeadCache();
 
   private readonly headLoader = new DataLoader<string, RoomHead>((ids) => this.readHeads(ids), { cache: false, maxBatchSize: 1_000 });
@@ -127,9 +91,9 @@ export class PgMessageStore implements MessageStore {
   private readonly runRead: StatementRunner;
 
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
-    this.limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
-    this.foldSpread = options.foldSpread ?? FOLD_SPREAD;
     this.runAlone = statementRunner(prisma, options.writes);
+    const limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
+    this.appends = new MessageAppends(prisma, this.runAlone, this.headCache, limits, options.foldSpread ?? FOLD_SPREAD);
     this.runRead = statementRunner(prisma, options.reads);
     this.group = new GroupCommit((batch) => this.commitQueued(batch), (q) => (isChange(q) ? q.change.roomId : q.draft.roomId), {
       maxInFlight: options.maxInFlight ?? 4,
@@ -141,7 +105,7 @@ export class PgMessageStore implements MessageStore {
   async append(draft: MessageDraft, now: Date): Promise<AppendResult> {
     if (this.closed) throw new Error("message store is closed");
     checkDraft(draft);
-    const outcome = (await this.group.submit({ draft, now })) as Outcome;
+    const outcome = (await this.group.submit({ draft, now })) as AppendOutcome;
     if (outcome.kind !== "stored") return { message: outcome.message, created: outcome.kind === "created" };
     const message = await this.get(draft.roomId, outcome.seq);
     if (!message) throw new Error(`message ${draft.roomId}:${outcome.seq} has a key but is missing`);
@@ -155,9 +119,9 @@ export class PgMessageStore implements MessageStore {
    * failed over to the locked way and the two queued on the head's row lock (measured: 358 acked/s
    * of 1,000 offered with a fifth of the traffic reactions and edits, docs/performance.md).
    */
-  private async commitQueued(batch: Queued[]): Promise<(Outcome | ChangeOutcome)[]> {
-    const appends = batch.filter((q): q is Pending => !isChange(q));
-    const appended = appends.length ? await this.commitBatch(appends) : [];
+  private async commitQueued(batch: Queued[]): Promise<(AppendOutcome | ChangeOutcome)[]> {
+    const appends = batch.filter((q): q is PendingAppend => !isChange(q));
+    const appended = appends.length ? await this.appends.commit(appends) : [];
     const changes = batch.filter(isChange);
     let changed: ChangeDone[] = [];
     if (changes.length) {
@@ -178,94 +142,6 @@ export class PgMessageStore implements MessageStore {
     let a = 0;
     let c = 0;
     return batch.map((q) => (isChange(q) ? { kind: "changed" as const, result: changed[c++]! } : appended[a++]!));
-  }
-
-  private async commitBatch(batch: Pending[], checkKeys = false): Promise<Outcome[]> {
-    const rooms = [...new Set(batch.map((p) => p.draft.roomId))];
-    const unknown = rooms.filter((r) => !this.knownHeads.has(r)).sort();
-    if (unknown.length > 0) {
-      // Outside the batch transaction, so head creation can never interleave with head locking.
-      await this.prisma.$executeRaw`
-        INSERT INTO "MessageHead" ("roomId", "lastSeq", "openFirstSeq", "openBucket", "openCount", "openBytes")
-        SELECT r, 0, 1, to_timestamp(0), 0, 0 FROM jsonb_array_elements_text(${JSON.stringify(unknown)}::jsonb) AS r
-        ORDER BY r ON CONFLICT ("roomId") DO NOTHING`;
-      if (this.knownHeads.size > 100_000) this.knownHeads.clear();
-      for (const r of unknown) this.knownHeads.add(r);
-    }
-    if (!checkKeys) {
-      const cached = this.headCache.get(rooms);
-      if (cached) {
-        try {
-          const { outcomes, heads } = await this.write(this.runAlone, batch, cached, new Map());
-          this.headCache.remember(heads);
-          return outcomes;
-        } catch {
-          // The head moved (another node wrote), a key was taken (a retried clientMsgId), or the
-          // write failed: nothing was written. Again, under the heads' locks, looking keys up first.
-          this.headCache.forget(rooms);
-          return (await this.commitLocked(batch, rooms, true)).outcomes;
-        }
-      }
-    }
-    try {
-      const { outcomes, heads } = await this.commitLocked(batch, rooms, checkKeys);
-      this.headCache.remember(heads);
-      return outcomes;
-    } catch (error) {
-      // Most likely a key taken by an earlier batch: look the keys up, then write the rest.
-      if (!checkKeys) return (await this.commitLocked(batch, rooms, true)).outcomes;
-      throw error;
-    }
-  }
-
-  /** Reads and locks the heads (in roomId order, so batches of several nodes never deadlock), then writes. */
-  private commitLocked(batch: Pending[], rooms: string[], checkKeys: boolean): Promise<Written> {
-    return this.prisma.$transaction(async (tx) => {
-      const heads = await tx.$queryRaw<HeadRow[]>`
-        SELECT "roomId", "lastSeq", rev, "openFirstSeq", "openBucket", "openCount", "openBytes" FROM "MessageHead"
-        WHERE "roomId" IN (SELECT jsonb_array_elements_text(${JSON.stringify(rooms)}::jsonb) LIMIT ${rooms.length}::int)
-        ORDER BY "roomId" FOR NO KEY UPDATE`;
-      if (heads.length !== rooms.length) throw new Error("message head rows are missing");
-      const stored = new Map<string, number>();
-      const keyed = batch.filter((p) => p.draft.clientMsgId !== null);
-      if (checkKeys && keyed.length > 0) {
-        const wanted = keyed.map((p) => ({ r: p.draft.roomId, s: p.draft.senderId, c: p.draft.clientMsgId }));
-        const found = await tx.$queryRaw<{ roomId: string; senderId: string; clientMsgId: string; seq: number }[]>`
-          SELECT k."roomId", k."senderId", k."clientMsgId", k.seq
-          FROM (SELECT * FROM jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) AS w(r text, s text, c text) LIMIT ${wanted.length}::int) w
-          JOIN "MessageKey" k ON k."roomId" = w.r AND k."senderId" = w.s AND k."clientMsgId" = w.c`;
-        for (const k of found) stored.set(JSON.stringify([k.roomId, k.senderId, k.clientMsgId]), k.seq);
-      }
-      return this.write((statement) => tx.$queryRaw(statement), batch, heads, stored);
-    }, TX_OPTIONS);
-  }
-
-  /**
-   * Plans and writes the batch from these heads; `stored` holds keys known to be taken already.
-   * Within the batch, a clientMsgId's first occurrence is written and later ones repeat it.
-   */
-  private async write(run: RunStatement, batch: Pending[], heads: HeadRow[], stored: Map<string, number>): Promise<Written> {
-    const outcomes = new Map<Pending, Outcome>();
-    const first = new Map<string, Pending>();
-    for (const p of batch) {
-      if (p.draft.clientMsgId === null) continue;
-      const key = keyOf(p.draft);
-      const seq = stored.get(key);
-      if (seq !== undefined) outcomes.set(p, { kind: "stored", seq });
-      else if (!first.has(key)) first.set(key, p);
-    }
-    const fresh = batch.filter((p) => !outcomes.has(p) && (p.draft.clientMsgId === null || first.get(keyOf(p.draft)) === p));
-    const created = new Map<Pending, Message>();
-    const plan = planBatch(heads, fresh, this.limits, created, this.foldSpread);
-    if (fresh.length > 0) await writePlan(run, plan);
-    for (const [p, message] of created) outcomes.set(p, { kind: "created", message });
-    const inOrder = batch.map((p) => {
-      const own = outcomes.get(p);
-      if (own) return own;
-      const original = outcomes.get(first.get(keyOf(p.draft))!) as { message: Message };
-      return { kind: "repeat" as const, message: original.message };
-    });
-    return { outcomes: inOrder, heads: plan.heads };
   }
 
   async page(roomId: string, q: PageQuery, viewerId?: string): Promise<MessagePage> {
