@@ -7,6 +7,7 @@ import type { EmailCodeRepository, SessionRepository } from "./ports/session-rep
 import type { UserRepository } from "./ports/user-repository.js";
 import { normalizeEmail, viewUser, type UserView } from "./user.js";
 import { refuseIfSuspendedMeanwhile, refuseSuspended } from "./suspensions.js";
+import type { AuthReply, TokenPairReply } from "../protocol/accounts.js";
 
 export interface AccountDeps {
   users: UserRepository;
@@ -21,11 +22,8 @@ export interface AccountDeps {
   now?: () => Date;
 }
 
-export interface AuthResult {
-  user: UserView;
-  accessToken: string;
-  refreshToken: string;
-}
+/** The contract's answer to sign-up and log-in (src/protocol/accounts.ts). */
+export type AuthResult = AuthReply;
 
 // A code lives 15 minutes and allows 5 guesses: 5 in 10^6 odds per code for a guesser.
 const EMAIL_CODE_TTL_MS = 15 * 60_000;
@@ -91,7 +89,7 @@ function parseRefreshToken(token: string): { sessionId: string; secret: string }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Rotates the refresh token. A spent token revokes the whole login (reuse detection). */
-export async function refresh(deps: AccountDeps, refreshToken: string): Promise<{ accessToken: string; refreshToken: string }> {
+export async function refresh(deps: AccountDeps, refreshToken: string): Promise<TokenPairReply> {
   const { sessionId, secret } = parseRefreshToken(refreshToken);
   if (!UUID.test(sessionId)) throw new Unauthorized("invalid refresh token");
   const next = randomBytes(32).toString("base64url");

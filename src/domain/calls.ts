@@ -9,6 +9,7 @@ import type { CallRelay, SignalKind } from "./ports/call-relay.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
 import type { IceServerSource } from "./ports/ice-servers.js";
 import { requireMember, type RoomDeps } from "./rooms.js";
+import type { IceServers } from "../protocol/calls.js";
 
 // In a mesh every peer sends its media to every other: 3 uplinks at 4 people is what a home
 // connection carries; larger calls need an SFU (see the design doc).
@@ -86,6 +87,6 @@ export async function callParticipants(deps: CallDeps, userId: string, roomId: s
 }
 
 /** STUN/TURN servers for the caller; TURN credentials are time-limited and tied to the user. */
-export function iceServersFor(deps: { iceServers: IceServerSource }, userId: string, now = new Date()) {
+export function iceServersFor(deps: { iceServers: IceServerSource }, userId: string, now = new Date()): IceServers {
   return deps.iceServers.forUser(userId, now);
 }

@@ -2,6 +2,8 @@
  * The error catalogue. The domain throws these; each door (http/problem.ts, realtime/ack.ts)
  * maps the stable `code` to its wire form. Nothing here knows about HTTP or sockets.
  */
+import type { FieldErrorWire } from "../protocol/errors.js";
+
 export type ErrorCode =
   | "VALIDATION"
   | "UNAUTHORIZED"
@@ -15,10 +17,8 @@ export type ErrorCode =
   | "UNAVAILABLE"
   | "INTERNAL";
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+/** One bad field of a VALIDATION error, as both doors send it (src/protocol/errors.ts). */
+export type FieldError = FieldErrorWire;
 
 export class DomainError extends Error {
   constructor(

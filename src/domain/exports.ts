@@ -4,8 +4,9 @@
  * archive (export-archive.ts) into blob storage; the owner downloads it for 7 days. docs/accounts.md.
  */
 import { Conflict, Gone, NotFound } from "./errors.js";
-import type { AccountExportRepository, ExportRecord, ExportStatus } from "./ports/account-export-repository.js";
+import type { AccountExportRepository, ExportRecord } from "./ports/account-export-repository.js";
 import type { BlobStorage } from "./ports/blob-storage.js";
+import type { AccountExport } from "../protocol/exports.js";
 
 export interface ExportDeps {
   exports: AccountExportRepository;
@@ -24,16 +25,8 @@ export const exportDir = (exportId: string) => `exports/${exportId}`;
 /** The archive one claim writes (a claim of its own, so a taken-over attempt never shares a file). */
 export const exportArchiveKey = (exportId: string, token: string) => `${exportDir(exportId)}/${token}.ndjson`;
 
-export interface ExportView {
-  id: string;
-  status: ExportStatus;
-  /** Ready and not expired: GET it with the owner's bearer token. */
-  downloadUrl?: string;
-  /** Ready: the archive can be downloaded until then. */
-  expiresAt?: string;
-  /** Failed: why. */
-  error?: string;
-}
+/** The contract's export (src/protocol/exports.ts): `downloadUrl` while ready and not expired. */
+export type ExportView = AccountExport;
 
 const clock = (deps: Pick<ExportDeps, "now">) => (deps.now ? deps.now() : new Date());
 

@@ -1,7 +1,8 @@
 import { Invalid, NotFound } from "./errors.js";
 import type { FollowRepository } from "./ports/social-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
-import { viewUser, type UserView } from "./user.js";
+import { viewUser } from "./user.js";
+import type { UserPageReply } from "../protocol/users.js";
 
 export interface FollowDeps {
   users: UserRepository;
@@ -29,7 +30,7 @@ export async function listFollows(
   userId: string,
   direction: "followers" | "following",
   page: { limit: number; cursor: string | null },
-): Promise<{ users: UserView[]; nextCursor: string | null }> {
+): Promise<UserPageReply> {
   await requireUser(deps, userId);
   const result = await deps.follows[direction](userId, page.limit, page.cursor);
   return { users: result.items.map((u) => viewUser(u, viewerId)), nextCursor: result.nextCursor };

@@ -2,10 +2,11 @@ import { refuseIfBlocked } from "./blocks.js";
 import { Conflict, Invalid, NotFound } from "./errors.js";
 import type { BlockRepository } from "./ports/block-repository.js";
 import type { FeedPublisher } from "./ports/feed.js";
-import type { PresenceReader, Presence } from "./ports/presence.js";
+import type { PresenceReader } from "./ports/presence.js";
 import type { FriendRepository, FriendRequestRecord } from "./ports/social-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
-import { viewUser, type UserView } from "./user.js";
+import { viewUser } from "./user.js";
+import type { Friend, FriendRequest, PendingFriendRequests } from "../protocol/friends.js";
 
 export interface FriendDeps {
   users: UserRepository;
@@ -17,13 +18,8 @@ export interface FriendDeps {
   now?: () => Date;
 }
 
-export interface FriendRequestView {
-  id: string;
-  fromUserId: string;
-  toUserId: string;
-  status: string;
-  createdAt: string;
-}
+/** The contract's friend request (src/protocol/friends.ts). */
+export type FriendRequestView = FriendRequest;
 
 const viewRequest = (r: FriendRequestRecord): FriendRequestView => ({
   id: r.id,
@@ -42,7 +38,7 @@ export async function sendFriendRequest(deps: FriendDeps, fromUserId: string, to
   return request;
 }
 
-export async function listFriendRequests(deps: FriendDeps, userId: string) {
+export async function listFriendRequests(deps: FriendDeps, userId: string): Promise<PendingFriendRequests> {
   const { incoming, outgoing } = await deps.friends.listPending(userId);
   return { incoming: incoming.map(viewRequest), outgoing: outgoing.map(viewRequest) };
 }
@@ -72,7 +68,7 @@ async function announceFriendship(deps: FriendDeps, a: string, b: string, friend
   }
 }
 
-export async function listFriends(deps: FriendDeps, userId: string): Promise<{ user: UserView; presence: Presence }[]> {
+export async function listFriends(deps: FriendDeps, userId: string): Promise<Friend[]> {
   const friends = await deps.friends.listFriends(userId);
   const presence = await deps.presence.statusOf(friends.map((f) => f.id));
   return friends.map((f) => ({

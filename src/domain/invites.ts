@@ -4,15 +4,10 @@ import type { InviteRecord } from "./ports/room-repository.js";
 import { refuseBannedInvitees, refuseIfBanned } from "./room-bans.js";
 import { renderRoomFor, type RoomView } from "./room-views.js";
 import { GROUP_INVITES_MAX, requireMember, ROOM_NAME_MAX, type RoomDeps } from "./rooms.js";
+import type { Invite } from "../protocol/invites.js";
 
-export interface InviteView {
-  id: string;
-  roomId: string;
-  inviterId: string;
-  inviteeId: string;
-  status: string;
-  createdAt: string;
-}
+/** The contract's invite (src/protocol/invites.ts). */
+export type InviteView = Invite;
 
 const viewInvite = (i: InviteRecord): InviteView => ({ ...i, createdAt: i.createdAt.toISOString() });
 

@@ -11,6 +11,7 @@ import type { MessageStore } from "./ports/message-store.js";
 import type { RoomRepository } from "./ports/room-repository.js";
 import { withReplyExcerpts } from "./replies.js";
 import { PAGE_LIMIT_MAX } from "../protocol/limits.js";
+import type { MentionsPageReply } from "../protocol/mentions.js";
 
 export interface MentionDeps {
   rooms: RoomRepository;
@@ -57,7 +58,7 @@ function decodeCursor(cursor: string): MentionRef {
  * The caller's mentions, newest first, as messages in their current state. Rooms the caller has
  * left are skipped (a mention is not a way into a room); a page may then hold fewer than `limit`.
  */
-export async function listMentions(deps: MentionDeps, userId: string, query: { cursor?: string; limit: number }): Promise<{ messages: Message[]; nextCursor: string | null }> {
+export async function listMentions(deps: MentionDeps, userId: string, query: { cursor?: string; limit: number }): Promise<MentionsPageReply> {
   const limit = Math.min(query.limit, PAGE_LIMIT_MAX);
   const refs = await deps.mentions.list(userId, { before: query.cursor === undefined ? undefined : decodeCursor(query.cursor), limit });
   const memberOf = new Set((await deps.rooms.roomsOf(userId)).map((r) => r.room.id));

@@ -1,56 +1,16 @@
-/** A chat message as stored and as sent on the wire (PROTOCOL.md, "Rooms, invites, messages" and "Conversations"). */
-export type MessageType = "text" | "file" | "system";
+/**
+ * A chat message as stored and as sent on the wire (PROTOCOL.md, "Rooms, invites, messages" and
+ * "Conversations"). The shapes are the contract's (src/protocol/messages.ts), not restated here:
+ * a field changed there changes it for the domain, the doors and the clients in one type-check.
+ */
+import type { Attachment } from "../protocol/attachments.js";
+import type { Message, MessageType, Reaction, ReplyExcerpt } from "../protocol/messages.js";
 
-export interface AttachmentRef {
-  id: string;
-  name: string;
-  size: number;
-  contentType: string;
-  url: string;
-  thumbnailUrl?: string;
-}
-
-/** One emoji's reactions as a viewer sees them: `userIds` are the first 10 who reacted. */
-export interface ReactionView {
-  emoji: string;
-  count: number;
-  userIds: string[];
-  /** Whether the viewer reacted with it: in acks and HTTP answers, never in broadcasts. */
-  me?: boolean;
-}
-
-/** What a reply shows of the message it answers; `text` is null once that message is deleted. */
-export interface ReplyExcerpt {
-  seq: number;
-  senderId: string;
-  text: string | null;
-}
-
-export interface Message {
-  /** `${roomId}:${seq}`: unique, and it locates the message's chunk without a lookup table. */
-  id: string;
-  roomId: string;
-  seq: number;
-  /** The room's timeline revision at this message's last change (its creation, an edit, a reaction…). */
-  rev: number;
-  senderId: string;
-  type: MessageType;
-  text: string;
-  attachments: AttachmentRef[];
-  clientMsgId: string | null;
-  createdAt: string;
-  editedAt?: string;
-  deletedAt?: string;
-  replyToSeq?: number;
-  /** Filled in by the use cases from replyToSeq (the message store does not resolve it). */
-  replyTo?: ReplyExcerpt;
-  mentions?: string[];
-  mentionsRoom?: boolean;
-  /** In the order each emoji was first added; [] when there are none (PROTOCOL: every message has it). */
-  reactions: ReactionView[];
-  pinnedAt?: string;
-  pinnedBy?: string;
-}
+export type { Message, MessageType, ReplyExcerpt };
+/** A file as a message carries it (the upload's reply, src/protocol/attachments.ts). */
+export type AttachmentRef = Attachment;
+/** One emoji's reactions as a viewer sees them: `me` in acks and HTTP answers, never in broadcasts. */
+export type ReactionView = Reaction;
 
 /** The most people a reaction lists by id; `count` has them all. */
 export const REACTION_USERS_SHOWN = 10;

@@ -1,8 +1,9 @@
 import { Invalid, NotFound } from "./errors.js";
 import type { PlaylistRecord, PlaylistRepository } from "./ports/playlist-repository.js";
 import type { TrackRepository } from "./ports/track-repository.js";
-import { viewTrack, type TrackView } from "./tracks.js";
+import { viewTrack } from "./tracks.js";
 import { PLAYLIST_NAME_MAX, PLAYLIST_TRACKS_MAX } from "../protocol/limits.js";
+import type { Playlist, PlaylistSummary as WirePlaylistSummary } from "../protocol/playlists.js";
 
 export interface PlaylistDeps {
   playlists: PlaylistRepository;
@@ -10,17 +11,10 @@ export interface PlaylistDeps {
 }
 
 
-export interface PlaylistSummary {
-  id: string;
-  name: string;
-  trackCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface PlaylistView extends PlaylistSummary {
-  /** In playlist order; a track may appear more than once. */
-  tracks: TrackView[];
-}
+/** The contract's playlist shapes (src/protocol/playlists.ts): a list shows summaries. */
+export type PlaylistSummary = WirePlaylistSummary;
+/** A playlist with its tracks in playlist order (a track may appear more than once). */
+export type PlaylistView = Playlist;
 
 function summary(p: PlaylistRecord): PlaylistSummary {
   return { id: p.id, name: p.name, trackCount: p.trackIds.length, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() };

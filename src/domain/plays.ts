@@ -1,8 +1,9 @@
 import { Invalid } from "./errors.js";
 import type { ChartPeriod, PlayCounter } from "./ports/play-counter.js";
 import type { TrackRepository } from "./ports/track-repository.js";
-import { requireReadyTrack, viewTrack, type TrackView } from "./tracks.js";
+import { requireReadyTrack, viewTrack } from "./tracks.js";
 import { CHART_LIMIT_MAX } from "../protocol/limits.js";
+import type { Chart } from "../protocol/plays.js";
 
 export interface PlayDeps {
   tracks: TrackRepository;
@@ -16,7 +17,7 @@ export async function recordPlay(deps: PlayDeps, userId: string, trackId: string
   return deps.plays.record(userId, trackId, new Date());
 }
 
-export async function charts(deps: PlayDeps, period: ChartPeriod, limit: number): Promise<{ tracks: { track: TrackView; plays: number }[] }> {
+export async function charts(deps: PlayDeps, period: ChartPeriod, limit: number): Promise<Chart> {
   if (limit < 1 || limit > CHART_LIMIT_MAX) throw new Invalid(`limit must be 1..${CHART_LIMIT_MAX}`, [{ path: "limit", message: "out of range" }]);
   const top = await deps.plays.top(period, limit, new Date());
   const byId = new Map((await deps.tracks.findMany(top.map((t) => t.trackId))).map((t) => [t.id, t]));

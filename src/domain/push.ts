@@ -2,6 +2,7 @@
 import { Invalid, NotFound } from "./errors.js";
 import type { PushSender } from "./ports/push-sender.js";
 import type { PushSubscriptionRecord, PushSubscriptionRepository } from "./ports/push-subscriptions.js";
+import type { PushSubscription } from "../protocol/push.js";
 
 // A user's browsers and devices; the oldest beyond this are dropped (abandoned browsers rarely unsubscribe).
 export const PUSH_SUBSCRIPTIONS_PER_USER = 20;
@@ -24,11 +25,8 @@ export interface PushDeps {
   allowHttpEndpoints: boolean;
 }
 
-export interface PushSubscriptionView {
-  id: string;
-  endpoint: string;
-  createdAt: string;
-}
+/** The contract's subscription (src/protocol/push.ts): never its keys. */
+export type PushSubscriptionView = PushSubscription;
 
 const view = (s: PushSubscriptionRecord): PushSubscriptionView => ({ id: s.id, endpoint: s.endpoint, createdAt: s.createdAt.toISOString() });
 

@@ -14,13 +14,10 @@ import { postNotice, type NoticeDeps } from "./room-notices.js";
 import { requireModerator, requireOutranks } from "./room-ranks.js";
 import { removeFromRoom } from "./rooms.js";
 import { BAN_REASON_MAX } from "../protocol/limits.js";
+import type { RoomBan } from "../protocol/room-admin.js";
 
-export interface BanView {
-  userId: string;
-  bannedBy: string;
-  reason: string;
-  createdAt: string;
-}
+/** The contract's ban (src/protocol/room-admin.ts). */
+export type BanView = RoomBan;
 
 const viewBan = (b: BanRecord): BanView => ({ userId: b.userId, bannedBy: b.bannedBy, reason: b.reason, createdAt: b.createdAt.toISOString() });
 

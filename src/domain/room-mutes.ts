@@ -15,11 +15,10 @@ import { refuseIfBanned } from "./room-bans.js";
 import { postNotice, spokenDuration, type NoticeDeps } from "./room-notices.js";
 import { requireModerator, requireOutranks } from "./room-ranks.js";
 import { MUTE_SECONDS_MAX } from "../protocol/limits.js";
+import type { RoomMute } from "../protocol/room-admin.js";
 
-export interface MuteView {
-  userId: string;
-  until: string;
-}
+/** The contract's mute (src/protocol/room-admin.ts). */
+export type MuteView = RoomMute;
 
 /** `now` is the deps clock where one is given (tests), else the system's. */
 type Clocked = { now?: () => Date };

@@ -1,28 +1,15 @@
-import type { Message } from "./message.js";
 import { mentionCountKey, type MentionIndex } from "./ports/mention-index.js";
 import type { BlockRepository } from "./ports/block-repository.js";
 import type { MessageStore } from "./ports/message-store.js";
 import type { MembershipRecord, RoomRecord, RoomRepository } from "./ports/room-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
+import type { Room } from "../protocol/rooms.js";
 
-/** A room as one member sees it (PROTOCOL.md): the name of a direct room is the other member's. */
-export interface RoomView {
-  id: string;
-  type: "direct" | "group";
-  name: string;
-  /** Group rooms only; null when none is set. */
-  topic: string | null;
-  memberCount: number;
-  lastMessage: Message | null;
-  lastSeq: number;
-  unreadCount: number;
-  /** Unread messages mentioning the viewer. */
-  mentionCount: number;
-  lastReadSeq: number;
-  /** The viewer's role in the room: what they may do (pin, remove members) without asking. */
-  role: string;
-  createdAt: string;
-}
+/**
+ * A room as one member sees it (PROTOCOL.md; the contract's Room, src/protocol/rooms.ts): the name
+ * of a direct room is the other member's, `role` tells the viewer what they may do without asking.
+ */
+export type RoomView = Room;
 
 export interface RoomViewDeps {
   rooms: RoomRepository;

@@ -4,12 +4,13 @@ import type { BlockRepository } from "./ports/block-repository.js";
 import type { Broadcaster } from "./ports/broadcaster.js";
 import type { CallRegistry } from "./ports/call-registry.js";
 import type { FeedPublisher } from "./ports/feed.js";
-import type { PresenceReader, Presence } from "./ports/presence.js";
+import type { PresenceReader } from "./ports/presence.js";
 import { handOverOnLeave, requireModerator, requireOutranks } from "./room-ranks.js";
 import { postNotice } from "./room-notices.js";
 import { byActivity, renderEntries, renderRoomFor, type RoomView, type RoomViewDeps } from "./room-views.js";
-import { viewUser, type UserView } from "./user.js";
+import { viewUser } from "./user.js";
 import { ROOM_NAME_MAX, GROUP_INVITES_MAX } from "../protocol/limits.js";
+import type { RoomDetail, RoomMember } from "../protocol/rooms.js";
 
 export interface RoomDeps extends RoomViewDeps {
   presence: PresenceReader;
@@ -54,16 +55,10 @@ export async function listRooms(deps: RoomDeps, userId: string): Promise<RoomVie
   return (await renderEntries(deps, await deps.rooms.roomsOf(userId))).sort(byActivity);
 }
 
-export interface MemberView {
-  user: UserView;
-  role: string;
-  lastReadSeq: number;
-  presence: Presence;
-  /** Until when an admin muted them (ISO), or null. */
-  mutedUntil: string | null;
-}
+/** A member as the room's detail lists them (the contract's RoomMember, src/protocol/rooms.ts). */
+export type MemberView = RoomMember;
 
-export async function getRoom(deps: RoomDeps, userId: string, roomId: string): Promise<{ room: RoomView; members: MemberView[] }> {
+export async function getRoom(deps: RoomDeps, userId: string, roomId: string): Promise<RoomDetail> {
   await requireMember(deps, roomId, userId);
   const [room, memberships] = await Promise.all([viewFor(deps, userId, roomId), deps.rooms.members(roomId)]);
   const ids = memberships.map((m) => m.userId);

@@ -4,6 +4,7 @@
 // "안녕하세요", "京都" inside "東京都庁", "ello" inside "Hello"). Both index adapters store and
 // query the folded form this module defines, and the snippet highlights exactly what matched.
 import { SEARCH_QUERY_MAX } from "../protocol/limits.js";
+import type { SearchSnippet } from "../protocol/search.js";
 
 // Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.
 export { SEARCH_QUERY_MAX };
@@ -32,10 +33,7 @@ export function foldText(text: string): string {
 }
 
 /** `text` as a snippet shows it, with ranges into it (UTF-16 offsets, as String.prototype.slice takes them) that matched. */
-export interface Snippet {
-  text: string;
-  highlights: { start: number; end: number }[];
-}
+export type Snippet = SearchSnippet;
 
 /** The folded text with, for each of its code units, where the character it came from starts in `source`. */
 function foldWithMap(source: string): { folded: string; from: number[] } {

@@ -1,11 +1,11 @@
 import { Invalid } from "./errors.js";
-import type { Message } from "./message.js";
 import { PAGE_LIMIT_MAX } from "./messages.js";
 import { positionOf, type MessageSearchIndex, type SearchPosition } from "./ports/message-search.js";
 import type { RoomRecord, RoomRepository } from "./ports/room-repository.js";
 import type { UserRepository } from "./ports/user-repository.js";
 import { requireMember } from "./rooms.js";
-import { SEARCH_QUERY_MAX, snippetOf, type Snippet } from "./search-text.js";
+import { SEARCH_QUERY_MAX, snippetOf } from "./search-text.js";
+import type { SearchPage, SearchResult as WireSearchResult } from "../protocol/search.js";
 
 export interface SearchDeps {
   rooms: RoomRepository;
@@ -13,12 +13,8 @@ export interface SearchDeps {
   search: MessageSearchIndex;
 }
 
-export interface SearchResult {
-  message: Message;
-  /** The room as the caller sees it (a direct room carries the other member's name). */
-  room: { id: string; name: string };
-  snippet: Snippet;
-}
+/** The contract's hit (src/protocol/search.ts): the room as the caller sees it (a direct room carries the other member's name). */
+export type SearchResult = WireSearchResult;
 
 export interface SearchInput {
   q: string;
@@ -86,7 +82,7 @@ function checkQuery(q: string): string {
  * Access comes first: the rooms searched are the caller's memberships, read now (a room left is
  * no longer searched); a `roomId` the caller is not in is refused like every room use case.
  */
-export async function searchMessages(deps: SearchDeps, userId: string, input: SearchInput): Promise<{ results: SearchResult[]; nextCursor: string | null }> {
+export async function searchMessages(deps: SearchDeps, userId: string, input: SearchInput): Promise<SearchPage> {
   const text = checkQuery(input.q);
   const mine = await deps.rooms.roomsOf(userId);
   let entries = mine;

@@ -4,12 +4,12 @@
  * and GET /api/rooms/:id/changes.
  */
 import { Invalid } from "./errors.js";
-import type { Message } from "./message.js";
 import type { MessageDeps } from "./messages.js";
-import type { ChangesPage, MessagePage } from "./ports/message-store.js";
+import type { ChangesPage } from "./ports/message-store.js";
 import { withReplyExcerpts } from "./replies.js";
 import { requireMember } from "./rooms.js";
 import { PAGE_LIMIT_MAX, SYNC_ROOMS_MAX } from "../protocol/limits.js";
+import type { CatchUp as WireCatchUp, SyncRooms } from "../protocol/messages.js";
 
 /** Where a client is in a room: the last seq it has seen and, if it tracks changes, the last rev. */
 export interface RoomPosition {
@@ -19,10 +19,7 @@ export interface RoomPosition {
 }
 
 /** New messages (seq > afterSeq); with afterRev, `updated`: older messages changed after it; `rev` to ask from next time. */
-export interface CatchUp extends MessagePage {
-  updated?: Message[];
-  rev: number;
-}
+export type CatchUp = WireCatchUp;
 
 /**
  * The room's changes are read before its new messages: whatever changes after that read has a
@@ -53,7 +50,8 @@ export async function listChanges(deps: MessageDeps, userId: string, roomId: str
   return { ...page, messages: await withReplyExcerpts(deps, roomId, page.messages) };
 }
 
-export type SyncResult = Record<string, CatchUp | (CatchUp & { error: { code: string; message: string } })>;
+/** Per room its catch-up; a room the caller is not in: an empty one with its error. */
+export type SyncResult = SyncRooms;
 
 /**
  * After a reconnect: for each room, what the client missed. A room is given by its last seen seq

@@ -2,8 +2,9 @@ import { sniffContentType } from "./content-type.js";
 import { Conflict, Invalid, NotFound, PayloadTooLarge, UnsupportedMediaType } from "./errors.js";
 import { TranscodeFailed, type AudioTranscoder } from "./ports/audio-transcoder.js";
 import type { BlobStorage } from "./ports/blob-storage.js";
-import type { TrackRecord, TrackRepository, TrackStatus } from "./ports/track-repository.js";
+import type { TrackRecord, TrackRepository } from "./ports/track-repository.js";
 import { uuidv7 } from "./uuid7.js";
+import type { Track } from "../protocol/tracks.js";
 
 export interface TrackDeps {
   tracks: TrackRepository;
@@ -24,18 +25,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const trackSourceKey = (trackId: string) => `tracks/${trackId}/source`;
 export const trackHlsKey = (trackId: string, file: string) => `tracks/${trackId}/hls/${file}`;
 
-export interface TrackView {
-  id: string;
-  title: string;
-  artist: string | null;
-  status: TrackStatus;
-  ownerId: string;
-  createdAt: string;
-  durationMs?: number;
-  loudnessLufs?: number;
-  hlsUrl?: string;
-  error?: string;
-}
+/** The contract's track (src/protocol/tracks.ts). */
+export type TrackView = Track;
 
 export function viewTrack(t: TrackRecord): TrackView {
   return {

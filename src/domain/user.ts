@@ -1,4 +1,6 @@
 /** The user as stored, and the two views of it the API shows (own and other). */
+import type { User } from "../protocol/users.js";
+
 export interface UserRecord {
   id: string;
   email: string;
@@ -18,15 +20,8 @@ export interface UserRecord {
 /** What views need: never the password hash, nor what operators keep about the account. */
 export type UserProfile = Omit<UserRecord, "passwordHash" | "operator" | "suspendedAt" | "suspendReason">;
 
-export interface UserView {
-  id: string;
-  email?: string;
-  displayName: string;
-  statusMessage: string;
-  avatarUrl: string | null;
-  emailVerified: boolean;
-  createdAt: string;
-}
+/** The contract's user (src/protocol/users.ts): `email` only in the owner's own view. */
+export type UserView = User;
 
 export function avatarUrl(avatarKey: string | null): string | null {
   return avatarKey ? `/api/avatars/${avatarKey}` : null;

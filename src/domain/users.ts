@@ -8,6 +8,7 @@ import { Invalid, NotFound, Unauthorized } from "./errors.js";
 import type { BlobStorage } from "./ports/blob-storage.js";
 import type { UserRepository } from "./ports/user-repository.js";
 import { viewUser, type UserView } from "./user.js";
+import type { UserPageReply } from "../protocol/users.js";
 
 export interface UserDeps {
   users: UserRepository;
@@ -66,7 +67,7 @@ export async function searchUsers(
   deps: UserDeps,
   viewerId: string,
   query: { q: string; limit: number; cursor: string | null },
-): Promise<{ users: UserView[]; nextCursor: string | null }> {
+): Promise<UserPageReply> {
   const page = await deps.users.search(query.q.trim(), query.limit, query.cursor);
   return { users: page.items.map((u) => viewUser(u, viewerId)), nextCursor: page.nextCursor };
 }

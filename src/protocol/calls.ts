@@ -32,5 +32,6 @@ export const CallUpdatedSchema = z.object({ roomId: z.string(), participants: z.
 
 export type SignalKind = z.output<typeof SignalKindSchema>;
 export type IceServer = z.output<typeof IceServerSchema>;
+export type IceServers = z.output<typeof IceServersReply>;
 export type CallSignal = z.output<typeof CallSignalSchema>;
 export type CallUpdated = z.output<typeof CallUpdatedSchema>;

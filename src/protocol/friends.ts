@@ -17,3 +17,4 @@ export const FriendsReply = z.object({ friends: z.array(FriendSchema) });
 
 export type FriendRequest = z.output<typeof FriendRequestSchema>;
 export type Friend = z.output<typeof FriendSchema>;
+export type PendingFriendRequests = z.output<typeof FriendRequestLists>;

@@ -11,6 +11,7 @@ import { ATTACHMENTS_PER_MESSAGE_MAX, MENTIONS_PER_MESSAGE_MAX, MESSAGE_TEXT_MAX
 
 export const MessageSchema = z
   .object({
+    /** `${roomId}:${seq}`: unique, and it locates the message's chunk without a lookup table. */
     id: z.string(),
     roomId: z.string(),
     seq: z.number().int(),
@@ -25,11 +26,17 @@ export const MessageSchema = z
     /** The room's timeline revision at this message's last change (PROTOCOL.md, "Conversations"). */
     rev: z.number().int(),
     replyToSeq: z.number().int().optional(),
-    /** What the answered message says now: `text` null once it is deleted. Absent in room lists and search hits. */
+    /**
+     * What the answered message says now: `text` null once it is deleted. Absent in room lists and
+     * search hits; the use cases fill it in from replyToSeq (the message store does not resolve it).
+     */
     replyTo: z.object({ seq: z.number().int(), senderId: z.string(), text: z.string().nullable() }).optional(),
     mentions: z.array(z.string()).optional(),
     mentionsRoom: z.boolean().optional(),
-    /** [] when there are none; `me` only in acks and HTTP answers, never in broadcasts. */
+    /**
+     * In the order each emoji was first added; [] when there are none. `userIds` are the first 10
+     * who reacted (`count` has them all); `me` only in acks and HTTP answers, never in broadcasts.
+     */
     reactions: z.array(z.object({ emoji: z.string(), count: z.number().int(), userIds: z.array(z.string()), me: z.boolean().optional() })),
     pinnedAt: z.string().optional(),
     pinnedBy: z.string().optional(),
@@ -87,4 +94,12 @@ export const MessageParams = z.object({ id: Id, seq: SeqParam.min(1) });
 export const RepliesQuery = z.object({ after: SeqParam.optional(), limit: PageLimit });
 
 export type Message = z.output<typeof MessageSchema>;
+export type MessageType = Message["type"];
+/** One emoji's reactions on a message, as one viewer sees them. */
+export type Reaction = Message["reactions"][number];
+/** What a reply shows of the message it answers. */
+export type ReplyExcerpt = NonNullable<Message["replyTo"]>;
 export type MessagePage = z.output<typeof MessagePageSchema>;
+export type CatchUp = z.output<typeof CatchUpSchema>;
+export type SyncRooms = z.output<typeof SyncAck>["rooms"];
+export type ChangesPage = z.output<typeof ChangesPageSchema>;

@@ -71,3 +71,4 @@ export const RoomJoinAck = z.object({
 export type Room = z.output<typeof RoomSchema>;
 export type RoomMember = z.output<typeof RoomMemberSchema>;
 export type JoinedMember = z.output<typeof JoinedMemberSchema>;
+export type RoomDetail = z.output<typeof RoomDetailReply>;

@@ -32,3 +32,4 @@ export const SearchReply = z.object({ results: z.array(SearchResultSchema), next
 
 export type SearchSnippet = z.output<typeof SnippetSchema>;
 export type SearchResult = z.output<typeof SearchResultSchema>;
+export type SearchPage = z.output<typeof SearchReply>;
