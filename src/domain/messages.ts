@@ -1,5 +1,5 @@
 import { refuseBlockedDirectSend } from "./blocks.js";
-import { Conflict, Forbidden, Invalid, NotFound } from "./errors.js";
+import { Invalid, NotFound } from "./errors.js";
 import { forEveryone, seqOfMessageId, type AttachmentRef, type Message } from "./message.js";
 import { checkMentions, recordMentions } from "./mentions.js";
 import type { MentionIndex } from "./ports/mention-index.js";
@@ -117,36 +117,35 @@ export async function changeMessage(deps: MessageDeps, roomId: string, seq: numb
   return { message: message!, changed: result.changed };
 }
 
-async function ownMessage(deps: MessageDeps, userId: string, roomId: string, messageId: string): Promise<{ seq: number; message: Message }> {
+/**
+ * The seq of a message `userId` may change in this room. Whether it is theirs and not deleted is
+ * checked by the change itself (MessageChange's `by`), atomically with it, so no read comes first.
+ */
+async function ownSeq(deps: MessageDeps, userId: string, roomId: string, messageId: string): Promise<number> {
   await requireMember(deps, roomId, userId);
-  const seq = seqOf(roomId, messageId);
-  const message = await deps.messages.get(roomId, seq);
-  if (!message) throw new NotFound("no such message in this room");
-  if (message.senderId !== userId) throw new Forbidden("only the sender can change a message");
-  if (message.deletedAt) throw new Conflict("message was deleted");
-  return { seq, message };
+  return seqOf(roomId, messageId);
 }
 
 export async function editMessage(deps: MessageDeps, userId: string, input: { roomId: string; messageId: string; text: string }): Promise<Message> {
   checkText(input.text, false);
-  const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
-  const { message } = await changeMessage(deps, input.roomId, seq, { kind: "edit", text: input.text }, userId);
+  const seq = await ownSeq(deps, userId, input.roomId, input.messageId);
+  const { message } = await changeMessage(deps, input.roomId, seq, { kind: "edit", text: input.text, by: userId }, userId);
   deps.onMessageChanged?.(message);
   await deps.feed.roomChanged(input.roomId, await deps.rooms.memberIds(input.roomId));
   return message;
 }
 
 export async function deleteMessage(deps: MessageDeps, userId: string, input: { roomId: string; messageId: string }): Promise<Message> {
-  const { seq } = await ownMessage(deps, userId, input.roomId, input.messageId);
-  return tombstoneMessage(deps, input.roomId, seq, userId);
+  const seq = await ownSeq(deps, userId, input.roomId, input.messageId);
+  return tombstoneMessage(deps, input.roomId, seq, userId, userId);
 }
 
 /**
- * The one delete path, after the caller's own checks (the sender's above; an operator's in
+ * The one delete path, after the caller's own checks (the sender's through `by`; an operator's in
  * moderation.ts): the tombstone, the room's sockets (message:updated), search and the room list.
  */
-export async function tombstoneMessage(deps: MessageDeps, roomId: string, seq: number, viewerId?: string): Promise<Message> {
-  const { message } = await changeMessage(deps, roomId, seq, { kind: "delete" }, viewerId);
+export async function tombstoneMessage(deps: MessageDeps, roomId: string, seq: number, viewerId?: string, by?: string): Promise<Message> {
+  const { message } = await changeMessage(deps, roomId, seq, by === undefined ? { kind: "delete" } : { kind: "delete", by }, viewerId);
   await deps.mentions.remove(roomId, seq);
   deps.onMessageChanged?.(message);
   await deps.feed.roomChanged(roomId, await deps.rooms.memberIds(roomId));

@@ -1,7 +1,7 @@
 // What the two MessageStore adapters (pg-message-store.ts, mongo-message-store.ts) share: the
 // chunk model's limits, the stored element shape, and validation of what may be stored.
 
-import { Conflict, Invalid } from "../domain/errors.js";
+import { Conflict, Forbidden, Invalid } from "../domain/errors.js";
 import { messageId, REACTION_USERS_SHOWN, REACTIONS_PER_MESSAGE_MAX, type AttachmentRef, type Message, type ReactionView } from "../domain/message.js";
 import type { MessageChange, MessageDraft } from "../domain/ports/message-store.js";
 
@@ -130,6 +130,10 @@ export function toMessage(roomId: string, s: StoredMessage, viewerId?: string): 
  * through this one function, so they agree on every rule of the contract.
  */
 export function applyChange(s: StoredMessage, change: MessageChange, rev: number, now: Date): StoredMessage | null {
+  if ((change.kind === "edit" || change.kind === "delete") && change.by !== undefined) {
+    if (s.senderId !== change.by) throw new Forbidden("only the sender can change a message");
+    if (s.deletedAt) throw new Conflict("message was deleted");
+  }
   if (s.deletedAt) {
     if (change.kind === "delete") return null;
     throw new Conflict("message was deleted");

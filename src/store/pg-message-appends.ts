@@ -26,7 +26,8 @@ import type { MessageDraft } from "../domain/ports/message-store.js";
 import type { Prisma, StatementRunner } from "./database.js";
 import type { ChunkLimits } from "./message-chunks.js";
 import type { MessageHeadCache } from "./message-head-cache.js";
-import { planBatch, writePlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
+import { planBatch, writePlan, type BatchPlan, type HeadRow, type RunStatement } from "./pg-message-batch.js";
+import type { RecentMessages } from "./recent-messages.js";
 
 export interface PendingAppend {
   draft: MessageDraft;
@@ -36,10 +37,18 @@ export interface PendingAppend {
 /** created: stored by this batch; repeat: its key was taken in this batch; stored: taken earlier. */
 export type AppendOutcome = { kind: "created" | "repeat"; message: Message } | { kind: "stored"; seq: number };
 
-/** A batch's outcomes (one per item, in order) and where it left its rooms' heads. */
+/** A batch's outcomes (one per item, in order), where it left its rooms' heads, and its open chunks' new messages. */
 interface Written {
   outcomes: AppendOutcome[];
   heads: HeadRow[];
+  tails: BatchPlan["tails"];
+}
+
+/** A batch planned the remembered way and not yet written (MessageAppends.prepare). */
+export interface PreparedAppends {
+  plan: BatchPlan;
+  outcomes: AppendOutcome[];
+  committed(): void;
 }
 
 export const TX_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
@@ -54,29 +63,35 @@ export class MessageAppends {
     /** Runs one statement as its own transaction. */
     private readonly runAlone: StatementRunner,
     private readonly headCache: MessageHeadCache,
+    private readonly recent: RecentMessages,
     private readonly limits: ChunkLimits,
     private readonly foldSpread: number,
   ) {}
 
+  /**
+   * The remembered way, planned and not written, for a caller that writes the plan together with
+   * something else in one statement (pg-message-store.ts: a turn's changes): null when a head is
+   * not remembered or nothing is new. `committed` once the plan is written; if the write failed,
+   * `commit` the batch instead.
+   */
+  async prepare(batch: PendingAppend[]): Promise<PreparedAppends | null> {
+    const rooms = await this.ensureHeads(batch);
+    const cached = this.headCache.get(rooms);
+    if (!cached) return null;
+    const planned = this.plan(batch, cached, new Map());
+    if (!planned.fresh) return null;
+    return { plan: planned.plan, outcomes: planned.outcomes, committed: () => this.committed(planned) };
+  }
+
   async commit(batch: PendingAppend[], checkKeys = false): Promise<AppendOutcome[]> {
-    const rooms = [...new Set(batch.map((p) => p.draft.roomId))];
-    const unknown = rooms.filter((r) => !this.knownHeads.has(r)).sort();
-    if (unknown.length > 0) {
-      // Outside the batch transaction, so head creation can never interleave with head locking.
-      await this.prisma.$executeRaw`
-        INSERT INTO "MessageHead" ("roomId", "lastSeq", "openFirstSeq", "openBucket", "openCount", "openBytes")
-        SELECT r, 0, 1, to_timestamp(0), 0, 0 FROM jsonb_array_elements_text(${JSON.stringify(unknown)}::jsonb) AS r
-        ORDER BY r ON CONFLICT ("roomId") DO NOTHING`;
-      if (this.knownHeads.size > 100_000) this.knownHeads.clear();
-      for (const r of unknown) this.knownHeads.add(r);
-    }
+    const rooms = await this.ensureHeads(batch);
     if (!checkKeys) {
       const cached = this.headCache.get(rooms);
       if (cached) {
         try {
-          const { outcomes, heads } = await this.write(this.runAlone, batch, cached, new Map());
-          this.headCache.remember(heads);
-          return outcomes;
+          const written = await this.write(this.runAlone, batch, cached, new Map());
+          this.committed(written);
+          return written.outcomes;
         } catch {
           // The head moved (another node wrote), a key was taken (a retried clientMsgId), or the
           // write failed: nothing was written. Again, under the heads' locks, looking keys up first.
@@ -86,14 +101,35 @@ export class MessageAppends {
       }
     }
     try {
-      const { outcomes, heads } = await this.commitLocked(batch, rooms, checkKeys);
-      this.headCache.remember(heads);
-      return outcomes;
+      const written = await this.commitLocked(batch, rooms, checkKeys);
+      this.committed(written);
+      return written.outcomes;
     } catch (error) {
       // Most likely a key taken by an earlier batch: look the keys up, then write the rest.
       if (!checkKeys) return (await this.commitLocked(batch, rooms, true)).outcomes;
       throw error;
     }
+  }
+
+  /** The batch's rooms, each with a head row (created outside any batch transaction, so head creation never interleaves with head locking). */
+  private async ensureHeads(batch: PendingAppend[]): Promise<string[]> {
+    const rooms = [...new Set(batch.map((p) => p.draft.roomId))];
+    const unknown = rooms.filter((r) => !this.knownHeads.has(r)).sort();
+    if (unknown.length > 0) {
+      await this.prisma.$executeRaw`
+        INSERT INTO "MessageHead" ("roomId", "lastSeq", "openFirstSeq", "openBucket", "openCount", "openBytes")
+        SELECT r, 0, 1, to_timestamp(0), 0, 0 FROM jsonb_array_elements_text(${JSON.stringify(unknown)}::jsonb) AS r
+        ORDER BY r ON CONFLICT ("roomId") DO NOTHING`;
+      if (this.knownHeads.size > 100_000) this.knownHeads.clear();
+      for (const r of unknown) this.knownHeads.add(r);
+    }
+    return rooms;
+  }
+
+  /** A written batch committed: its heads and its new messages are what this process remembers. */
+  private committed(written: Written): void {
+    this.headCache.remember(written.heads);
+    for (const t of written.tails) this.recent.remember(t.roomId, t.m);
   }
 
   /** Reads and locks the heads (in roomId order, so batches of several nodes never deadlock), then writes. */
@@ -123,6 +159,13 @@ export class MessageAppends {
    * Within the batch, a clientMsgId's first occurrence is written and later ones repeat it.
    */
   private async write(run: RunStatement, batch: PendingAppend[], heads: HeadRow[], stored: Map<string, number>): Promise<Written> {
+    const planned = this.plan(batch, heads, stored);
+    if (planned.fresh) await writePlan(run, planned.plan);
+    return planned;
+  }
+
+  /** What `write` writes: `fresh` when the batch holds anything new. */
+  private plan(batch: PendingAppend[], heads: HeadRow[], stored: Map<string, number>): Written & { plan: BatchPlan; fresh: boolean } {
     const outcomes = new Map<PendingAppend, AppendOutcome>();
     const first = new Map<string, PendingAppend>();
     for (const p of batch) {
@@ -135,7 +178,6 @@ export class MessageAppends {
     const fresh = batch.filter((p) => !outcomes.has(p) && (p.draft.clientMsgId === null || first.get(keyOf(p.draft)) === p));
     const created = new Map<PendingAppend, Message>();
     const plan = planBatch(heads, fresh, this.limits, created, this.foldSpread);
-    if (fresh.length > 0) await writePlan(run, plan);
     for (const [p, message] of created) outcomes.set(p, { kind: "created", message });
     const inOrder = batch.map((p) => {
       const own = outcomes.get(p);
@@ -143,6 +185,6 @@ export class MessageAppends {
       const original = outcomes.get(first.get(keyOf(p.draft))!) as { message: Message };
       return { kind: "repeat" as const, message: original.message };
     });
-    return { outcomes: inOrder, heads: plan.heads };
+    return { outcomes: inOrder, heads: plan.heads, tails: plan.tails, plan, fresh: fresh.length > 0 };
   }
 }

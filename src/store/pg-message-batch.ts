@@ -113,8 +113,13 @@ export type RunStatement = (statement: Sql.Sql) => Promise<unknown>;
  * as its own transaction; under them it cannot fail on the heads.
  */
 export async function writePlan(run: RunStatement, plan: BatchPlan): Promise<void> {
+  await run(Sql.sql`SELECT message_batch_write(${planArguments(plan)}) AS rooms`);
+}
+
+/** The plan as message_batch_write's five arguments (message_commit takes the same first five). */
+export function planArguments(plan: BatchPlan): Sql.Sql {
   const { folds, whole, tails, keys, heads } = plan;
   const hd = heads.map((h) => ({ ...h, openBucket: h.openBucket.toISOString() }));
-  await run(Sql.sql`SELECT message_batch_write(${JSON.stringify(hd)}::jsonb, ${JSON.stringify(folds)}::jsonb,
-    ${JSON.stringify(whole)}::jsonb, ${JSON.stringify(tails)}::jsonb, ${JSON.stringify(keys)}::jsonb) AS rooms`);
+  return Sql.sql`${JSON.stringify(hd)}::jsonb, ${JSON.stringify(folds)}::jsonb,
+    ${JSON.stringify(whole)}::jsonb, ${JSON.stringify(tails)}::jsonb, ${JSON.stringify(keys)}::jsonb`;
 }

@@ -16,6 +16,7 @@ import type { Prisma, StatementRunner } from "./database.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
 import { applyChange, checkRoomId, checkSeq, pinsAfter, revOf, storedBytes, type StoredMessage } from "./message-chunks.js";
 import { lookupPairs } from "./pg-message-reads.js";
+import type { RecentMessages } from "./recent-messages.js";
 
 interface HeadState {
   lastSeq: number;
@@ -54,64 +55,137 @@ export interface ChangeRequest {
  */
 export type ChangeDone = { before: StoredMessage; after: StoredMessage | null } | null | { error: unknown };
 
+/** One element for message_changes (its migration). */
+export interface ChangeWrite {
+  roomId: string;
+  seq: number;
+  /** The rev the element was planned from; null: it follows the previous write to the same message in this call. */
+  readRev: number | null;
+  m: object;
+  bytes: number;
+  pinOp: string | null;
+}
+
+/** A room's rev and lastSeq after a change (message_changes' rows, one per write). */
+export type HeadAfter = { rev: number; lastSeq: number };
+
+/** A commit's changes planned from the messages' state: what to write, and how to finish once it is written. */
+export interface StagedChanges {
+  results: ChangeDone[];
+  writes: ChangeWrite[];
+  /**
+   * After the writes committed, with message_changes' rows: the results' revs, the recent
+   * messages, and each changed room's head (the store's remembered head follows it).
+   */
+  finish(rows: HeadAfter[]): Map<string, HeadAfter>;
+}
+
+const keyOf = (r: { roomId: string; seq: number }) => `${r.roomId}:${r.seq}`;
+
 /**
- * Applies the changes of one group commit, in order, with one read and one write statement
- * (message_changes, migration 20261206035000), both through `run`: each room's changes in the order given, several to
- * one message one after the other. `heads`: each changed room's rev and lastSeq afterwards (the
- * store's remembered head). A change that lost a race to another writer makes the whole call read
- * again and retry; nothing of a failed attempt was written.
+ * Plans a commit's changes, in order: each room's changes in the order given, several to one
+ * message one after the other. A message this process wrote last is planned from `recent` without
+ * a read (unless its key is in `fresh`): its write is checked against the rev anyway. A change
+ * planned from such unread state that writes nothing (already in effect, refused, no message) is
+ * planned again from a read, so no answer rests on unchecked state.
  */
-export async function changeMessages(
+export async function stageChanges(
   run: StatementRunner,
   requests: ChangeRequest[],
-): Promise<{ results: ChangeDone[]; heads: Map<string, { rev: number; lastSeq: number }> }> {
+  recent: RecentMessages,
+  fresh: ReadonlySet<string> | "all" = new Set(),
+): Promise<StagedChanges> {
   for (const r of requests) {
     checkRoomId(r.roomId);
     checkSeq(r.seq);
   }
+  const state = new Map<string, StoredMessage>();
+  const unread = new Set<string>();
+  const toRead = new Map<string, { r: string; q: number }>();
+  for (const req of requests) {
+    const key = keyOf(req);
+    if (state.has(key) || toRead.has(key)) continue;
+    const known = fresh === "all" || fresh.has(key) ? undefined : recent.get(req.roomId, req.seq);
+    if (known) {
+      state.set(key, known);
+      unread.add(key);
+    } else toRead.set(key, { r: req.roomId, q: req.seq });
+  }
+  if (toRead.size) {
+    const rows = await run<{ k: string; m: StoredMessage | null }>(lookupPairs([...toRead.values()]));
+    for (const row of rows) if (row.m) state.set(row.k, row.m);
+  }
   // Heads are locked in roomId order, as every writer locks them; a room's changes keep their order.
   const order = requests.map((_, i) => i).sort((a, b) => (requests[a]!.roomId < requests[b]!.roomId ? -1 : requests[a]!.roomId > requests[b]!.roomId ? 1 : a - b));
-  const keyOf = (r: ChangeRequest) => `${r.roomId}:${r.seq}`;
-  for (let attempt = 1; ; attempt++) {
-    const pairs = [...new Map(requests.map((r) => [keyOf(r), { r: r.roomId, q: r.seq }])).values()];
-    const rows = await run<{ k: string; m: StoredMessage | null }>(lookupPairs(pairs));
-    const state = new Map(rows.flatMap((row) => (row.m ? [[row.k, row.m] as const] : [])));
-    const touched = new Set<string>();
-    const results: ChangeDone[] = new Array(requests.length).fill(null);
-    const writes: { roomId: string; seq: number; readRev: number | null; m: object; bytes: number; pinOp: string | null }[] = [];
-    const written: StoredMessage[] = [];
-    for (const i of order) {
-      const req = requests[i]!;
-      const before = state.get(keyOf(req));
-      if (!before || before.seq !== req.seq) continue;
-      let after: StoredMessage | null;
-      try {
-        // The rev is the statement's to give (head.rev + 1 under the head's lock).
-        after = applyChange(before, req.change, 0, req.now);
-      } catch (error) {
-        results[i] = { error };
-        continue;
-      }
-      results[i] = { before, after };
-      if (!after) continue;
-      const pinOp = after.pinnedAt && !before.pinnedAt ? "pin" : before.pinnedAt && !after.pinnedAt ? "unpin" : null;
-      const { rev: _, ...fields } = after;
-      writes.push({ roomId: req.roomId, seq: req.seq, readRev: touched.has(keyOf(req)) ? null : revOf(before), m: fields, bytes: storedBytes(after) - storedBytes(before), pinOp });
-      written.push(after);
-      touched.add(keyOf(req));
-      state.set(keyOf(req), after);
-    }
-    const heads = new Map<string, { rev: number; lastSeq: number }>();
-    if (!writes.length) return { results, heads };
+  const results: ChangeDone[] = new Array(requests.length).fill(null);
+  const writes: ChangeWrite[] = [];
+  const written: StoredMessage[] = [];
+  const touched = new Set<string>();
+  const recheck = new Set<string>();
+  for (const i of order) {
+    const req = requests[i]!;
+    const key = keyOf(req);
+    const before = state.get(key);
+    if (!before || before.seq !== req.seq) continue;
+    let after: StoredMessage | null;
     try {
-      const revs = await run<{ rev: number; lastSeq: number }>(Sql.sql`SELECT * FROM message_changes(${JSON.stringify(writes)}::jsonb)`);
-      if (revs.length !== writes.length) throw new Error(`message_changes wrote ${revs.length} of ${writes.length}`);
-      revs.forEach((head, k) => {
+      // The rev is the statement's to give (head.rev + 1 under the head's lock).
+      after = applyChange(before, req.change, 0, req.now);
+    } catch (error) {
+      results[i] = { error };
+      if (unread.has(key) && !touched.has(key)) recheck.add(key);
+      continue;
+    }
+    results[i] = { before, after };
+    if (!after) {
+      if (unread.has(key) && !touched.has(key)) recheck.add(key);
+      continue;
+    }
+    const pinOp = after.pinnedAt && !before.pinnedAt ? "pin" : before.pinnedAt && !after.pinnedAt ? "unpin" : null;
+    const { rev: _, ...fields } = after;
+    writes.push({ roomId: req.roomId, seq: req.seq, readRev: touched.has(key) ? null : revOf(before), m: fields, bytes: storedBytes(after) - storedBytes(before), pinOp });
+    written.push(after);
+    touched.add(key);
+    state.set(key, after);
+  }
+  if (recheck.size && fresh !== "all") return stageChanges(run, requests, recent, new Set([...(fresh as ReadonlySet<string>), ...recheck]));
+  return {
+    results,
+    writes,
+    finish(rows) {
+      if (rows.length !== writes.length) throw new Error(`message_changes wrote ${rows.length} of ${writes.length}`);
+      const heads = new Map<string, HeadAfter>();
+      rows.forEach((head, k) => {
         written[k]!.rev = head.rev;
         heads.set(writes[k]!.roomId, head);
+        recent.remember(writes[k]!.roomId, written[k]!);
       });
-      return { results, heads };
+      return heads;
+    },
+  };
+}
+
+/** message_changes over these writes: one row per write, in order. */
+export const changesStatement = (writes: ChangeWrite[]) => Sql.sql`SELECT * FROM message_changes(${JSON.stringify(writes)}::jsonb)`;
+
+/**
+ * Applies the changes of one group commit with one statement (message_changes, migration
+ * 20261206035000), after one read at most (none when every message is in `recent`). A change
+ * that lost a race to another writer makes the whole call read everything again and retry;
+ * nothing of a failed attempt was written.
+ */
+export async function changeMessages(
+  run: StatementRunner,
+  requests: ChangeRequest[],
+  recent: RecentMessages,
+): Promise<{ results: ChangeDone[]; heads: Map<string, HeadAfter> }> {
+  for (let attempt = 1; ; attempt++) {
+    const staged = await stageChanges(run, requests, recent, attempt === 1 ? new Set() : "all");
+    if (!staged.writes.length) return { results: staged.results, heads: new Map() };
+    try {
+      return { results: staged.results, heads: staged.finish(await run<HeadAfter>(changesStatement(staged.writes))) };
     } catch (err) {
+      for (const r of requests) recent.forget(r.roomId, r.seq);
       if (attempt < CHANGE_ATTEMPTS && isChangeConflict(err)) continue;
       throw err;
     }

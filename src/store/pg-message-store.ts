@@ -11,8 +11,10 @@
 //   "MessageKey"    (roomId, senderId, clientMsgId) -> seq.
 //
 // Write path: group commit (group-commit.ts; lanes = rooms). Each turn writes the appends as one
-// call of the message_batch_write function (pg-message-appends.ts says how), then the turn's
-// changes as one more statement (pg-message-change.ts).
+// call of the message_batch_write function (pg-message-appends.ts says how) and the turn's changes
+// with message_changes (pg-message-change.ts); when the turn holds both and the appends go the
+// remembered way, both in one call of message_commit. Changes to messages this process wrote last
+// are planned without reading them (recent-messages.ts).
 // Every message and every change to one moves the room's rev (MessageHead.rev) by one in the same
 // transaction; the batch statement checks the rev as well as lastSeq it planned from. Edits,
 // deletions, reactions and pins change a message in place: pg-message-change.ts.
@@ -28,7 +30,9 @@ import { Prisma as Sql } from "./generated/prisma/client.js";
 import { GroupCommit, type CommitObserver } from "./group-commit.js";
 import { MessageHeadCache } from "./message-head-cache.js";
 import { MessageAppends, TX_OPTIONS, type AppendOutcome, type PendingAppend } from "./pg-message-appends.js";
-import { changeMessages, deleteMessages, type ChangeDone } from "./pg-message-change.js";
+import { planArguments } from "./pg-message-batch.js";
+import { RecentMessages } from "./recent-messages.js";
+import { changeMessages, deleteMessages, stageChanges, type ChangeDone, type ChangeRequest, type HeadAfter } from "./pg-message-change.js";
 import { changedSince, lookup, lookupMany, pageOf, sentByPage } from "./pg-message-reads.js";
 import {
   checkDraft, checkRoomId, checkSentByQuery, checkSeq, DEFAULT_CHUNK_LIMITS, pageRange, toMessage,
@@ -83,6 +87,7 @@ export class PgMessageStore implements MessageStore {
   private readonly group: GroupCommit<Queued, AppendOutcome | ChangeOutcome>;
   private closed = false;
   private readonly headCache = new MessageHeadCache();
+  private readonly recent = new RecentMessages();
 
   private readonly headLoader = new DataLoader<string, RoomHead>((ids) => this.readHeads(ids), { cache: false, maxBatchSize: 1_000 });
 
@@ -93,7 +98,7 @@ export class PgMessageStore implements MessageStore {
   constructor(private readonly prisma: Prisma, options: PgMessageStoreOptions = {}) {
     this.runAlone = statementRunner(prisma, options.writes);
     const limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
-    this.appends = new MessageAppends(prisma, this.runAlone, this.headCache, limits, options.foldSpread ?? FOLD_SPREAD);
+    this.appends = new MessageAppends(prisma, this.runAlone, this.headCache, this.recent, limits, options.foldSpread ?? FOLD_SPREAD);
     this.runRead = statementRunner(prisma, options.reads);
     this.group = new GroupCommit((batch) => this.commitQueued(batch), (q) => (isChange(q) ? q.change.roomId : q.draft.roomId), {
       maxInFlight: options.maxInFlight ?? 4,
@@ -121,19 +126,18 @@ export class PgMessageStore implements MessageStore {
    */
   private async commitQueued(batch: Queued[]): Promise<(AppendOutcome | ChangeOutcome)[]> {
     const appends = batch.filter((q): q is PendingAppend => !isChange(q));
-    const appended = appends.length ? await this.appends.commit(appends) : [];
-    const changes = batch.filter(isChange);
-    let changed: ChangeDone[] = [];
-    if (changes.length) {
+    const changes = batch.filter(isChange).map((q) => ({ ...q.change, now: q.now }));
+    const together = appends.length && changes.length ? await this.commitTogether(appends, changes) : null;
+    const appended = together?.appended ?? (appends.length ? await this.appends.commit(appends) : []);
+    let changed = together?.changed ?? [];
+    if (changes.length && !together) {
       try {
         // The read too goes through the commits' own connections: on the shared read pool it queued
         // behind replies' and mentions' statements, and the room's lane waited with it (mixed
         // benchmark at 1,000 events/s: commit p50 433 ms that way, 43 ms this way).
-        const done = await changeMessages(this.runAlone, changes.map((q) => ({ ...q.change, now: q.now })));
+        const done = await changeMessages(this.runAlone, changes, this.recent);
         changed = done.results;
-        // The heads' revs moved: what this process remembers of them follows, so its next batch of
-        // the room still goes the one-round-trip way (the batch statement checks it anyway).
-        for (const [roomId, head] of done.heads) this.headCache.changed(roomId, head);
+        this.headsChanged(done.heads);
       } catch (error) {
         // The appends have committed; the changes fail together, each with this error.
         changed = changes.map(() => ({ error }));
@@ -142,6 +146,38 @@ export class PgMessageStore implements MessageStore {
     let a = 0;
     let c = 0;
     return batch.map((q) => (isChange(q) ? { kind: "changed" as const, result: changed[c++]! } : appended[a++]!));
+  }
+
+  /**
+   * A turn's appends and changes in one statement (message_commit, migration 20261206070000): one
+   * round trip and one transaction where they were two, when the appends can go the remembered
+   * way. null when they cannot, or when the statement failed (a head moved, a key was taken, a
+   * change lost a race: nothing was written): the caller then commits them one after the other,
+   * each with its own recovery.
+   */
+  private async commitTogether(appends: PendingAppend[], changes: ChangeRequest[]): Promise<{ appended: AppendOutcome[]; changed: ChangeDone[] } | null> {
+    const prepared = await this.appends.prepare(appends);
+    if (!prepared) return null;
+    const staged = await stageChanges(this.runAlone, changes, this.recent);
+    if (!staged.writes.length) return null;
+    let rows: HeadAfter[];
+    try {
+      rows = await this.runAlone<HeadAfter>(Sql.sql`SELECT * FROM message_commit(${planArguments(prepared.plan)}, ${JSON.stringify(staged.writes)}::jsonb)`);
+    } catch {
+      for (const c of changes) this.recent.forget(c.roomId, c.seq);
+      return null;
+    }
+    prepared.committed();
+    this.headsChanged(staged.finish(rows));
+    return { appended: prepared.outcomes, changed: staged.results };
+  }
+
+  /**
+   * Changes moved these heads' revs: what this process remembers of them follows, so its next
+   * batch of the room still goes the one-round-trip way (the batch statement checks it anyway).
+   */
+  private headsChanged(heads: Map<string, HeadAfter>): void {
+    for (const [roomId, head] of heads) this.headCache.changed(roomId, head);
   }
 
   async page(roomId: string, q: PageQuery, viewerId?: string): Promise<MessagePage> {
@@ -187,6 +223,7 @@ export class PgMessageStore implements MessageStore {
   async deleteMany(roomId: string, seqs: number[], now: Date): Promise<Message[]> {
     const deleted = await deleteMessages(this.prisma, roomId, seqs, now, TX_OPTIONS);
     if (deleted.length) this.headCache.drop([roomId]);
+    for (const m of deleted) this.recent.forget(roomId, m.seq);
     return deleted.map((m) => toMessage(roomId, m));
   }
 

@@ -47,9 +47,14 @@ export interface RoomHead {
 }
 
 /** A change to one stored message: each moves the room's rev by one, unless it changes nothing. */
+/**
+ * `by` on an edit or a delete: only that user's own message, and not one already deleted
+ * (Forbidden, Conflict), checked in the same atomic step as the change: a sender's edit needs no
+ * read of the message first, and nothing can change between the check and the write.
+ */
 export type MessageChange =
-  | { kind: "edit"; text: string }
-  | { kind: "delete" }
+  | { kind: "edit"; text: string; by?: string }
+  | { kind: "delete"; by?: string }
   | { kind: "react"; emoji: string; userId: string; add: boolean }
   | { kind: "pin"; userId: string; pinned: boolean };
 
