@@ -50,7 +50,7 @@ describe("reports (unit)", () => {
     const report = await createReport(d, carol.id, { messageId: `${room.id}:${seq}`, reason: "  rude  " });
     expect(report).to.include({ reporterId: carol.id, messageId: `${room.id}:${seq}`, roomId: room.id, seq, userId: bob.id, reason: "rude", status: "open", resolvedBy: null });
     expect(d.feed.typesFor(owner.id)).to.deep.equal(["report.created"]);
-    const event = d.feed.eventsOf(owner.id)[0]!;
+    const event = d.feed.eventsOfType(owner.id, "report.created")[0]!;
     expect(event.data.report).to.deep.equal({ id: report.id, messageId: report.messageId, roomId: room.id, seq, userId: bob.id, reason: "rude", createdAt: report.createdAt });
     expect(d.feed.typesFor(carol.id)).to.deep.equal([]);
     expect(d.feed.typesFor(bob.id)).to.deep.equal([]);

@@ -22,6 +22,11 @@ export class RecordingFeedPublisher implements FeedPublisher {
     return this.published.filter((p) => p.userId === userId).map((p) => p.event);
   }
 
+  /** One user's events of one type, in order, typed as the contract has that type. */
+  eventsOfType<T extends FeedEventDraft["type"]>(userId: string, type: T): Extract<FeedEventDraft, { type: T }>[] {
+    return this.eventsOf(userId).filter((e): e is Extract<FeedEventDraft, { type: T }> => e.type === type);
+  }
+
   /** The types of the events published to one user, in order. */
   typesFor(userId: string): string[] {
     return this.eventsOf(userId).map((e) => e.type);

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { viewAttachment } from "../../src/domain/attachments.js";
 import { viewExport } from "../../src/domain/exports.js";
 import type { Message } from "../../src/domain/message.js";
+import type { FeedEventDraft } from "../../src/domain/ports/feed.js";
 import type { Presence } from "../../src/domain/ports/presence.js";
 import type { RoomView } from "../../src/domain/room-views.js";
 import { viewTrack } from "../../src/domain/tracks.js";
@@ -49,6 +50,17 @@ export type RefusedDrifts = [
   AssertTrue<Equals<RoomView, z.output<typeof RoomWithWiderType>>>,
   // @ts-expect-error a value added to a port's union (ports/presence.ts is held, not derived)
   AssertTrue<Equals<Presence, z.output<typeof PresenceWithNewStatus>>>,
+];
+
+// A feed event's data is the contract's for its type (ports/feed.ts): what a publisher may hand over.
+export const feedDrafts: FeedEventDraft[] = [
+  { type: "room.removed", data: { roomId: "r1" } },
+  // @ts-expect-error a field the contract does not have for this type
+  { type: "room.removed", data: { roomId: "r1", reason: "banned" } },
+  // @ts-expect-error another type's data
+  { type: "friend.updated", data: { roomId: "r1" } },
+  // @ts-expect-error room.updated is rendered by the feed, never published
+  { type: "room.updated", data: { room: {} } },
 ];
 
 const at = new Date("2026-01-02T03:04:05.000Z");

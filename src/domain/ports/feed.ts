@@ -1,12 +1,16 @@
-import type { FeedEventType } from "../../protocol/feed.js";
+import type { FeedEvent, FeedEventType } from "../../protocol/feed.js";
 
 /** The protocol's event types (src/protocol/feed.ts). */
 export type { FeedEventType };
 
-export interface FeedEventDraft {
-  type: Exclude<FeedEventType, "room.updated">;
-  data: Record<string, unknown>;
-}
+type DraftOf<E> = E extends { type: infer T; data: infer D } ? (T extends "room.updated" ? never : { type: T; data: D }) : never;
+
+/**
+ * An event to publish: each type with the contract's own `data` for it (src/protocol/feed.ts), so
+ * a publisher that sends a field the contract does not have fails the type-check, not a test.
+ * room.updated is not published: the feed renders it (roomChanged).
+ */
+export type FeedEventDraft = DraftOf<FeedEvent>;
 
 /** Appends events to users' feeds (GET /api/events and the socket `event`). */
 export interface FeedPublisher {
