@@ -31,14 +31,9 @@ export async function checkMentions(deps: Pick<MentionDeps, "rooms">, roomId: st
 }
 
 /** Who the stored message mentions, the sender left out. */
-export function mentionedIds(message: Message, members: string[]): string[] {
+export function mentionedIds(message: Pick<Message, "senderId" | "mentions" | "mentionsRoom">, members: string[]): string[] {
   const ids = message.mentionsRoom ? members : (message.mentions ?? []);
   return [...new Set(ids)].filter((id) => id !== message.senderId);
-}
-
-export function recordMentions(deps: Pick<MentionDeps, "mentions">, message: Message, members: string[]): Promise<void> {
-  const ids = mentionedIds(message, members);
-  return ids.length ? deps.mentions.record(message.roomId, message.seq, message.senderId, ids, new Date(message.createdAt)) : Promise.resolve();
 }
 
 const encodeCursor = (m: MentionRef) => Buffer.from(JSON.stringify([m.createdAt.toISOString(), m.roomId, m.seq])).toString("base64url");

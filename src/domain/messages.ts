@@ -1,7 +1,7 @@
 import { refuseBlockedDirectSend } from "./blocks.js";
 import { Invalid, NotFound } from "./errors.js";
 import { forEveryone, seqOfMessageId, type AttachmentRef, type Message } from "./message.js";
-import { checkMentions, recordMentions } from "./mentions.js";
+import { checkMentions, mentionedIds } from "./mentions.js";
 import type { MentionIndex } from "./ports/mention-index.js";
 import type { MessageChange, MessagePage } from "./ports/message-store.js";
 import type { ReplyIndex } from "./ports/reply-index.js";
@@ -58,21 +58,28 @@ export async function sendMessage(
     if (!deps.attachments) throw new Invalid("attachments are not supported here", [{ path: "attachmentIds", message: "unsupported" }]);
     attachments = await deps.attachments.resolve(roomId, senderId, attachmentIds);
   }
+  // A store that indexes with its messages writes the mention and reply entries in the append
+  // itself (one transaction, no extra round trip on the send path).
+  const indexed = deps.messages.indexesWithMessages === true;
+  const mentioned = members ? mentionedIds({ senderId, mentions: input.mentions, mentionsRoom: input.mentionsRoom }, members) : [];
   const { message: stored, created } = await deps.messages.append(
     {
       roomId, senderId, type: attachments.length ? "file" : "text", text: input.text, attachments, clientMsgId: input.clientMsgId,
       replyToSeq: input.replyToSeq, mentions: input.mentions, mentionsRoom: input.mentionsRoom,
+      ...(indexed && mentioned.length ? { mentioned } : {}),
     },
     new Date(),
   );
   if (!created) return { message: (await withReplyExcerpts(deps, roomId, [stored]))[0]!, created };
   const message = original ? { ...stored, replyTo: excerptOf(original) } : stored;
-  // Before the broadcast, so a mention is counted by the time anyone sees the message. A crash
-  // between the append and here loses the index entries, never the message.
-  await Promise.all([
-    members ? recordMentions(deps, message, members) : undefined,
-    original ? deps.replies.record(roomId, original.seq, message.seq) : undefined,
-  ]);
+  // Otherwise before the broadcast, so a mention is counted by the time anyone sees the message. A
+  // crash between the append and here loses the index entries, never the message.
+  if (!indexed) {
+    await Promise.all([
+      mentioned.length ? deps.mentions.record(roomId, message.seq, senderId, mentioned, new Date(message.createdAt)) : undefined,
+      original ? deps.replies.record(roomId, original.seq, message.seq) : undefined,
+    ]);
+  }
   deps.onMessageStored?.(message);
   deps.broadcaster.toRoom(roomId, "message:new", message);
   // The sender has read what they wrote. The cursor is written behind in batches (one statement

@@ -1,5 +1,5 @@
 // The appends of one group-commit turn of the PostgreSQL message store (pg-message-store.ts;
-// lanes = rooms, group-commit.ts). One call per batch of the message_batch_write function (pg-message-batch.ts, its migration): lock the batch's heads in
+// lanes = rooms, group-commit.ts). One call per batch of the message_append function (message_batch_write and the index rows; pg-message-batch.ts, its migrations): lock the batch's heads in
 // roomId order (batches of several nodes never deadlock), fold closing chunks, insert tail rows and
 // keys, advance the heads; it aborts, leaving nothing, unless every head was where the plan
 // assumed and every key was new. Two ways to run it:

@@ -1,7 +1,7 @@
 // The write of one group-committed batch of appends (see pg-message-store.ts): plans seqs and
 // chunk placement from the room heads the batch starts from (read under their row locks, or
-// remembered from this process's previous batch), then writes it all in one call of the
-// message_batch_write function.
+// remembered from this process's previous batch), then writes it all, the new messages' mention
+// and reply index rows included, in one call of the message_append function.
 
 import type { Message } from "../domain/message.js";
 import type { MessageDraft } from "../domain/ports/message-store.js";
@@ -24,6 +24,9 @@ export interface BatchPlan {
   whole: Closed[]; // chunks opened and closed within this batch
   tails: { roomId: string; seq: number; m: StoredMessage }[];
   keys: { roomId: string; senderId: string; clientMsgId: string; seq: number }[];
+  /** The new messages' index rows (MessageDraft.mentioned, replyToSeq), written in the same statement. */
+  mentions: { userId: string; roomId: string; seq: number; senderId: string; createdAt: string }[];
+  replies: { roomId: string; toSeq: number; seq: number }[];
   /** The heads after the batch, each with the lastSeq and rev it was planned from. */
   heads: (HeadRow & { expectedLastSeq: number; expectedRev: number; last: StoredMessage })[];
 }
@@ -50,7 +53,7 @@ export function planBatch<P extends { draft: MessageDraft; now: Date }>(
   const rooms = new Map(
     heads.map((h) => [h.roomId, { ...h, expectedLastSeq: h.lastSeq, expectedRev: h.rev, openBucket: new Date(h.openBucket).getTime(), last: null as StoredMessage | null, open: (h.openCount > 0 ? { stored: true, add: [] } : null) as Open }]),
   );
-  const plan: BatchPlan = { folds: [], whole: [], tails: [], keys: [], heads: [] };
+  const plan: BatchPlan = { folds: [], whole: [], tails: [], keys: [], mentions: [], replies: [], heads: [] };
   for (const p of fresh) {
     const h = rooms.get(p.draft.roomId)!;
     const element = toStored(p.draft, h.lastSeq + 1, p.now, h.rev + 1);
@@ -76,6 +79,8 @@ export function planBatch<P extends { draft: MessageDraft; now: Date }>(
     h.openBytes += bytes;
     h.last = element;
     if (p.draft.clientMsgId !== null) plan.keys.push({ roomId: h.roomId, senderId: p.draft.senderId, clientMsgId: p.draft.clientMsgId, seq: element.seq });
+    for (const userId of p.draft.mentioned ?? []) plan.mentions.push({ userId, roomId: h.roomId, seq: element.seq, senderId: p.draft.senderId, createdAt: element.createdAt });
+    if (p.draft.replyToSeq !== undefined) plan.replies.push({ roomId: h.roomId, toSeq: p.draft.replyToSeq, seq: element.seq });
     created.set(p, toMessage(h.roomId, element));
   }
   for (const h of rooms.values()) {
@@ -107,19 +112,21 @@ export function closesAt(roomId: string, firstSeq: number, maxCount: number, spr
 export type RunStatement = (statement: Sql.Sql) => Promise<unknown>;
 
 /**
- * Writes a plan in one call of message_batch_write (its migration says how): it locks the heads in
- * roomId order and aborts (SQLSTATE 40001), leaving nothing, unless each is still at the lastSeq the
- * plan started from and every clientMsgId key is new. So it is safe without the heads' row locks,
- * as its own transaction; under them it cannot fail on the heads.
+ * Writes a plan in one call of message_append: message_batch_write (its migration says how) plus
+ * the new messages' mention and reply rows. It locks the heads in roomId order and aborts (SQLSTATE
+ * 40001), leaving nothing, unless each is still at the lastSeq the plan started from and every
+ * clientMsgId key is new. So it is safe without the heads' row locks, as its own transaction;
+ * under them it cannot fail on the heads.
  */
 export async function writePlan(run: RunStatement, plan: BatchPlan): Promise<void> {
-  await run(Sql.sql`SELECT message_batch_write(${planArguments(plan)}) AS rooms`);
+  await run(Sql.sql`SELECT message_append(${planArguments(plan)}) AS rooms`);
 }
 
-/** The plan as message_batch_write's five arguments (message_commit takes the same first five). */
+/** The plan as message_append's seven arguments (message_commit takes the same seven first). */
 export function planArguments(plan: BatchPlan): Sql.Sql {
-  const { folds, whole, tails, keys, heads } = plan;
+  const { folds, whole, tails, keys, heads, mentions, replies } = plan;
   const hd = heads.map((h) => ({ ...h, openBucket: h.openBucket.toISOString() }));
   return Sql.sql`${JSON.stringify(hd)}::jsonb, ${JSON.stringify(folds)}::jsonb,
-    ${JSON.stringify(whole)}::jsonb, ${JSON.stringify(tails)}::jsonb, ${JSON.stringify(keys)}::jsonb`;
+    ${JSON.stringify(whole)}::jsonb, ${JSON.stringify(tails)}::jsonb, ${JSON.stringify(keys)}::jsonb,
+    ${JSON.stringify(mentions)}::jsonb, ${JSON.stringify(replies)}::jsonb`;
 }

@@ -11,7 +11,7 @@
 //   "MessageKey"    (roomId, senderId, clientMsgId) -> seq.
 //
 // Write path: group commit (group-commit.ts; lanes = rooms). Each turn writes the appends as one
-// call of the message_batch_write function (pg-message-appends.ts says how) and the turn's changes
+// call of the message_append function (pg-message-appends.ts says how) and the turn's changes
 // with message_changes (pg-message-change.ts); when the turn holds both and the appends go the
 // remembered way, both in one call of message_commit. Changes to messages this process wrote last
 // are planned without reading them (recent-messages.ts).
@@ -83,6 +83,8 @@ const toInt4 = (n: number) => Math.min(n, INT4_MAX);
 
 
 export class PgMessageStore implements MessageStore {
+  /** Mention and reply entries go in with the message (message_append): same database as the indexes. */
+  readonly indexesWithMessages = true;
   private readonly appends: MessageAppends;
   private readonly group: GroupCommit<Queued, AppendOutcome | ChangeOutcome>;
   private closed = false;

@@ -111,6 +111,29 @@ describe("PgMessageStore: appends and changes in one commit", function () {
     expect(a.statements.filter(isRead), "the read that checked it").to.have.length(1);
   });
 
+  it("a reply's and a mention's index entries go in with the message, in its one statement", async () => {
+    const { store, statements } = await writer();
+    const db = databases[0]!;
+    const room = randomUUID();
+    const [ann, bob, cy] = [randomUUID(), randomUUID(), randomUUID()];
+    await store.append(draft(room, "question", ann), now());
+    statements.length = 0;
+    const [answer, shout] = await Promise.all([
+      store.append({ ...draft(room, "answer", bob), replyToSeq: 1 }, now()),
+      store.append({ ...draft(room, "@bob @cy", ann), mentions: [bob, cy], mentioned: [bob, cy] }, now()),
+    ]);
+    expect(statements, "statements of the turn").to.have.length(1);
+    expect(statements[0]).to.include("message_append(");
+    const replies = await db.prisma.$queryRaw<{ toSeq: number; seq: number }[]>`SELECT "toSeq", seq FROM "MessageReply" WHERE "roomId" = ${room}`;
+    expect(replies).to.deep.equal([{ toSeq: 1, seq: answer.message.seq }]);
+    const mentions = await db.prisma.$queryRaw<{ userId: string; seq: number; senderId: string }[]>`
+      SELECT "userId"::text, seq, "senderId"::text FROM "Mention" WHERE "roomId" = ${room} ORDER BY "userId"`;
+    expect(mentions).to.deep.equal([bob, cy].sort().map((userId) => ({ userId, seq: shout.message.seq, senderId: ann })));
+    // `mentioned` is the index's, not the message's.
+    expect(shout.message).to.not.have.property("mentioned");
+    expect((await store.get(room, shout.message.seq))!.mentions).to.deep.equal([bob, cy]);
+  });
+
   it("only the sender edits or deletes, and not a deleted message: refused in the change itself", async () => {
     const { store } = await writer();
     const room = randomUUID();

@@ -91,7 +91,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
       // waits for the head lock: it began before the edit committed.
       await eventually(
         async () => {
-          const { rowCount } = await editor.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%message_batch_write(%'`);
+          const { rowCount } = await editor.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%message_append(%'`);
           expect(rowCount, "batch statements waiting for a lock").to.be.above(0);
         },
         { within: 10_000, every: 20, what: "the batch statement to wait for the head lock" },

@@ -13,6 +13,12 @@ export interface MessageDraft {
   /** Members mentioned (the use case checks membership). */
   mentions?: string[];
   mentionsRoom?: boolean;
+  /**
+   * Who gets a mention entry for it (resolved by the use case: the mentioned, or the room's
+   * members, the sender left out). Read only by a store that `indexesWithMessages`; not stored
+   * in the message.
+   */
+  mentioned?: string[];
 }
 
 export interface AppendResult {
@@ -78,6 +84,13 @@ export interface ChangeResult {
  * `viewerId`, where taken, sets each reaction's `me`.
  */
 export interface MessageStore {
+  /**
+   * True when append writes a new message's mention entries (draft.mentioned) and its reply entry
+   * (draft.replyToSeq) with the message, atomically, into the indexes the MentionIndex and
+   * ReplyIndex ports read (the PostgreSQL store: same database). Otherwise the use case records
+   * them through those ports after the append.
+   */
+  readonly indexesWithMessages?: boolean;
   append(draft: MessageDraft, now: Date): Promise<AppendResult>;
   /** Ascending by seq. `before`: the `limit` messages just below it (default: newest). `after`: just above it. */
   page(roomId: string, query: { before?: number; after?: number; limit: number }, viewerId?: string): Promise<MessagePage>;
