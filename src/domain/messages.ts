@@ -49,8 +49,12 @@ export async function sendMessage(
   const attachmentIds = input.attachmentIds ?? [];
   checkText(input.text, attachmentIds.length > 0);
   const members = await checkMentions(deps, roomId, input);
-  const original = input.replyToSeq === undefined ? null : await deps.messages.get(roomId, input.replyToSeq);
-  if (input.replyToSeq !== undefined && !original) {
+  // A store that indexes with its messages checks the reply's target in the append and writes the
+  // mention and reply entries with the message: the excerpt is read beside the append, and nothing
+  // is written after it (one transaction, one round trip on the send path of a reply or a mention).
+  const indexed = deps.messages.indexesWithMessages === true;
+  const checked = input.replyToSeq === undefined || indexed ? null : await deps.messages.get(roomId, input.replyToSeq);
+  if (input.replyToSeq !== undefined && !indexed && !checked) {
     throw new Invalid("replyToSeq is not a message of this room", [{ path: "replyToSeq", message: "no such message in this room" }]);
   }
   let attachments: AttachmentRef[] = [];
@@ -58,11 +62,10 @@ export async function sendMessage(
     if (!deps.attachments) throw new Invalid("attachments are not supported here", [{ path: "attachmentIds", message: "unsupported" }]);
     attachments = await deps.attachments.resolve(roomId, senderId, attachmentIds);
   }
-  // A store that indexes with its messages writes the mention and reply entries in the append
-  // itself (one transaction, no extra round trip on the send path).
-  const indexed = deps.messages.indexesWithMessages === true;
   const mentioned = members ? mentionedIds({ senderId, mentions: input.mentions, mentionsRoom: input.mentionsRoom }, members) : [];
-  const { message: stored, created } = await deps.messages.append(
+  // Nothing may throw between this read's start and the Promise.all below that awaits it.
+  const answered = input.replyToSeq !== undefined && indexed ? deps.messages.get(roomId, input.replyToSeq) : checked;
+  const appended = deps.messages.append(
     {
       roomId, senderId, type: attachments.length ? "file" : "text", text: input.text, attachments, clientMsgId: input.clientMsgId,
       replyToSeq: input.replyToSeq, mentions: input.mentions, mentionsRoom: input.mentionsRoom,
@@ -70,10 +73,11 @@ export async function sendMessage(
     },
     new Date(),
   );
+  const [{ message: stored, created }, original] = await Promise.all([appended, answered]);
   if (!created) return { message: (await withReplyExcerpts(deps, roomId, [stored]))[0]!, created };
   const message = original ? { ...stored, replyTo: excerptOf(original) } : stored;
-  // Otherwise before the broadcast, so a mention is counted by the time anyone sees the message. A
-  // crash between the append and here loses the index entries, never the message.
+  // Otherwise here, before the broadcast, so a mention is counted by the time anyone sees the
+  // message. A crash between the append and here loses the index entries, never the message.
   if (!indexed) {
     await Promise.all([
       mentioned.length ? deps.mentions.record(roomId, message.seq, senderId, mentioned, new Date(message.createdAt)) : undefined,

@@ -88,6 +88,13 @@ export function toStored(draft: MessageDraft, seq: number, now: Date, rev: numbe
   return stored;
 }
 
+/** A reply must answer a message of its room: one of seqs 1..lastSeq (none is ever removed). */
+export function checkReplyTarget(replyToSeq: number | undefined, lastSeq: number): void {
+  if (replyToSeq !== undefined && (replyToSeq < 1 || replyToSeq > lastSeq)) {
+    throw new Invalid("replyToSeq is not a message of this room", [{ path: "replyToSeq", message: "no such message in this room" }]);
+  }
+}
+
 /** Bytes an element counts for against maxBytes: its JSON in UTF-8. */
 export function storedBytes(element: StoredMessage): number {
   return Buffer.byteLength(JSON.stringify(element), "utf8");

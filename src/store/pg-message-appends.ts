@@ -34,8 +34,11 @@ export interface PendingAppend {
   now: Date;
 }
 
-/** created: stored by this batch; repeat: its key was taken in this batch; stored: taken earlier. */
-export type AppendOutcome = { kind: "created" | "repeat"; message: Message } | { kind: "stored"; seq: number };
+/**
+ * created: stored by this batch; repeat: its key was taken in this batch; stored: taken earlier;
+ * refused: not stored, for this error (a reply to a seq the room has not reached).
+ */
+export type AppendOutcome = { kind: "created" | "repeat"; message: Message } | { kind: "stored"; seq: number } | { kind: "refused"; error: unknown };
 
 /** A batch's outcomes (one per item, in order), where it left its rooms' heads, and its open chunks' new messages. */
 interface Written {
@@ -177,14 +180,16 @@ export class MessageAppends {
     }
     const fresh = batch.filter((p) => !outcomes.has(p) && (p.draft.clientMsgId === null || first.get(keyOf(p.draft)) === p));
     const created = new Map<PendingAppend, Message>();
-    const plan = planBatch(heads, fresh, this.limits, created, this.foldSpread);
+    const refused = new Map<PendingAppend, unknown>();
+    const plan = planBatch(heads, fresh, this.limits, created, this.foldSpread, refused);
     for (const [p, message] of created) outcomes.set(p, { kind: "created", message });
-    const inOrder = batch.map((p) => {
+    for (const [p, error] of refused) outcomes.set(p, { kind: "refused", error });
+    const inOrder = batch.map((p): AppendOutcome => {
       const own = outcomes.get(p);
       if (own) return own;
-      const original = outcomes.get(first.get(keyOf(p.draft))!) as { message: Message };
-      return { kind: "repeat" as const, message: original.message };
+      const original = outcomes.get(first.get(keyOf(p.draft))!)!;
+      return original.kind === "refused" ? original : { kind: "repeat", message: (original as { message: Message }).message };
     });
-    return { outcomes: inOrder, heads: plan.heads, tails: plan.tails, plan, fresh: fresh.length > 0 };
+    return { outcomes: inOrder, heads: plan.heads, tails: plan.tails, plan, fresh: created.size > 0 };
   }
 }

@@ -6,7 +6,7 @@
 import type { Message } from "../domain/message.js";
 import type { MessageDraft } from "../domain/ports/message-store.js";
 import { Prisma as Sql } from "./generated/prisma/client.js";
-import { bucketOf, storedBytes, toMessage, toStored, type ChunkLimits, type StoredMessage } from "./message-chunks.js";
+import { bucketOf, checkReplyTarget, storedBytes, toMessage, toStored, type ChunkLimits, type StoredMessage } from "./message-chunks.js";
 
 export interface HeadRow {
   roomId: string;
@@ -38,7 +38,8 @@ type Closed = { roomId: string; firstSeq: number; lastSeq: number; bucket: strin
  * Plans seqs and chunk placement for the new messages: messages of the open chunk go to
  * "MessageTail"; a chunk that closes becomes one "MessageChunk" row (its earlier tail rows folded
  * in, then deleted); chunks opened and closed within this batch are inserted whole.
- * `created` receives each new message.
+ * `created` receives each new message; `refused`, when given, each draft answering a seq the room
+ * has not reached (not planned).
  */
 export function planBatch<P extends { draft: MessageDraft; now: Date }>(
   heads: HeadRow[],
@@ -46,6 +47,7 @@ export function planBatch<P extends { draft: MessageDraft; now: Date }>(
   limits: ChunkLimits,
   created: Map<P, Message>,
   foldSpread = 0,
+  refused?: Map<P, unknown>,
 ): BatchPlan {
   const { maxBytes } = limits;
   // open: the room's open chunk; `stored` when it has tail rows from earlier batches.
@@ -56,6 +58,15 @@ export function planBatch<P extends { draft: MessageDraft; now: Date }>(
   const plan: BatchPlan = { folds: [], whole: [], tails: [], keys: [], mentions: [], replies: [], heads: [] };
   for (const p of fresh) {
     const h = rooms.get(p.draft.roomId)!;
+    if (refused) {
+      try {
+        // Seqs are gap-free and messages are never removed: every seq up to lastSeq is a message.
+        checkReplyTarget(p.draft.replyToSeq, h.lastSeq);
+      } catch (error) {
+        refused.set(p, error);
+        continue;
+      }
+    }
     const element = toStored(p.draft, h.lastSeq + 1, p.now, h.rev + 1);
     const bytes = storedBytes(element);
     const bucket = bucketOf(p.now, limits).getTime();

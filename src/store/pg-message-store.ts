@@ -83,7 +83,10 @@ const toInt4 = (n: number) => Math.min(n, INT4_MAX);
 
 
 export class PgMessageStore implements MessageStore {
-  /** Mention and reply entries go in with the message (message_append): same database as the indexes. */
+  /**
+   * Mention and reply entries go in with the message (message_append): same database as the
+   * indexes. A reply to a seq the room has not reached is refused when its batch is planned.
+   */
   readonly indexesWithMessages = true;
   private readonly appends: MessageAppends;
   private readonly group: GroupCommit<Queued, AppendOutcome | ChangeOutcome>;
@@ -113,6 +116,7 @@ export class PgMessageStore implements MessageStore {
     if (this.closed) throw new Error("message store is closed");
     checkDraft(draft);
     const outcome = (await this.group.submit({ draft, now })) as AppendOutcome;
+    if (outcome.kind === "refused") throw outcome.error;
     if (outcome.kind !== "stored") return { message: outcome.message, created: outcome.kind === "created" };
     const message = await this.get(draft.roomId, outcome.seq);
     if (!message) throw new Error(`message ${draft.roomId}:${outcome.seq} has a key but is missing`);

@@ -134,6 +134,26 @@ describe("PgMessageStore: appends and changes in one commit", function () {
     expect((await store.get(room, shout.message.seq))!.mentions).to.deep.equal([bob, cy]);
   });
 
+  it("a reply to a seq the room has not reached is refused alone; its batch is stored", async () => {
+    const { store, statements } = await writer();
+    const room = randomUUID();
+    await store.append(draft(room, "first"), now());
+    statements.length = 0;
+    const outcomes = await Promise.allSettled([
+      store.append(draft(room, "fine"), now()),
+      store.append({ ...draft(room, "to nothing"), replyToSeq: 5 }, now()),
+      // Seq 2 is "fine", planned just before it in the same batch.
+      store.append({ ...draft(room, "to fine"), replyToSeq: 2 }, now()),
+      store.append({ ...draft(room, "to zero"), replyToSeq: 0 }, now()),
+    ]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(["fulfilled", "rejected", "fulfilled", "rejected"]);
+    const errors = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as { code?: string; errors?: { path: string }[] }] : []));
+    expect(errors.map((e) => [e.code, e.errors?.[0]?.path])).to.deep.equal([["VALIDATION", "replyToSeq"], ["VALIDATION", "replyToSeq"]]);
+    expect(statements, "one statement: no retry for the refused ones").to.have.length(1);
+    const page = await store.page(room, { after: 0, limit: 10 });
+    expect(page.messages.map((m) => [m.seq, m.text, m.replyToSeq])).to.deep.equal([[1, "first", undefined], [2, "fine", undefined], [3, "to fine", 2]]);
+  });
+
   it("only the sender edits or deletes, and not a deleted message: refused in the change itself", async () => {
     const { store } = await writer();
     const room = randomUUID();

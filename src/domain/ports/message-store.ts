@@ -8,7 +8,7 @@ export interface MessageDraft {
   attachments: AttachmentRef[];
   /** Idempotency key: (roomId, senderId, clientMsgId) is unique. Null for system messages. */
   clientMsgId: string | null;
-  /** A message of the same room (the use case checks it exists). */
+  /** A message of the same room (checked by the use case, or by a store that indexesWithMessages). */
   replyToSeq?: number;
   /** Members mentioned (the use case checks membership). */
   mentions?: string[];
@@ -87,8 +87,9 @@ export interface MessageStore {
   /**
    * True when append writes a new message's mention entries (draft.mentioned) and its reply entry
    * (draft.replyToSeq) with the message, atomically, into the indexes the MentionIndex and
-   * ReplyIndex ports read (the PostgreSQL store: same database). Otherwise the use case records
-   * them through those ports after the append.
+   * ReplyIndex ports read (the PostgreSQL store: same database), and refuses (Invalid, path
+   * replyToSeq) a reply to a seq its room has not reached. Otherwise the use case checks the reply
+   * first and records the entries through those ports after the append.
    */
   readonly indexesWithMessages?: boolean;
   append(draft: MessageDraft, now: Date): Promise<AppendResult>;
