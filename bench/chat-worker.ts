@@ -178,10 +178,13 @@ async function connect(url: string, members: Member[], concurrency: number) {
 function sendReceipt(s: Sender, inWin: boolean, ackTimeoutMs: number) {
   const seq = lastSeen.get(s.socket) ?? 0;
   if (seq <= 0) return;
-  s.socket.timeout(ackTimeoutMs).emit("receipt:read", { roomId: s.roomId, seq }, (err: unknown, ack: { ok?: boolean }) => {
+  s.socket.timeout(ackTimeoutMs).emit("receipt:read", { roomId: s.roomId, seq }, (err: unknown, ack: { ok?: boolean; error?: { code?: string } }) => {
     if (!inWin) return;
-    if (!err && ack?.ok) res.receiptsOk++;
-    else res.receiptsFailed++;
+    if (!err && ack?.ok) return void res.receiptsOk++;
+    res.receiptsFailed++;
+    // Why, beside the sends' codes: a timeout or the node's code.
+    const code = `receipt:read ${err ? "timeout" : (ack?.error?.code ?? "?")}`;
+    res.errorCodes[code] = (res.errorCodes[code] ?? 0) + 1;
   });
 }
 

@@ -8,11 +8,16 @@ const counts = new Map();
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, ...rest) {
   const text = typeof config === "string" ? config : config && typeof config.text === "string" ? config.text : "(other)";
-  const key = text.replace(/\s+/g, " ").trim().slice(0, 160);
+  const key = text.replace(/\s+/g, " ").trim().slice(0, Number(process.env.PG_QUERY_KEY_CHARS) || 160);
   counts.set(key, (counts.get(key) ?? 0) + 1);
   return original.call(this, config, ...rest);
 };
 process.on("SIGUSR2", () => {
   const file = process.env.PG_QUERY_COUNTS_FILE;
   if (file) writeFileSync(file, JSON.stringify(Object.fromEntries(counts)));
+});
+// Also on exit (the load-test runner stops its nodes itself): the whole run's counts.
+process.on("exit", () => {
+  const file = process.env.PG_QUERY_COUNTS_FILE;
+  if (file) writeFileSync(`${file}.exit`, JSON.stringify(Object.fromEntries(counts)));
 });

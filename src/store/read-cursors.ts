@@ -1,10 +1,13 @@
 // The per-user read cursors ("Membership"."lastReadSeq"): they only move forward.
 // - Receipts (advance): every receipt of one tick goes into one statement (DataLoader batches
-//   them; a second one reads the cursors that did not move), instead of one or two Prisma round
-//   trips each. The ack still waits for the write.
+//   them; domain/receipts.ts hands over a whole batch in one tick) that moves the cursors and says
+//   where the others are; only a cursor another writer moved meanwhile is read again. The ack
+//   still waits for the write.
 // - Senders' own cursors (later): written behind, one statement per window.
 // Both statements are conditional (`lastReadSeq < new`), so receipts from two devices or two
-// nodes can never move a cursor back, and both take the rows' locks in key order.
+// nodes can never move a cursor back, and both lock their rows in key order first (movedCursors):
+// the plain UPDATE-from-a-list they replaced deadlocked under load (39 receipts in one 600/s run,
+// and test/store/read-cursors.test.ts), as its plan visited rows in whatever order it chose.
 
 import DataLoader from "dataloader";
 import { Prisma as Sql } from "./generated/prisma/client.js";
@@ -24,6 +27,26 @@ export type Advanced = { lastReadSeq: number; moved: boolean } | null;
 function roomsAndUsers(keys: string[]): [string[], string[]] {
   const pairs = keys.map((k) => k.split(" "));
   return [pairs.map((p) => p[0]!), pairs.map((p) => p[1]!)];
+}
+
+/**
+ * The CTEs `locked` and `up` over a CTE `t(r, u, s)` of cursor targets: the rows behind their
+ * target are locked in key order first, then moved. Every cursor statement takes its row locks
+ * in the same order, so two batches (two nodes, or a receipt batch and the senders' batch) never
+ * deadlock: an UPDATE joined to a list locks in whatever order its plan visits the rows. `up`
+ * returns `tag` (as `i`) and the new cursor (`last`) for each row that moved.
+ */
+function movedCursors(tag: Sql.Sql): Sql.Sql {
+  return Sql.sql`
+    locked AS (
+      SELECT m."roomId", m."userId", t.s, ${tag} AS i FROM t JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u
+      WHERE m."lastReadSeq" < t.s
+      ORDER BY m."roomId", m."userId"
+      FOR NO KEY UPDATE OF m),
+    up AS (
+      UPDATE "Membership" m SET "lastReadSeq" = l.s FROM locked l
+      WHERE m."roomId" = l."roomId" AND m."userId" = l."userId" AND m."lastReadSeq" < l.s
+      RETURNING l.i, m."lastReadSeq" AS last)`;
 }
 
 export class ReadCursors {
@@ -59,22 +82,31 @@ export class ReadCursors {
     }
     const keys = [...target.keys()].sort();
     const [roomIds, userIds] = roomsAndUsers(keys);
-    const moved = await this.run<{ i: number; last: number }>(Sql.sql`
-      UPDATE "Membership" m SET "lastReadSeq" = t.s
-      FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => target.get(k)!)}::int[]) WITH ORDINALITY AS t(r, u, s, i)
-      WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s
-      RETURNING t.i::int AS i, m."lastReadSeq" AS last`);
-    const byKey = new Map<string, { last: number; moved: boolean }>(moved.map((r) => [keys[r.i - 1]!, { last: r.last, moved: true }]));
-    // The rest did not move: read them afresh (a new snapshot, so a receipt that another node
-    // committed while this update waited for the row shows; this statement's own would not).
-    const still = keys.filter((k) => !byKey.has(k));
-    if (still.length) {
-      const [stillRooms, stillUsers] = roomsAndUsers(still);
-      const rows = await this.run<{ i: number; last: number }>(Sql.sql`
+    const targets = keys.map((k) => target.get(k)!);
+    // One statement: the update, and where every cursor is (`seen`: before the update, in this
+    // statement's snapshot). A member's row is missing for a non-member.
+    const rows = await this.run<{ i: number; last: number | null; seen: number; moved: boolean }>(Sql.sql`
+      WITH t AS (SELECT * FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${targets}::int[]) WITH ORDINALITY AS t(r, u, s, i)),
+      ${movedCursors(Sql.sql`t.i`)}
+      SELECT t.i::int AS i, up.last, m."lastReadSeq" AS seen, up.i IS NOT NULL AS moved
+      FROM t JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u LEFT JOIN up ON up.i = t.i`);
+    const byKey = new Map<string, { last: number; moved: boolean }>();
+    const raced: string[] = [];
+    for (const r of rows) {
+      const key = keys[r.i - 1]!;
+      if (r.moved) byKey.set(key, { last: r.last!, moved: true });
+      else if (r.seen >= target.get(key)!) byKey.set(key, { last: r.seen, moved: false });
+      // Not moved, yet behind the target in the snapshot: a receipt from another device or node
+      // committed while this update waited for the row. Read it afresh (a new snapshot).
+      else raced.push(key);
+    }
+    if (raced.length) {
+      const [racedRooms, racedUsers] = roomsAndUsers(raced);
+      const fresh = await this.run<{ i: number; last: number }>(Sql.sql`
         SELECT t.i::int AS i, m."lastReadSeq" AS last
-        FROM unnest(${stillRooms}::uuid[], ${stillUsers}::uuid[]) WITH ORDINALITY AS t(r, u, i)
+        FROM unnest(${racedRooms}::uuid[], ${racedUsers}::uuid[]) WITH ORDINALITY AS t(r, u, i)
         JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u`);
-      for (const r of rows) byKey.set(still[r.i - 1]!, { last: r.last, moved: false });
+      for (const r of fresh) byKey.set(raced[r.i - 1]!, { last: r.last, moved: false });
     }
     return batch.map((r) => {
       const row = byKey.get(`${r.roomId} ${r.userId}`);
@@ -109,8 +141,8 @@ export class ReadCursors {
     const keys = [...batch.keys()].sort();
     const [roomIds, userIds] = roomsAndUsers(keys);
     await this.run(Sql.sql`
-      UPDATE "Membership" m SET "lastReadSeq" = t.s
-      FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)
-      WHERE m."roomId" = t.r AND m."userId" = t.u AND m."lastReadSeq" < t.s`);
+      WITH t AS (SELECT * FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)),
+      ${movedCursors(Sql.sql`NULL::int`)}
+      SELECT count(*)::int AS n FROM up`);
   }
 }
