@@ -128,6 +128,12 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
     allowPrivateEndpoints: config.push.allowPrivateEndpoints,
   });
   const { rateLimits } = config;
+  const webhookStore = new PrismaWebhookStore(db.prisma, null, bus, (err, what) => log.warn({ err }, what));
+  const webhookScheduler = new PgBossWebhookScheduler(db.pglite ? { pglite: db.pglite } : { databaseUrl: config.databaseUrl! }, log.child({ component: "webhooks" }));
+  // pg-boss (the retries' durable timers) starts once an outgoing webhook exists (at start, or made
+  // later on any node): until then no retry can be due, and a node has no use for its start, pool
+  // and polling.
+  webhookStore.onFirstOutgoing(() => webhookScheduler.activate());
 
   return {
     metrics,
@@ -199,9 +205,9 @@ export async function openAdapters(config: Config, log: Logger, overrides: Adapt
     webhooks: {
       // Through Prisma's pool: a hundred rooms' runs at once queued on the plain pool's few
       // connections, which the send path needs (bench/webhooks.ts: 190 against 300 deliveries/s).
-      store: new PrismaWebhookStore(db.prisma, null, bus, (err, what) => log.warn({ err }, what)),
+      store: webhookStore,
       sender: new HttpWebhookSender({ allowPrivateTargets: config.webhooks.allowPrivateTargets }),
-      scheduler: new PgBossWebhookScheduler(db.pglite ? { pglite: db.pglite } : { databaseUrl: config.databaseUrl! }, log.child({ component: "webhooks" })),
+      scheduler: webhookScheduler,
       incomingLimiter: createRateLimiter({ keyPrefix: "webhook-in", points: config.webhooks.incomingPerMinute, durationSeconds: 60, redis }),
     },
     // Files and music (docs/media.md): ffmpeg and sharp do the work, the database keeps the records.

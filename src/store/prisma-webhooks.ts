@@ -72,6 +72,7 @@ export class PrismaWebhookStore implements WebhookStore {
   private readonly run: StatementRunner;
   private outgoing = new Map<string, string[]>();
   private reloader: NodeJS.Timeout | undefined;
+  private firstOutgoing: (() => void) | undefined;
 
   constructor(
     private readonly prisma: Prisma,
@@ -151,11 +152,24 @@ export class PrismaWebhookStore implements WebhookStore {
     clearInterval(this.reloader);
   }
 
+  /** Calls `listener` once, when the list first holds an outgoing webhook (made on any node, or there at start). */
+  onFirstOutgoing(listener: () => void): void {
+    this.firstOutgoing = listener;
+    if (this.outgoing.size) this.notifyFirstOutgoing();
+  }
+
+  private notifyFirstOutgoing(): void {
+    const listener = this.firstOutgoing;
+    this.firstOutgoing = undefined;
+    listener?.();
+  }
+
   private async reload(): Promise<void> {
     const rows = await this.prisma.webhook.findMany({ where: { kind: "outgoing" }, select: { id: true, roomId: true } });
     const next = new Map<string, string[]>();
     for (const r of rows) next.set(r.roomId, [...(next.get(r.roomId) ?? []), r.id]);
     this.outgoing = next;
+    if (next.size) this.notifyFirstOutgoing();
   }
 
   /** Reloads here before answering, and on every other node through the bus. */

@@ -8,8 +8,25 @@ import { testDatabase } from "./services.js";
 
 const run = promisify(execFile);
 
-/** Test audio from ffmpeg's sine source (a real encoder's output, not a fixture file). */
+const made = new Map<string, Promise<Buffer>>();
+
+/**
+ * Test audio from ffmpeg's sine source (a real encoder's output, not a fixture file). The same
+ * arguments give the same bytes, so each is encoded once a run (an ffmpeg process each: up to
+ * a second on a loaded machine); every caller gets its own copy.
+ */
 export async function sineAudio(seconds: number, format: "mp3" | "wav" | "ogg" = "mp3", frequency = 440): Promise<Buffer> {
+  const key = `${seconds}:${format}:${frequency}`;
+  let encoded = made.get(key);
+  if (!encoded) {
+    encoded = encodeSine(seconds, format, frequency);
+    made.set(key, encoded);
+    encoded.catch(() => made.delete(key));
+  }
+  return Buffer.from(await encoded);
+}
+
+async function encodeSine(seconds: number, format: "mp3" | "wav" | "ogg", frequency: number): Promise<Buffer> {
   const codec = format === "mp3" ? ["-c:a", "libmp3lame", "-b:a", "128k"] : format === "ogg" ? ["-c:a", "libvorbis"] : ["-c:a", "pcm_s16le"];
   const { stdout } = await run(
     "ffmpeg",

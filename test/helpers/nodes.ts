@@ -4,6 +4,7 @@ import path from "node:path";
 import { pino, type DestinationStream } from "pino";
 import { loadConfig } from "../../src/config.js";
 import { startNode, type RunningNode } from "../../src/node.js";
+import { seedEmbeddedDatabase } from "./embedded-db.js";
 import { RecordingMail } from "./recording-mail.js";
 import { sharedRedisCluster } from "./redis-cluster.js";
 import { redisUrl, testDatabase } from "./services.js";
@@ -54,6 +55,8 @@ export async function startTestNode(opts: TestNodeOptions = {}): Promise<TestNod
     ...opts.env,
   };
   const config = loadConfig(env);
+  // A copy of a database migrated once a run (test/helpers/embedded-db.ts), not PGlite's initdb again.
+  if (backend === "embedded") await seedEmbeddedDatabase(dataDir);
   const mail = new RecordingMail();
   const log = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
   const node = await startNode(config, log, { mail });

@@ -12,9 +12,10 @@ import { startTestNode, type TestNode } from "../helpers/nodes.js";
 import { spawnNode, type NodeProcess } from "../helpers/processes.js";
 import { NODE_START_TIMEOUT_MS } from "../http/expect.js";
 
-// Long enough that the transcode is still running when the test interrupts it (a few seconds
-// of ffmpeg here), short enough to generate quickly.
-const SONG_SECONDS = 240;
+// Long enough that the transcode is still running when the test interrupts it, which it does
+// within milliseconds of the "transcoding" line: 120 s of audio is over 2 s of ffmpeg's CPU here
+// (240 s made each test transcode twice as long for the same claim). Short enough to generate quickly.
+const SONG_SECONDS = 120;
 
 /** A pino destination that keeps every line, so the test can wait for what the node logs. */
 function logRecorder() {

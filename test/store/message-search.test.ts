@@ -2,7 +2,6 @@
 
 import { randomUUID } from "node:crypto";
 
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { pino } from "pino";
 
@@ -12,6 +11,7 @@ import { connectMongo } from "../../src/store/mongo-message-store.js";
 import { MongoMessageSearch } from "../../src/store/mongo-message-search.js";
 import { openDatabase } from "../../src/store/database.js";
 import { PgMessageSearch, RECENT_WINDOW } from "../../src/store/pg-message-search.js";
+import { migratedPglite } from "../helpers/embedded-db.js";
 import { mongoUrl, testDatabase } from "../helpers/services.js";
 import { messageSearchContract } from "./message-search.contract.js";
 
@@ -24,7 +24,9 @@ messageSearchContract("PgMessageSearch on PostgreSQL", async () => {
 });
 
 messageSearchContract("PgMessageSearch on PGlite", async () => {
-  const db = new PGlite();
+  // In memory, from a dump of the run's migrated database (test/helpers/embedded-db.ts): PGlite's
+  // initdb is seconds of CPU. The migrations find nothing due, as at a node's every start.
+  const db = await migratedPglite();
   await applyPgliteMigrations(db, silent);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {

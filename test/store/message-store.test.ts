@@ -2,7 +2,6 @@
 
 import { randomUUID } from "node:crypto";
 
-import { PGlite } from "@electric-sql/pglite";
 import { expect } from "chai";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { pino } from "pino";
@@ -15,6 +14,7 @@ import { openDatabase, type PlainSql } from "../../src/store/database.js";
 import { DEFAULT_CHUNK_LIMITS } from "../../src/store/message-chunks.js";
 import { closesAt } from "../../src/store/pg-message-batch.js";
 import { FOLD_SPREAD, PgMessageStore } from "../../src/store/pg-message-store.js";
+import { migratedPglite } from "../helpers/embedded-db.js";
 import { mongoUrl, testDatabase } from "../helpers/services.js";
 import { messageStoreContract } from "./message-store.contract.js";
 
@@ -35,7 +35,9 @@ messageStoreContract("PgMessageStore on PostgreSQL", async () => {
 });
 
 messageStoreContract("PgMessageStore on PGlite", async () => {
-  const db = new PGlite();
+  // In memory, from a dump of the run's migrated database (test/helpers/embedded-db.ts): PGlite's
+  // initdb is seconds of CPU. The migrations find nothing due, as at a node's every start.
+  const db = await migratedPglite();
   await applyPgliteMigrations(db, silent);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   const store = new PgMessageStore(prisma, { maxInFlight: 1 });
