@@ -9,8 +9,6 @@ import type { MessageStore } from "../domain/ports/message-store.js";
 import type { Logger } from "../logger.js";
 import { MESSAGE_WRITES_IN_FLIGHT, type Database } from "./database.js";
 import type { CommitObserver } from "./group-commit.js";
-import { MongoMessageSearch } from "./mongo-message-search.js";
-import { connectMongo, MongoMessageStore } from "./mongo-message-store.js";
 import { PgMessageSearch } from "./pg-message-search.js";
 import { PgMessageStore } from "./pg-message-store.js";
 
@@ -69,6 +67,9 @@ export function mongoHosts(url: string): string {
 }
 
 async function openMongo(url: string, log: Logger): Promise<MessageBackend> {
+  // Loaded only here: mongoose costs every process 1.1–1.3 s of start-up, and without MONGO_URL
+  // (the usual case) nothing of it runs.
+  const [{ connectMongo, MongoMessageStore }, { MongoMessageSearch }] = await Promise.all([import("./mongo-message-store.js"), import("./mongo-message-search.js")]);
   const hosts = mongoHosts(url);
   let connection: Connection;
   try {
