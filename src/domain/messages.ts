@@ -63,8 +63,10 @@ export async function sendMessage(
     attachments = await deps.attachments.resolve(roomId, senderId, attachmentIds);
   }
   const mentioned = members ? mentionedIds({ senderId, mentions: input.mentions, mentionsRoom: input.mentionsRoom }, members) : [];
-  // Nothing may throw between this read's start and the Promise.all below that awaits it.
-  const answered = input.replyToSeq !== undefined && indexed ? deps.messages.get(roomId, input.replyToSeq) : checked;
+  // Nothing may throw between this read's start and the Promise.all below that awaits it. Its
+  // failure must not fail a send whose message is stored (a retry would find it and broadcast
+  // nothing): the broadcast then goes without the excerpt, which readers resolve from history.
+  const answered = input.replyToSeq !== undefined && indexed ? deps.messages.get(roomId, input.replyToSeq).catch(() => null) : checked;
   const appended = deps.messages.append(
     {
       roomId, senderId, type: attachments.length ? "file" : "text", text: input.text, attachments, clientMsgId: input.clientMsgId,

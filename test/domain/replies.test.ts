@@ -63,6 +63,20 @@ describe("replies (unit)", () => {
       expect(sent.at(-1)).to.deep.equal(message);
     });
 
+    it("with a store that indexes with its messages, a failed excerpt read does not fail a reply already stored", async () => {
+      await send(ann, "the question");
+      // As PgMessageStore: it checks the target and writes the reply entry in the append itself.
+      Object.defineProperty(d.messages, "indexesWithMessages", { value: true });
+      d.messages.get = () => Promise.reject(new Error("read failed"));
+      const { message, created } = await send(bob, "the answer", 1);
+      expect(created).to.equal(true);
+      expect(message).to.include({ replyToSeq: 1 }).and.not.have.property("replyTo");
+      const sent = d.broadcaster.roomEvents("message:new", team.id) as Message[];
+      expect(sent.at(-1)).to.deep.include({ seq: message.seq, text: "the answer" });
+      // The store wrote the entry: the use case wrote none through the port.
+      expect((await d.replies.list(team.id, 1, { limit: 10 })).seqs).to.deep.equal([]);
+    });
+
     it(`replyTo quotes the first ${REPLY_EXCERPT_MAX} characters (code points) of a long original, never half an emoji`, async () => {
       const long = `${"a".repeat(REPLY_EXCERPT_MAX - 1)}😀${"b".repeat(300)}`;
       await send(ann, long);
