@@ -50,17 +50,6 @@ export interface Lifecycle {
   drain: Drain;
 }
 
-/**
- * Stops a job loop (leased-job-loop.ts). A stop that lands while the loop is claiming is seen only
- * after the sleep that follows (its poll interval, 5 s): the poke makes the loop look again at once,
- * and so see the stop. A node stopped soon after its start met this every time.
- */
-function stopLoop(loop: { stop(): Promise<void>; poke(): void }): Promise<void> {
-  const stopped = loop.stop();
-  loop.poke();
-  return stopped;
-}
-
 export async function composeNode(config: Config, log: Logger, lifecycle: Lifecycle, overrides: AdapterOverrides = {}): Promise<ComposedNode> {
   const { inflight, drain } = lifecycle;
   const a = await openAdapters(config, log, overrides);
@@ -129,8 +118,8 @@ export async function composeNode(config: Config, log: Logger, lifecycle: Lifecy
       await a.roomStore.flush().catch((err) => log.warn({ err }, "read cursor flush failed"));
       await a.bus.close();
       // Running transcodes go back to the queue (or, after kill, stay claimed) before the pool closes.
-      await stopLoop(s.transcodeWorker);
-      await stopLoop(s.accountData.exportWorker);
+      await s.transcodeWorker.stop();
+      await s.accountData.exportWorker.stop();
       // Webhook runs let their webhooks go (another node takes them up) and pg-boss stops polling.
       await s.webhookDispatcher.stop();
       a.webhooks.store.close();

@@ -136,8 +136,9 @@ export abstract class LeasedJobLoop<J> {
       }
       if (claimed) await queue.release(claimed).catch(() => {});
       // Sleep until poked, a job ends, or the poll interval passes; a poke that came while
-      // claiming means there may be more to claim right away.
-      if (this.pokes !== pokes) continue;
+      // claiming means there may be more to claim right away, and a stop that came meanwhile
+      // found no sleep to cut short, so it is seen here (else it waited out a whole poll).
+      if (this.pokes !== pokes || this.stopping) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.pollMs ?? DEFAULT_POLL_MS);
         this.wake = () => {
