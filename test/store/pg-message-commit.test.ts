@@ -7,40 +7,23 @@
 import { randomUUID } from "node:crypto";
 
 import { expect } from "chai";
-import { pino } from "pino";
 
 import type { MessageDraft } from "../../src/domain/ports/message-store.js";
-import { openDatabase, type Database, type PlainSql } from "../../src/store/database.js";
-import { applyPostgresMigrations } from "../../src/store/migrate.js";
+import type { PlainSql } from "../../src/store/database.js";
 import { PgMessageStore } from "../../src/store/pg-message-store.js";
-import { testDatabase } from "../helpers/services.js";
-
-const silent = pino({ level: "silent" });
+import { useNodeDatabases } from "../helpers/node-databases.js";
 
 describe("PgMessageStore: appends and changes in one commit", function () {
   this.timeout(30_000);
-  let url: string;
-  const databases: Database[] = [];
-  const stores: PgMessageStore[] = [];
-
-  before(async () => {
-    url = await testDatabase();
-    await applyPostgresMigrations(url, silent);
-  });
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-    await Promise.all(databases.splice(0).map((d) => d.close()));
-  });
+  const nodes = useNodeDatabases(4);
 
   /** A store as a node opens it, with every statement of its commits (the `writes` pool) recorded. */
   async function writer() {
-    const db = await openDatabase({ databaseUrl: url, dataDir: "(unused with a database URL)", poolSize: 4 }, silent);
-    databases.push(db);
+    const db = await nodes.open();
     const statements: string[] = [];
     const writes: PlainSql = { query: (text, params) => (statements.push(text), db.messageWrites!.query(text, params)) };
-    const store = new PgMessageStore(db.prisma, { writes });
-    stores.push(store);
-    return { store, statements };
+    const store = nodes.closing(new PgMessageStore(db.prisma, { writes }));
+    return { store, statements, db };
   }
 
   const draft = (roomId: string, text: string, senderId = "ann"): MessageDraft => ({
@@ -112,8 +95,7 @@ describe("PgMessageStore: appends and changes in one commit", function () {
   });
 
   it("a reply's and a mention's index entries go in with the message, in its one statement", async () => {
-    const { store, statements } = await writer();
-    const db = databases[0]!;
+    const { store, statements, db } = await writer();
     const room = randomUUID();
     const [ann, bob, cy] = [randomUUID(), randomUUID(), randomUUID()];
     await store.append(draft(room, "question", ann), now());

@@ -6,39 +6,20 @@ import { randomUUID } from "node:crypto";
 
 import { expect } from "chai";
 import pg from "pg";
-import { pino } from "pino";
 
 import type { MessageDraft } from "../../src/domain/ports/message-store.js";
-import { openDatabase, type Database } from "../../src/store/database.js";
-import { applyPostgresMigrations } from "../../src/store/migrate.js";
 import { PgMessageStore } from "../../src/store/pg-message-store.js";
 import { eventually } from "../helpers/eventually.js";
-import { testDatabase } from "../helpers/services.js";
-
-const silent = pino({ level: "silent" });
+import { useNodeDatabases } from "../helpers/node-databases.js";
 
 describe("PgMessageStore: several writers on one PostgreSQL", function () {
   this.timeout(30_000);
-  let url: string;
-  const databases: Database[] = [];
-  const stores: PgMessageStore[] = [];
-
-  before(async () => {
-    url = await testDatabase();
-    await applyPostgresMigrations(url, silent);
-  });
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-    await Promise.all(databases.splice(0).map((d) => d.close()));
-  });
+  const nodes = useNodeDatabases(4);
 
   /** A store on pools of its own, opened as a node opens them. */
   async function writer(options: ConstructorParameters<typeof PgMessageStore>[1] = {}) {
-    const db = await openDatabase({ databaseUrl: url, dataDir: "(unused with a database URL)", poolSize: 4 }, silent);
-    databases.push(db);
-    const store = new PgMessageStore(db.prisma, { writes: db.messageWrites, ...options });
-    stores.push(store);
-    return store;
+    const db = await nodes.open();
+    return nodes.closing(new PgMessageStore(db.prisma, { writes: db.messageWrites, ...options }));
   }
 
   const draft = (roomId: string, text: string, clientMsgId: string | null = randomUUID()): MessageDraft => ({
@@ -80,7 +61,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
     for (let i = 1; i <= 5; i++) await store.append(draft(room, `m${i}`), new Date());
     // The chunk is full; the next append folds its tail rows 1–5 into a chunk row. Meanwhile
     // another connection edits message 3 the way edits do: head lock first, then the tail row.
-    const editor = new pg.Client({ connectionString: url });
+    const editor = new pg.Client({ connectionString: nodes.url() });
     await editor.connect();
     try {
       await editor.query("BEGIN");
@@ -103,7 +84,7 @@ describe("PgMessageStore: several writers on one PostgreSQL", function () {
     }
     const page = await store.page(room, { after: 0, limit: 10 });
     expect(page.messages.map((m) => m.text)).to.deep.equal(["m1", "m2", "edited", "m4", "m5", "m6"]);
-    const [chunk] = await databases[0]!.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "MessageChunk" WHERE "roomId" = ${room}`;
+    const [chunk] = await (await nodes.open()).prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "MessageChunk" WHERE "roomId" = ${room}`;
     expect(chunk!.n).to.equal(1);
   });
 });

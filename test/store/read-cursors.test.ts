@@ -6,33 +6,23 @@
 import { randomUUID } from "node:crypto";
 
 import { expect } from "chai";
-import { pino } from "pino";
 
-import { openDatabase, type Database } from "../../src/store/database.js";
-import { applyPostgresMigrations } from "../../src/store/migrate.js";
+import type { Database } from "../../src/store/database.js";
 import { PrismaRoomRepository } from "../../src/store/prisma-rooms.js";
-import { testDatabase } from "../helpers/services.js";
-
-const silent = pino({ level: "silent" });
+import { useNodeDatabases } from "../helpers/node-databases.js";
 
 describe("read cursors on PostgreSQL (two nodes)", function () {
   this.timeout(30_000);
-  let url: string;
-  const databases: Database[] = [];
+  const nodes = useNodeDatabases(8);
   const errors: unknown[] = [];
 
-  before(async () => {
-    url = await testDatabase();
-    await applyPostgresMigrations(url, silent);
-  });
-  afterEach(async () => {
-    await Promise.all(databases.splice(0).map((d) => d.close()));
+  // Checked once the test's databases are closed (the helper's afterEach, registered first, runs first).
+  afterEach(() => {
     expect(errors.splice(0), "errors of the cursors written behind").to.deep.equal([]);
   });
 
   async function node() {
-    const db = await openDatabase({ databaseUrl: url, dataDir: "(unused with a database URL)", poolSize: 8 }, silent);
-    databases.push(db);
+    const db = await nodes.open();
     return { db, rooms: new PrismaRoomRepository(db.prisma, (err) => errors.push(err), db.sql) };
   }
 
