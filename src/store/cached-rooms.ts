@@ -31,9 +31,14 @@ interface Entry {
 export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRepository {
   const cache = new Map<string, Entry>();
   const versions = new Map<string, number>();
+  // Reads under way, shared: every send into a room whose entry just expired waits for the one
+  // read instead of starting its own (a busy room sends many times during one read).
+  const loading = new Map<string, Promise<Entry>>();
   const dropLocal = (roomIds: string[]) => {
     for (const id of roomIds) {
       cache.delete(id);
+      // A later caller must not join a read that may have seen the rows before the change.
+      loading.delete(id);
       versions.set(id, (versions.get(id) ?? 0) + 1);
     }
   };
@@ -48,9 +53,7 @@ export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRep
     await Promise.race([changed(roomId), gaveUp]).finally(() => clearTimeout(timer));
   };
 
-  const load = async (roomId: string): Promise<Entry> => {
-    const hit = cache.get(roomId);
-    if (hit && Date.now() - hit.at < MEMBERS_TTL_MS) return hit;
+  const read = async (roomId: string): Promise<Entry> => {
     const version = versions.get(roomId) ?? 0;
     const rows = await inner.members(roomId);
     const muted = rows.filter((m) => m.mutedUntil);
@@ -65,6 +68,17 @@ export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRep
       if (versions.size > MAX_ROOMS) versions.clear();
     }
     return entry;
+  };
+  const load = (roomId: string): Promise<Entry> => {
+    const hit = cache.get(roomId);
+    if (hit && Date.now() - hit.at < MEMBERS_TTL_MS) return Promise.resolve(hit);
+    const pending = loading.get(roomId);
+    if (pending) return pending;
+    const started = read(roomId).finally(() => {
+      if (loading.get(roomId) === started) loading.delete(roomId);
+    });
+    loading.set(roomId, started);
+    return started;
   };
   const members = async (roomId: string) => (await load(roomId)).ids;
 

@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import { NotFound } from "../domain/errors.js";
 import type { BlockRepository } from "../domain/ports/block-repository.js";
 import type { UserProfile } from "../domain/user.js";
@@ -8,12 +9,34 @@ const profileFields = { id: true, email: true, displayName: true, statusMessage:
 
 const isForeignKeyViolation = (err: unknown) => typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2003";
 
+type Side = "blockerId" | "blockedId";
+const other = { blockerId: "blockedId", blockedId: "blockerId" } as const;
+
 /**
  * The Block table (prisma/schema.prisma): one row per (blocker, blocked). Reads are uncached
- * here; src/store/cached-blocks.ts keeps them per node.
+ * here; src/store/cached-blocks.ts keeps them per node. The per-user sets of one tick are read in
+ * one statement: a room.updated flush asks for every viewer's set at once (room-views.ts), so a
+ * node's cache, filled by one flush, expires for a thousand users in the same tick.
  */
 export class PrismaBlockRepository implements BlockRepository {
+  private readonly blockedByLoader = this.setLoader("blockerId");
+  private readonly blockersOfLoader = this.setLoader("blockedId");
+
   constructor(private readonly prisma: Prisma) {}
+
+  /** Each user's set of the other side's ids, for the users keyed by `side`. */
+  private setLoader(side: Side) {
+    return new DataLoader<string, ReadonlySet<string>>(
+      async (userIds) => {
+        // Both sides are indexed: (blockerId, blockedId) is the key, (blockedId) its own index.
+        const rows = await this.prisma.block.findMany({ where: { [side]: { in: [...userIds] } }, select: { blockerId: true, blockedId: true } });
+        const sets = new Map(userIds.map((id) => [id, new Set<string>()]));
+        for (const row of rows) sets.get(row[side])!.add(row[other[side]]);
+        return userIds.map((id) => sets.get(id)!);
+      },
+      { cache: false, maxBatchSize: 1_000 },
+    );
+  }
 
   async block(blockerId: string, blockedId: string) {
     try {
@@ -54,14 +77,11 @@ export class PrismaBlockRepository implements BlockRepository {
     return count > 0;
   }
 
-  async blockedBy(userId: string): Promise<ReadonlySet<string>> {
-    const rows = await this.prisma.block.findMany({ where: { blockerId: userId }, select: { blockedId: true } });
-    return new Set(rows.map((r) => r.blockedId));
+  blockedBy(userId: string): Promise<ReadonlySet<string>> {
+    return this.blockedByLoader.load(userId);
   }
 
-  async blockersOf(userId: string): Promise<ReadonlySet<string>> {
-    // The (blockedId) index.
-    const rows = await this.prisma.block.findMany({ where: { blockedId: userId }, select: { blockerId: true } });
-    return new Set(rows.map((r) => r.blockerId));
+  blockersOf(userId: string): Promise<ReadonlySet<string>> {
+    return this.blockersOfLoader.load(userId);
   }
 }

@@ -49,4 +49,19 @@ describe("member cache (unit)", () => {
     expect(await b.isMember(roomId, BOB)).to.equal(false);
     expect(await b.memberIds(roomId)).to.deep.equal([ANN]);
   });
+
+  it("shares one read among the sends that arrive while a room is being read, but not across a change", async () => {
+    const { store, reads, roomId, a } = await twoNodes();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => a.isMember(roomId, BOB)));
+    expect(answers).to.deep.equal(Array(20).fill(true));
+    expect(reads.members).to.equal(1);
+
+    // A removal while a read is under way: callers after the notice get a read of their own.
+    const c = withMemberCache(store, new LocalBus());
+    const during = c.isMember(roomId, BOB);
+    await c.removeMember(roomId, BOB);
+    expect(await c.isMember(roomId, BOB)).to.equal(false);
+    expect(reads.members).to.equal(3);
+    await during;
+  });
 });
