@@ -100,6 +100,13 @@ export function createApp(opts: AppOptions): Express {
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  // "Bot" is no registered HTTP scheme, so it is described as the header it is (as Discord's API does).
+  registry.registerComponent("securitySchemes", "botAuth", {
+    type: "apiKey",
+    in: "header",
+    name: "Authorization",
+    description: "`Bot <token>`: a bot's token (POST /api/bots), acting as the bot's user on every route that takes a user's access token.",
+  });
   const api = Router();
   api.use(apiCors(opts.corsOrigins ?? []), noStore);
   api.use(express.json({ limit: "1mb" }));

@@ -111,7 +111,8 @@ export function defineRoute<
     path: toOpenApiPath(spec.path),
     summary: spec.summary,
     tags: [spec.tag],
-    ...(needsAuth ? { security: [{ bearerAuth: [] }] } : {}),
+    // Either scheme: authenticate.ts takes a user's access token or a bot's token on every route.
+    ...(needsAuth ? { security: [{ bearerAuth: [] }, { botAuth: [] }] } : {}),
     request,
     responses,
   });

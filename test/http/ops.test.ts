@@ -107,7 +107,7 @@ for (const backend of BACKENDS) {
     });
 
     describe("OpenAPI", () => {
-      let doc: { openapi: string; paths: Record<string, Record<string, { security?: unknown[] }>> };
+      let doc: { openapi: string; paths: Record<string, Record<string, { security?: unknown[] }>>; components: { securitySchemes: Record<string, object> } };
       before(async () => {
         const res = await api.get("/api/openapi.json");
         expect(res.status).to.equal(200);
@@ -140,7 +140,8 @@ for (const backend of BACKENDS) {
           "put /api/follows/{userId}",
           "delete /api/follows/{userId}",
         ]);
-        expect(doc.paths["/api/me"]!.get!.security, "protected routes declare bearer auth").to.deep.equal([{ bearerAuth: [] }]);
+        expect(doc.paths["/api/me"]!.get!.security, "protected routes take a user's or a bot's token").to.deep.equal([{ bearerAuth: [] }, { botAuth: [] }]);
+        expect(doc.components.securitySchemes.botAuth).to.include({ type: "apiKey", in: "header", name: "Authorization" });
         expect(doc.paths["/api/auth/login"]!.post!.security).to.equal(undefined);
       });
 
