@@ -49,7 +49,14 @@ export class PrismaUserRepository implements UserRepository {
       const found = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "User" WHERE id = ${id}::uuid FOR UPDATE`;
       if (!found.length) return { sessionIds: [] };
       const sessions = await tx.session.findMany({ where: { userId: id }, select: { id: true } });
-      // Every table with a foreign key to User cascades (prisma/schema.prisma).
+      // Every table with a foreign key to User cascades (prisma/schema.prisma). These have none
+      // (written on hot paths, they skip the check): the user's mention inbox, their events feed,
+      // the bans keeping them out. Mentions their messages made stay, as the messages do: others'
+      // inboxes show them as the tombstones they became (and Mention has no index by sender).
+      await tx.mention.deleteMany({ where: { userId: id } });
+      await tx.feedEvent.deleteMany({ where: { userId: id } });
+      await tx.feedHead.deleteMany({ where: { userId: id } });
+      await tx.roomBan.deleteMany({ where: { userId: id } });
       await tx.user.delete({ where: { id } });
       return { sessionIds: sessions.map((s) => s.id) };
     });
