@@ -16,7 +16,7 @@ export class PrismaAttachmentRepository implements AttachmentRepository {
     return ids.length ? this.prisma.attachment.findMany({ where: { id: { in: ids } } }) : Promise.resolve([]);
   }
 
-  // No index on uploaderId (the table's is on roomId): a scan, paid once per export or deletion.
+  // (uploaderId, id) is indexed: each page is a range of it.
   listByUploader(uploaderId: string, query: { limit: number; afterId?: string }): Promise<AttachmentRecord[]> {
     return this.prisma.attachment.findMany({
       where: { uploaderId, ...(query.afterId ? { id: { gt: query.afterId } } : {}) },
