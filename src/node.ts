@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Config } from "./config.js";
 import { composeNode, type ComposedNode } from "./composition/root.js";
 import type { AdapterOverrides } from "./composition/adapters.js";
@@ -41,6 +41,14 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
   const server = http.createServer(node.app);
   server.keepAliveTimeout = 65_000;
   node.attachSockets(server);
+  // Node counts a connection that has not sent a byte yet (a client's spare, pre-opened one) as
+  // busy, not idle: closeIdleConnections leaves it, and the drain's server.close() would wait the
+  // whole grace period for it. It holds no request, so the drain closes it with the idle ones.
+  const connections = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -74,8 +82,11 @@ export async function startNode(config: Config, log: Logger, overrides: NodeOver
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       io.close();
       // Keep-alive connections (a proxy keeps its own) close as soon as their last response is out,
-      // not at their idle timeout or the grace period.
-      const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
+      // not at their idle timeout or the grace period; so do those that never sent a request.
+      const closeIdle = setInterval(() => {
+        server.closeIdleConnections();
+        for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
+      }, 50);
       await closed;
       clearInterval(closeIdle);
       // A handler whose client already left still runs; it must not meet a closed pool.

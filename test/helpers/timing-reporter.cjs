@@ -1,7 +1,9 @@
 // A mocha reporter for finding where the suite's time goes: the spec reporter's output, then each
 // test file's wall-clock time (its top-level suites from begin to end) with how much of it went to
 // hooks (before/after all: node starts and stops, builds; before/after each), slowest first.
-//   npx mocha --reporter test/helpers/timing-reporter.cjs 'test/**/*.test.ts'
+//   npx mocha --no-parallel --reporter test/helpers/timing-reporter.cjs 'test/**/*.test.ts'
+// (serially: mocha --parallel, which .mocharc.json sets, reports no hooks and replays each file's
+// events when it ends, so its times would mean nothing.)
 // TIMING_JSON=path also writes the table as JSON. CommonJS because mocha require()s reporters.
 const Mocha = require("mocha");
 const fs = require("node:fs");

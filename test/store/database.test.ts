@@ -7,16 +7,17 @@ import { pino } from "pino";
 
 import { openDatabase, type Database } from "../../src/store/database.js";
 import { eventually } from "../helpers/eventually.js";
-import { testDatabase } from "../helpers/services.js";
+import { databaseName, testDatabase } from "../helpers/services.js";
 
 describe("database on PostgreSQL", function () {
   this.timeout(30_000);
   // A database of its own: the backends this test terminates are only its own.
-  const name = "chat_test_pools";
+  let name: string;
   let url: string;
   let db: Database;
   before(async () => {
-    url = await testDatabase(name);
+    url = await testDatabase("chat_test_pools");
+    name = databaseName(url);
     db = await openDatabase({ databaseUrl: url, dataDir: "(unused with a database URL)", poolSize: 4 }, pino({ level: "silent" }));
   });
   after(() => db?.close());
