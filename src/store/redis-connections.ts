@@ -61,6 +61,9 @@ function seedsOf(nodes: readonly string[]) {
   });
 }
 
+const CLUSTER_SLOTS = 16_384;
+const coveredSlots = (client: Cluster) => client.slots.reduce((n, nodes) => (nodes?.length ? n + 1 : n), 0);
+
 // A shard's master that stops answering is failed over by the cluster (cluster-node-timeout, then
 // a replica's election); meanwhile its commands are retried against the refreshed slot map every
 // 100 ms up to 16 times (ioredis' defaults), then fail: a broadcast to that shard is lost, as the
@@ -98,8 +101,11 @@ function clusterConnections(nodes: readonly string[], log: Logger): RedisConnect
         ),
       );
       masters.forEach((node, i) => out[results[i] ? "reached" : "unreachable"].push(`${node.options.host}:${node.options.port}`));
-      // A master that does not answer may have been replaced: ask the cluster now, not at the next interval.
-      if (out.unreachable.length) client.refreshSlotsCache();
+      // A master that does not answer may have been replaced: ask the cluster now (there is no
+      // periodic refresh). So may one that is no longer in the map: an ask made while its shard was
+      // failing over can answer without that shard's slots, and then no master is unreachable
+      // to prompt the next ask, and the promoted replica would stay unknown until a MOVED.
+      if (out.unreachable.length || coveredSlots(client) < CLUSTER_SLOTS) client.refreshSlotsCache();
       out.reached.sort();
       out.unreachable.sort();
       return out;
