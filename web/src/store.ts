@@ -195,6 +195,10 @@ export class Store {
       case "friend.updated":
         void this.loadRequests().catch(() => {});
         void this.loadFriends().catch(() => {});
+        // Sent to friends after an account is deleted, its user row gone: the profile read then
+        // answers 404 and the account's tombstones say "Deleted user". A read made when the account
+        // left its rooms (chat.ts reloadMembers) can come before the row is gone, and answer 200.
+        if (event.type === "friend.updated" && !event.data.friends) void this.refreshUsers([event.data.user.id]);
         break;
     }
   }
