@@ -45,13 +45,7 @@ export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRep
   bus.subscribe(CHANNEL, dropLocal);
   const changed = (roomId: string) => bus.publish(CHANNEL, [roomId]);
   /** The same, resolving once Redis has the notice (bounded), for changes that must bind everywhere at once. */
-  const changedEverywhere = async (roomId: string) => {
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, NOTICE_WAIT_MS).unref();
-    });
-    await Promise.race([changed(roomId), gaveUp]).finally(() => clearTimeout(timer));
-  };
+  const changedEverywhere = (roomId: string) => announceRoomsChanged(bus, [roomId]);
 
   const read = async (roomId: string): Promise<Entry> => {
     const version = versions.get(roomId) ?? 0;
