@@ -1,5 +1,5 @@
 import type { BlockRepository } from "../domain/ports/block-repository.js";
-import type { ClusterBus } from "./cluster-bus.js";
+import { publishWithin, type ClusterBus } from "./cluster-bus.js";
 
 const CHANNEL = "blocks";
 // A safety net only: every block and unblock is announced on the bus before it is answered, so
@@ -114,11 +114,7 @@ export class CachedBlockRepository implements BlockRepository {
 
   /** Both users' sets change (one's blockedBy, the other's blockersOf): one notice drops both. */
   private async changed(blockerId: string, blockedId: string) {
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, NOTICE_WAIT_MS).unref();
-    });
-    await Promise.race([this.bus.publish(CHANNEL, [blockerId, blockedId]), gaveUp]).finally(() => clearTimeout(timer));
+    await publishWithin(this.bus, CHANNEL, [blockerId, blockedId], NOTICE_WAIT_MS);
   }
 
   private dropLocal(userIds: string[]) {

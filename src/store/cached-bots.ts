@@ -1,5 +1,5 @@
 import type { BotRepository, BotRevocations, NewBot, UsableBot } from "../domain/ports/bot-repository.js";
-import type { ClusterBus } from "./cluster-bus.js";
+import { publishWithin, type ClusterBus } from "./cluster-bus.js";
 
 const CHANNEL = "bot-revoked";
 // A safety net only: every revocation is announced on the bus, so a revoked bot is refused
@@ -96,11 +96,7 @@ export class CachedBotRepository implements BotRepository, BotRevocations {
 
   private async announce(botIds: string[]) {
     // This node's handlers run at once; the answer waits until Redis has the notice for the others.
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, NOTICE_WAIT_MS).unref();
-    });
-    await Promise.race([this.bus.publish(CHANNEL, botIds), gaveUp]).finally(() => clearTimeout(timer));
+    await publishWithin(this.bus, CHANNEL, botIds, NOTICE_WAIT_MS);
   }
 
   async findUsable(tokenHash: string): Promise<UsableBot | null> {

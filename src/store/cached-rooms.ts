@@ -1,5 +1,5 @@
 import type { RoomRepository } from "../domain/ports/room-repository.js";
-import type { ClusterBus } from "./cluster-bus.js";
+import { publishWithin, type ClusterBus } from "./cluster-bus.js";
 
 const CHANNEL = "room-members";
 // A safety net only: every membership change is announced on the bus, so entries are normally
@@ -122,9 +122,5 @@ export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRep
  * NOTICE_WAIT_MS, as a removal does.
  */
 export async function announceRoomsChanged(bus: ClusterBus, roomIds: string[]): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, NOTICE_WAIT_MS).unref();
-  });
-  await Promise.race([bus.publish(CHANNEL, roomIds), gaveUp]).finally(() => clearTimeout(timer));
+  await publishWithin(bus, CHANNEL, roomIds, NOTICE_WAIT_MS);
 }

@@ -19,6 +19,20 @@ export interface ClusterBus {
   close(): Promise<void>;
 }
 
+/**
+ * Publishes and waits until Redis has the notice, but no longer than `ms`: for a change that must
+ * not answer before the other nodes know (a block, a removal, a revoked bot), yet must still
+ * answer while Redis is away (the notice then waits in the offline queue; the caches' expiry
+ * covers the rest).
+ */
+export async function publishWithin(bus: ClusterBus, channel: string, ids: string[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms).unref();
+  });
+  await Promise.race([bus.publish(channel, ids), gaveUp]).finally(() => clearTimeout(timer));
+}
+
 class Handlers {
   private byChannel = new Map<string, ((ids: string[]) => void)[]>();
 
