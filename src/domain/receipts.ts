@@ -4,6 +4,7 @@
  */
 import { NotFound } from "./errors.js";
 import type { MessageStore } from "./ports/message-store.js";
+import { reachedSeqsOf, type ReachedSeqs } from "./reached-seqs.js";
 import { requireMember, type RoomDeps } from "./rooms.js";
 
 // Receipts are handled in batches, as messages are (store/group-commit.ts): those that arrive in
@@ -14,8 +15,6 @@ import { requireMember, type RoomDeps } from "./rooms.js";
 // In flight at once: a second batch overlaps the first's round trips; more only split batches.
 const IN_FLIGHT_MAX = 2;
 const BATCH_MAX = 1_000;
-// Rooms whose reached seq is remembered (about 60 bytes each); past it the memory starts over.
-const ROOMS_REMEMBERED_MAX = 100_000;
 
 interface Receipt {
   deps: RoomDeps;
@@ -31,13 +30,10 @@ class ReceiptBatches {
   private queue: Receipt[] = [];
   private inFlight = 0;
   private scheduled = false;
-  /**
-   * Per room, a seq its last message is known to have reached. A room's lastSeq only grows, so
-   * this stays true: a receipt at or below it needs no head read to be clamped.
-   */
-  private readonly reached = new Map<string, number>();
-
-  constructor(private readonly messages: Pick<MessageStore, "heads">) {}
+  constructor(
+    private readonly messages: Pick<MessageStore, "heads">,
+    private readonly reached: ReachedSeqs,
+  ) {}
 
   submit(deps: RoomDeps, userId: string, roomId: string, seq: number): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -71,7 +67,7 @@ class ReceiptBatches {
     await this.learnHeads(batch);
     // All in this turn: the cursor store takes them as one statement.
     const results = await Promise.allSettled(
-      batch.map((r) => r.deps.rooms.advanceRead(r.roomId, r.userId, Math.min(r.seq, this.reached.get(r.roomId) ?? 0))),
+      batch.map((r) => r.deps.rooms.advanceRead(r.roomId, r.userId, Math.min(r.seq, this.reached.get(r.roomId)))),
     );
     await Promise.all(batch.map(async (r, i) => {
       try {
@@ -94,11 +90,10 @@ class ReceiptBatches {
   /** Reads the heads of the batch's rooms that a receipt asks past what is remembered, in one call. */
   private async learnHeads(batch: Receipt[]): Promise<void> {
     const unknown = new Set<string>();
-    for (const r of batch) if (r.seq > (this.reached.get(r.roomId) ?? 0)) unknown.add(r.roomId);
+    for (const r of batch) if (r.seq > this.reached.get(r.roomId)) unknown.add(r.roomId);
     if (!unknown.size) return;
     const heads = await this.messages.heads([...unknown]);
-    if (this.reached.size + heads.size > ROOMS_REMEMBERED_MAX) this.reached.clear();
-    for (const [roomId, head] of heads) this.reached.set(roomId, Math.max(head.lastSeq, this.reached.get(roomId) ?? 0));
+    for (const [roomId, head] of heads) this.reached.learn(roomId, head.lastSeq);
   }
 }
 
@@ -108,6 +103,6 @@ const perStore = new WeakMap<MessageStore, ReceiptBatches>();
 export async function markRead(deps: RoomDeps, userId: string, roomId: string, seq: number): Promise<number> {
   await requireMember(deps, roomId, userId);
   let batches = perStore.get(deps.messages);
-  if (!batches) perStore.set(deps.messages, (batches = new ReceiptBatches(deps.messages)));
+  if (!batches) perStore.set(deps.messages, (batches = new ReceiptBatches(deps.messages, reachedSeqsOf(deps.messages))));
   return batches.submit(deps, userId, roomId, seq);
 }

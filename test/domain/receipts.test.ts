@@ -1,7 +1,9 @@
 // Read receipts taken in batches (src/domain/receipts.ts) on the in-memory fakes: the receipts of
 // one turn share one read of their rooms' heads, each cursor moves once to the newest seq asked,
-// and a receipt at or below what the node knows a room has reached reads no head at all.
+// and a receipt at or below what the node knows a room has reached (from a head read, or from a
+// message it stored) reads no head at all.
 import { expect } from "chai";
+import { sendMessage } from "../../src/domain/messages.js";
 import { markRead } from "../../src/domain/receipts.js";
 import type { RoomRecord } from "../../src/domain/ports/room-repository.js";
 import type { UserRecord } from "../../src/domain/user.js";
@@ -57,6 +59,14 @@ describe("read receipts in batches (unit)", () => {
     expect(await markRead(d, cat.id, team.id, 1_000), "past the last message").to.equal(7);
     expect(headReads).to.have.length(2);
     expect((await d.rooms.membership(team.id, cat.id))?.lastReadSeq).to.equal(7);
+  });
+
+  it("receipts of messages this node stored read no head (its sends say how far the room goes); a seq past them still does, and is clamped", async () => {
+    for (const text of ["one", "two", "three"]) await sendMessage(d, ann.id, { roomId: team.id, clientMsgId: text, text });
+    expect(await Promise.all([markRead(d, bob.id, team.id, 3), markRead(d, cat.id, team.id, 2)])).to.deep.equal([3, 2]);
+    expect(headReads, "no head read for seqs this node stored").to.deep.equal([]);
+    expect(await markRead(d, cat.id, team.id, 99), "past the last message").to.equal(3);
+    expect(headReads).to.deep.equal([[team.id]]);
   });
 
   it("a cursor never moves back, whichever receipt of a turn comes first", async () => {
