@@ -4,10 +4,12 @@
 //   where the others are; only a cursor another writer moved meanwhile is read again. The ack
 //   still waits for the write.
 // - Senders' own cursors (later): written behind, one statement per window.
-// Both statements are conditional (`lastReadSeq < new`), so receipts from two devices or two
-// nodes can never move a cursor back, and both lock their rows in key order first (movedCursors):
-// the plain UPDATE-from-a-list they replaced deadlocked under load (39 receipts in one 600/s run,
-// and test/store/read-cursors.test.ts), as its plan visited rows in whatever order it chose.
+// Both go through one SQL function, advance_read_cursors (prisma/migrations/20261206120000): it is
+// conditional (`lastReadSeq < new`), so receipts from two devices or two nodes can never move a
+// cursor back, and it locks its rows in key order first: the plain UPDATE-from-a-list it replaced
+// deadlocked under load (39 receipts in one 600/s run, and test/store/read-cursors.test.ts), as its
+// plan visited rows in whatever order it chose. A function so that its plan is kept: sent as a
+// statement, its planning cost three times its execution.
 
 import DataLoader from "dataloader";
 import { Prisma as Sql } from "./generated/prisma/client.js";
@@ -27,26 +29,6 @@ export type Advanced = { lastReadSeq: number; moved: boolean } | null;
 function roomsAndUsers(keys: string[]): [string[], string[]] {
   const pairs = keys.map((k) => k.split(" "));
   return [pairs.map((p) => p[0]!), pairs.map((p) => p[1]!)];
-}
-
-/**
- * The CTEs `locked` and `up` over a CTE `t(r, u, s)` of cursor targets: the rows behind their
- * target are locked in key order first, then moved. Every cursor statement takes its row locks
- * in the same order, so two batches (two nodes, or a receipt batch and the senders' batch) never
- * deadlock: an UPDATE joined to a list locks in whatever order its plan visits the rows. `up`
- * returns `tag` (as `i`) and the new cursor (`last`) for each row that moved.
- */
-function movedCursors(tag: Sql.Sql): Sql.Sql {
-  return Sql.sql`
-    locked AS (
-      SELECT m."roomId", m."userId", t.s, ${tag} AS i FROM t JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u
-      WHERE m."lastReadSeq" < t.s
-      ORDER BY m."roomId", m."userId"
-      FOR NO KEY UPDATE OF m),
-    up AS (
-      UPDATE "Membership" m SET "lastReadSeq" = l.s FROM locked l
-      WHERE m."roomId" = l."roomId" AND m."userId" = l."userId" AND m."lastReadSeq" < l.s
-      RETURNING l.i, m."lastReadSeq" AS last)`;
 }
 
 export class ReadCursors {
@@ -85,11 +67,9 @@ export class ReadCursors {
     const targets = keys.map((k) => target.get(k)!);
     // One statement: the update, and where every cursor is (`seen`: before the update, in this
     // statement's snapshot). A member's row is missing for a non-member.
-    const rows = await this.run<{ i: number; last: number | null; seen: number; moved: boolean }>(Sql.sql`
-      WITH t AS (SELECT * FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${targets}::int[]) WITH ORDINALITY AS t(r, u, s, i)),
-      ${movedCursors(Sql.sql`t.i`)}
-      SELECT t.i::int AS i, up.last, m."lastReadSeq" AS seen, up.i IS NOT NULL AS moved
-      FROM t JOIN "Membership" m ON m."roomId" = t.r AND m."userId" = t.u LEFT JOIN up ON up.i = t.i`);
+    const rows = await this.run<{ i: number; last: number | null; seen: number; moved: boolean }>(
+      Sql.sql`SELECT i, last, seen, moved FROM advance_read_cursors(${roomIds}::uuid[], ${userIds}::uuid[], ${targets}::int[])`,
+    );
     const byKey = new Map<string, { last: number; moved: boolean }>();
     const raced: string[] = [];
     for (const r of rows) {
@@ -140,9 +120,6 @@ export class ReadCursors {
     if (!batch.size) return;
     const keys = [...batch.keys()].sort();
     const [roomIds, userIds] = roomsAndUsers(keys);
-    await this.run(Sql.sql`
-      WITH t AS (SELECT * FROM unnest(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[]) AS t(r, u, s)),
-      ${movedCursors(Sql.sql`NULL::int`)}
-      SELECT count(*)::int AS n FROM up`);
+    await this.run(Sql.sql`SELECT count(*)::int AS n FROM advance_read_cursors(${roomIds}::uuid[], ${userIds}::uuid[], ${keys.map((k) => batch.get(k)!)}::int[])`);
   }
 }
