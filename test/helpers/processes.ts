@@ -27,12 +27,14 @@ export interface SpawnOptions {
 /**
  * Runs `src/main.ts` as its own process (for SIGKILL and SIGTERM tests), on real services: on a
  * free port and a temporary DATA_DIR of its own (removed once the process is gone) unless `env`
- * names them. A process that does not come up in time, or exits first, is killed and waited for
+ * names them. Its TMPDIR is its own too, and goes with it: a process killed mid-transcode leaves
+ * its working folder there (the next start sweeps only folders older than two job timeouts). A process that does not come up in time, or exits first, is killed and waited for
  * before the promise rejects: never left behind.
  */
 export async function spawnNode(env: Record<string, string> = {}, opts: SpawnOptions = {}): Promise<NodeProcess> {
   const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
   const ownDir = env.DATA_DIR ? undefined : await mkdtemp(path.join(tmpdir(), "chat-proc-"));
+  const ownTmp = await mkdtemp(path.join(tmpdir(), "chat-proc-tmp-"));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: root,
     env: {
@@ -41,6 +43,7 @@ export async function spawnNode(env: Record<string, string> = {}, opts: SpawnOpt
       PORT: "0",
       HOST: "127.0.0.1",
       ...(ownDir ? { DATA_DIR: ownDir } : {}),
+      TMPDIR: ownTmp,
       LOG_LEVEL: "info",
       BCRYPT_COST: "4",
       RATE_LIMIT_AUTH_PER_MINUTE: "100000",
@@ -55,7 +58,8 @@ export async function spawnNode(env: Record<string, string> = {}, opts: SpawnOpt
   opts.onSpawn?.(child);
   const logs: string[] = [];
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
-  if (ownDir) void exited.then(() => rm(ownDir, { recursive: true, force: true }));
+  // An ffmpeg the process left running may still be writing there: retried, and never a failure.
+  void exited.then(() => Promise.all([ownDir, ownTmp].map((dir) => dir && rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {}))));
   child.stderr!.on("data", (d) => logs.push(String(d)));
   try {
     const url = await new Promise<string>((resolve, reject) => {
