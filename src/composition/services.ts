@@ -18,6 +18,7 @@ import type { RateLimiter } from "../domain/ports/rate-limiter.js";
 import { PresenceFanout, type PresenceDeps } from "../domain/presence.js";
 import { PushNotifier } from "../domain/push-notifier.js";
 import type { PushDeps } from "../domain/push.js";
+import { ReceiptBatches } from "../domain/receipt-batches.js";
 import { SearchIndexFeeder } from "../domain/search-index-feeder.js";
 import type { SearchDeps } from "../domain/search.js";
 import type { TrackDeps } from "../domain/tracks.js";
@@ -150,6 +151,7 @@ export function startServices(a: Adapters, config: Config, log: Logger): Service
     mentions: a.mentions,
     replies: a.replies,
     calls: a.calls,
+    receipts: new ReceiptBatches(messages),
     presence,
     // Message and membership changes wake the room's outgoing webhooks (webhook-delivery.ts).
     feed: wakingOnRoomChange(feed, webhookDispatcher),

@@ -5,7 +5,6 @@ import { checkMentions, mentionedIds } from "./mentions.js";
 import type { MentionIndex } from "./ports/mention-index.js";
 import type { MessageChange, MessagePage } from "./ports/message-store.js";
 import type { ReplyIndex } from "./ports/reply-index.js";
-import { readOwn } from "./reached-seqs.js";
 import { excerptOf, withReplyExcerpts } from "./replies.js";
 import { refuseMutedOrBanned } from "./room-mutes.js";
 import { requireMember, type RoomDeps } from "./rooms.js";
@@ -93,7 +92,7 @@ export async function sendMessage(
   // per window for all senders). No receipt:updated goes out for it: message:new already tells
   // every joined socket that the sender's cursor is at least this seq, and a second event per
   // message and receiver doubled the socket writes (40% of a node's CPU at 2,000 messages/s).
-  readOwn(deps, roomId, senderId, message.seq);
+  deps.receipts.readOwn(deps.rooms, roomId, senderId, message.seq);
   await deps.feed.roomChanged(roomId, await deps.rooms.memberIds(roomId));
   return { message, created };
 }

@@ -6,7 +6,6 @@
 import { Forbidden, NotFound } from "./errors.js";
 import type { Message } from "./message.js";
 import { changeMessage, type MessageDeps } from "./messages.js";
-import { readOwn } from "./reached-seqs.js";
 import { withReplyExcerpts } from "./replies.js";
 import { requireMember } from "./rooms.js";
 
@@ -30,7 +29,7 @@ export async function pin(deps: MessageDeps, userId: string, input: { roomId: st
     if (created) {
       deps.onMessageStored?.(notice);
       // The pinner has read their own notice, as a sender has read their message.
-      readOwn(deps, roomId, userId, notice.seq);
+      deps.receipts.readOwn(deps.rooms, roomId, userId, notice.seq);
       deps.broadcaster.toRoom(roomId, "message:new", { ...notice, replyTo: (await withReplyExcerpts(deps, roomId, [notice]))[0]!.replyTo! });
       await deps.feed.roomChanged(roomId, await deps.rooms.memberIds(roomId));
     }

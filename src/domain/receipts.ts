@@ -1,108 +1,12 @@
 /**
  * Read receipts (PROTOCOL.md): each member's read cursor in a room. One use case for both doors:
- * POST /api/rooms/:id/read and the socket's receipt:read (src/protocol/receipts.ts).
+ * POST /api/rooms/:id/read and the socket's receipt:read (src/protocol/receipts.ts). The receipts
+ * of a node go in batches (receipt-batches.ts).
  */
-import { NotFound } from "./errors.js";
-import type { MessageStore } from "./ports/message-store.js";
-import { reachedSeqsOf, type ReachedSeqs } from "./reached-seqs.js";
 import { requireMember, type RoomDeps } from "./rooms.js";
-
-// Receipts are handled in batches, as messages are (store/group-commit.ts): those that arrive in
-// one turn of the event loop, and those that arrive while a batch is in flight, go together. A
-// batch reads the heads of its rooms once (or not at all, below) and its cursors move in one
-// statement (store/read-cursors.ts). One by one, a receipt cost ~2.5 statements at 400 receipts/s
-// (a head read, the update, a re-read), the statement pool queued them, and acks timed out.
-// In flight at once: a second batch overlaps the first's round trips; more only split batches.
-const IN_FLIGHT_MAX = 2;
-const BATCH_MAX = 1_000;
-
-interface Receipt {
-  deps: RoomDeps;
-  userId: string;
-  roomId: string;
-  seq: number;
-  resolve(lastReadSeq: number): void;
-  reject(err: unknown): void;
-}
-
-/** One per message store, that is one per node (both doors share it). */
-class ReceiptBatches {
-  private queue: Receipt[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  constructor(
-    private readonly messages: Pick<MessageStore, "heads">,
-    private readonly reached: ReachedSeqs,
-  ) {}
-
-  submit(deps: RoomDeps, userId: string, roomId: string, seq: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ deps, userId, roomId, seq, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      // After this turn's I/O callbacks, so receipts that arrive together share a batch.
-      setImmediate(() => {
-        this.scheduled = false;
-        this.pump();
-      });
-    });
-  }
-
-  private pump(): void {
-    while (this.inFlight < IN_FLIGHT_MAX && this.queue.length) {
-      const batch = this.queue.splice(0, BATCH_MAX);
-      this.inFlight++;
-      void this.run(batch)
-        .catch((err: unknown) => {
-          for (const r of batch) r.reject(err);
-        })
-        .finally(() => {
-          this.inFlight--;
-          this.pump();
-        });
-    }
-  }
-
-  private async run(batch: Receipt[]): Promise<void> {
-    await this.learnHeads(batch);
-    // All in this turn: the cursor store takes them as one statement.
-    const results = await Promise.allSettled(
-      batch.map((r) => r.deps.rooms.advanceRead(r.roomId, r.userId, Math.min(r.seq, this.reached.get(r.roomId)))),
-    );
-    await Promise.all(batch.map(async (r, i) => {
-      try {
-        const result = results[i]!;
-        if (result.status === "rejected") throw result.reason;
-        if (!result.value) throw new NotFound("no such room");
-        const { lastReadSeq, moved } = result.value;
-        // Only the receipt that carried the cursor tells the room (one per cursor per batch).
-        if (moved) {
-          r.deps.broadcaster.toRoom(r.roomId, "receipt:updated", { roomId: r.roomId, userId: r.userId, lastReadSeq });
-          await r.deps.feed.roomChanged(r.roomId, [r.userId]);
-        }
-        r.resolve(lastReadSeq);
-      } catch (err) {
-        r.reject(err);
-      }
-    }));
-  }
-
-  /** Reads the heads of the batch's rooms that a receipt asks past what is remembered, in one call. */
-  private async learnHeads(batch: Receipt[]): Promise<void> {
-    const unknown = new Set<string>();
-    for (const r of batch) if (r.seq > this.reached.get(r.roomId)) unknown.add(r.roomId);
-    if (!unknown.size) return;
-    const heads = await this.messages.heads([...unknown]);
-    for (const [roomId, head] of heads) this.reached.learn(roomId, head.lastSeq);
-  }
-}
-
-const perStore = new WeakMap<MessageStore, ReceiptBatches>();
 
 /** The read cursor only moves forward, and never past the room's last message. */
 export async function markRead(deps: RoomDeps, userId: string, roomId: string, seq: number): Promise<number> {
   await requireMember(deps, roomId, userId);
-  let batches = perStore.get(deps.messages);
-  if (!batches) perStore.set(deps.messages, (batches = new ReceiptBatches(deps.messages, reachedSeqsOf(deps.messages))));
-  return batches.submit(deps, userId, roomId, seq);
+  return deps.receipts.submit(deps, userId, roomId, seq);
 }

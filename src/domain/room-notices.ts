@@ -6,7 +6,6 @@
  * who were away see who did what when they come back.
  */
 import type { Message } from "./message.js";
-import { readOwn } from "./reached-seqs.js";
 import type { RoomDeps } from "./rooms.js";
 
 export interface NoticeDeps extends RoomDeps {
@@ -19,7 +18,7 @@ export async function postNotice(deps: NoticeDeps, roomId: string, actorId: stri
   if (created) {
     deps.onMessageStored?.(message);
     // The actor has read their own notice, as a sender has read their message.
-    readOwn(deps, roomId, actorId, message.seq);
+    deps.receipts.readOwn(deps.rooms, roomId, actorId, message.seq);
     deps.broadcaster.toRoom(roomId, "message:new", message);
   }
   await deps.feed.roomChanged(roomId, await deps.rooms.memberIds(roomId));

@@ -5,6 +5,7 @@ import type { Broadcaster } from "./ports/broadcaster.js";
 import type { CallRegistry } from "./ports/call-registry.js";
 import type { FeedPublisher } from "./ports/feed.js";
 import type { PresenceReader } from "./ports/presence.js";
+import type { ReceiptBatches } from "./receipt-batches.js";
 import { handOverOnLeave, requireModerator, requireOutranks } from "./room-ranks.js";
 import { postNotice } from "./room-notices.js";
 import { byActivity, renderEntries, renderRoomFor, type RoomView, type RoomViewDeps } from "./room-views.js";
@@ -20,6 +21,8 @@ export interface RoomDeps extends RoomViewDeps {
   blocks: BlockRepository;
   /** Whoever leaves a room leaves its call (absent where calls are not wired: unit tests of other features). */
   calls?: Pick<CallRegistry, "evict">;
+  /** The node's read receipts, in batches (one per node, over `messages`). */
+  receipts: ReceiptBatches;
 }
 
 // Wire limits are the contract's (src/protocol/limits.ts): re-exported for the callers that read them here.

@@ -11,6 +11,7 @@ import type { FollowDeps } from "../../src/domain/follows.js";
 import type { FriendDeps } from "../../src/domain/friends.js";
 import type { Message } from "../../src/domain/message.js";
 import type { AttachmentResolver, MessageDeps } from "../../src/domain/messages.js";
+import { ReceiptBatches } from "../../src/domain/receipt-batches.js";
 import type { UserDeps } from "../../src/domain/users.js";
 import { TestClock } from "./clock.js";
 import { FakeAccessTokens } from "./fake-access-tokens.js";
@@ -83,7 +84,7 @@ export interface FakeDeps extends AccountDeps, MessageDeps, FriendDeps, FollowDe
 
 /**
  * A fresh world of fakes. `overrides` replaces any field after wiring; the fakes that others are
- * built on (clock, users) are taken from it before wiring, so they stay shared.
+ * built on (clock, users, messages) are taken from it before wiring, so they stay shared.
  */
 export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
   const clock = overrides.clock ?? new TestClock();
@@ -94,6 +95,7 @@ export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
   const thumbnailer = overrides.thumbnailer ?? new StubImageThumbnailer();
   const hooks: FakeDeps["hooks"] = { stored: [], changed: [] };
   const blocks = overrides.blocks ?? new MemoryBlockRepository(users, clock);
+  const messages = overrides.messages ?? new MemoryMessageStore();
   const deps: FakeDeps = {
     clock,
     now: () => clock.now(),
@@ -106,7 +108,8 @@ export function fakeDeps(overrides: Partial<FakeDeps> = {}): FakeDeps {
     loginFailures: new MemoryRateLimiter({ points: LOGIN_FAILURES_PER_WINDOW, durationMs: LOGIN_FAILURE_WINDOW_MS }, clock),
     refreshTtlMs: REFRESH_TTL_MS,
     rooms,
-    messages: new MemoryMessageStore(),
+    messages,
+    receipts: new ReceiptBatches(messages),
     mentions: new MemoryMentionIndex((blocker, blocked) => blocks.has(blocker, blocked)),
     replies: new MemoryReplyIndex(),
     presence: new MemoryPresenceReader(),
