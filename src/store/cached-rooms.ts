@@ -1,5 +1,6 @@
 import type { RoomRepository } from "../domain/ports/room-repository.js";
 import { publishWithin, type ClusterBus } from "./cluster-bus.js";
+import { LoadingCache } from "./loading-cache.js";
 
 const CHANNEL = "room-members";
 // A safety net only: every membership change is announced on the bus, so entries are normally
@@ -18,62 +19,37 @@ interface Entry {
   ids: Set<string>;
   /** Members muted by an admin: user id → until (epoch ms). Read by every send (room-mutes.ts). */
   mutes: ReadonlyMap<string, number>;
-  at: number;
 }
 
 /**
  * The room repository with each room's member set cached on this node: the membership check and
  * the member list behind every message stop costing a query each; each member's send mute rides
  * along, so the mute check of every send costs no query either. A change on any node invalidates
- * the room everywhere through the cluster bus. A per-room version guards against a
- * read that started before an invalidation storing a stale set after it.
+ * the room everywhere through the cluster bus; a read that started before the change does not
+ * store the old set after it (LoadingCache).
  */
 export function withMemberCache(inner: RoomRepository, bus: ClusterBus): RoomRepository {
-  const cache = new Map<string, Entry>();
-  const versions = new Map<string, number>();
-  // Reads under way, shared: every send into a room whose entry just expired waits for the one
-  // read instead of starting its own (a busy room sends many times during one read).
-  const loading = new Map<string, Promise<Entry>>();
+  // Reads are shared: every send into a room whose entry just expired waits for the one read
+  // instead of starting its own (a busy room sends many times during one read).
+  const cache = new LoadingCache<Entry>(
+    async (roomId) => {
+      const rows = await inner.members(roomId);
+      const muted = rows.filter((m) => m.mutedUntil);
+      return {
+        ids: new Set(rows.map((m) => m.userId)),
+        mutes: muted.length ? new Map(muted.map((m) => [m.userId, m.mutedUntil!.getTime()])) : NO_MUTES,
+      };
+    },
+    { ttlMs: MEMBERS_TTL_MS, maxEntries: MAX_ROOMS },
+  );
   const dropLocal = (roomIds: string[]) => {
-    for (const id of roomIds) {
-      cache.delete(id);
-      // A later caller must not join a read that may have seen the rows before the change.
-      loading.delete(id);
-      versions.set(id, (versions.get(id) ?? 0) + 1);
-    }
+    for (const id of roomIds) cache.drop(id);
   };
   bus.subscribe(CHANNEL, dropLocal);
   const changed = (roomId: string) => bus.publish(CHANNEL, [roomId]);
   /** The same, resolving once Redis has the notice (bounded), for changes that must bind everywhere at once. */
   const changedEverywhere = (roomId: string) => announceRoomsChanged(bus, [roomId]);
-
-  const read = async (roomId: string): Promise<Entry> => {
-    const version = versions.get(roomId) ?? 0;
-    const rows = await inner.members(roomId);
-    const muted = rows.filter((m) => m.mutedUntil);
-    const entry: Entry = {
-      ids: new Set(rows.map((m) => m.userId)),
-      mutes: muted.length ? new Map(muted.map((m) => [m.userId, m.mutedUntil!.getTime()])) : NO_MUTES,
-      at: Date.now(),
-    };
-    if ((versions.get(roomId) ?? 0) === version) {
-      if (cache.size >= MAX_ROOMS) cache.delete(cache.keys().next().value!);
-      cache.set(roomId, entry);
-      if (versions.size > MAX_ROOMS) versions.clear();
-    }
-    return entry;
-  };
-  const load = (roomId: string): Promise<Entry> => {
-    const hit = cache.get(roomId);
-    if (hit && Date.now() - hit.at < MEMBERS_TTL_MS) return Promise.resolve(hit);
-    const pending = loading.get(roomId);
-    if (pending) return pending;
-    const started = read(roomId).finally(() => {
-      if (loading.get(roomId) === started) loading.delete(roomId);
-    });
-    loading.set(roomId, started);
-    return started;
-  };
+  const load = (roomId: string) => cache.get(roomId);
   const members = async (roomId: string) => (await load(roomId)).ids;
 
   // Bind every method so the cache sees calls made through the returned object only.
