@@ -63,6 +63,12 @@ function seedsOf(nodes: readonly string[]) {
 
 const CLUSTER_SLOTS = 16_384;
 const coveredSlots = (client: Cluster) => client.slots.reduce((n, nodes) => (nodes?.length ? n + 1 : n), 0);
+/** The masters the client's slot map names ("host:port", as the map keys them). */
+function slotOwners(client: Cluster): Set<string> {
+  const owners = new Set<string>();
+  for (const nodes of client.slots) if (nodes?.[0]) owners.add(nodes[0]);
+  return owners;
+}
 
 // A shard's master that stops answering is failed over by the cluster (cluster-node-timeout, then
 // a replica's election); meanwhile its commands are retried against the refreshed slot map every
@@ -101,6 +107,12 @@ function clusterConnections(nodes: readonly string[], log: Logger): RedisConnect
         ),
       );
       masters.forEach((node, i) => out[results[i] ? "reached" : "unreachable"].push(`${node.options.host}:${node.options.port}`));
+      // A slot owner the client holds no connection to is unreachable too: ioredis drops a node
+      // whose connection ended (a master killed) from its masters, while the slot map still
+      // names it until the next ask; it was then neither pinged nor a reason to ask again, and
+      // the promoted replica stayed unknown (a CI run: /readyz named 2 masters for 25 s).
+      const connected = new Set(masters.map((node) => `${node.options.host}:${node.options.port}`));
+      for (const owner of slotOwners(client)) if (!connected.has(owner)) out.unreachable.push(owner);
       // A master that does not answer may have been replaced: ask the cluster now (there is no
       // periodic refresh). So may one that is no longer in the map: an ask made while its shard was
       // failing over can answer without that shard's slots, and then no master is unreachable

@@ -184,7 +184,11 @@ describe("Redis Cluster: sharded pub/sub across three nodes", function () {
     // seen taking over 10 s in a CI run on this 2-core machine.
     const after = await eventually(async () => {
       const res = await new Api(c.url).get("/readyz");
-      return res.body.redis.masters.includes(`127.0.0.1:${promotedPort}`) && res.body.redis.unreachable.length === 0 && res.body;
+      // Thrown, so that a timeout reports what the node last said.
+      if (!res.body.redis.masters.includes(`127.0.0.1:${promotedPort}`) || res.body.redis.unreachable.length) {
+        throw new Error(`/readyz does not name the promoted master ${promotedPort} alone: ${JSON.stringify(res.body)}`);
+      }
+      return res.body;
     }, { within: 25_000, what: "/readyz naming the promoted master" });
     expect(after.status).to.equal("ok");
     expect(after.redis.masters).to.have.length(3);
