@@ -3,17 +3,15 @@
 // database in about a second. It is made by the node's own code (openDatabase on an empty
 // DATA_DIR), so a first start is still the real one, once a run; restarts on a DATA_DIR are
 // untouched; and every node still runs its migrations at start, finding none due.
-// The worker processes of one run (mocha --parallel) share it: the first to need it makes it in a
-// folder named by the run, and the others wait for its "ready" mark.
+// The worker processes of one run (mocha --parallel) share it (oncePerRun).
 import { rmSync } from "node:fs";
-import { access, cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { access, cp, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pino } from "pino";
 import { openDatabase } from "../../src/store/database.js";
-import { eventually } from "./eventually.js";
-import { TEST_RUN } from "./test-run.js";
+import { oncePerRun } from "./once-per-run.js";
 
 // Where the embedded database keeps its files inside DATA_DIR (src/store/database.ts).
 const EMBEDDED_DB_DIR = "pg";
@@ -26,24 +24,14 @@ let dump: Promise<File | Blob> | undefined;
 const exists = (p: string) => access(p).then(() => true, () => false);
 
 function embeddedTemplate(): Promise<string> {
-  template ??= (async () => {
-    const dir = path.join(tmpdir(), `chat-embedded-template-run${TEST_RUN}`);
-    const ready = path.join(dir, "ready");
-    const made = await mkdir(dir).then(() => true, (err: NodeJS.ErrnoException) => {
-      if (err.code !== "EEXIST") throw err;
-      return false;
-    });
-    if (made) {
-      // The maker's exit ends the run's use of it: workers exit together, once every file is done.
-      process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  template ??= oncePerRun(
+    "chat-embedded-template",
+    async (dir) => {
       const db = await openDatabase({ databaseUrl: undefined, dataDir: dir, poolSize: 1 }, pino({ level: "silent" }));
       await db.close();
-      await writeFile(ready, "");
-    } else {
-      await eventually(() => exists(ready).then((yes) => yes || false), { within: MADE_WITHIN_MS, every: 100, what: `another process of this run making ${dir}` });
-    }
-    return path.join(dir, EMBEDDED_DB_DIR);
-  })();
+    },
+    { within: MADE_WITHIN_MS },
+  ).then((dir) => path.join(dir, EMBEDDED_DB_DIR));
   return template;
 }
 
