@@ -62,12 +62,16 @@ function seedsOf(nodes: readonly string[]) {
 }
 
 const CLUSTER_SLOTS = 16_384;
-const coveredSlots = (client: Cluster) => client.slots.reduce((n, nodes) => (nodes?.length ? n + 1 : n), 0);
-/** The masters the client's slot map names ("host:port", as the map keys them). */
-function slotOwners(client: Cluster): Set<string> {
+/** What the client's slot map says: the masters it names ("host:port", as it keys them) and how many slots have one. */
+function slotMap(client: Cluster): { owners: Set<string>; covered: number } {
   const owners = new Set<string>();
-  for (const nodes of client.slots) if (nodes?.[0]) owners.add(nodes[0]);
-  return owners;
+  let covered = 0;
+  for (const nodes of client.slots) {
+    if (!nodes?.[0]) continue;
+    owners.add(nodes[0]);
+    covered++;
+  }
+  return { owners, covered };
 }
 
 // A shard's master that stops answering is failed over by the cluster (cluster-node-timeout, then
@@ -112,12 +116,13 @@ function clusterConnections(nodes: readonly string[], log: Logger): RedisConnect
       // names it until the next ask; it was then neither pinged nor a reason to ask again, and
       // the promoted replica stayed unknown (a CI run: /readyz named 2 masters for 25 s).
       const connected = new Set(masters.map((node) => `${node.options.host}:${node.options.port}`));
-      for (const owner of slotOwners(client)) if (!connected.has(owner)) out.unreachable.push(owner);
+      const { owners, covered } = slotMap(client);
+      for (const owner of owners) if (!connected.has(owner)) out.unreachable.push(owner);
       // A master that does not answer may have been replaced: ask the cluster now (there is no
       // periodic refresh). So may one that is no longer in the map: an ask made while its shard was
       // failing over can answer without that shard's slots, and then no master is unreachable
       // to prompt the next ask, and the promoted replica would stay unknown until a MOVED.
-      if (out.unreachable.length || coveredSlots(client) < CLUSTER_SLOTS) client.refreshSlotsCache();
+      if (out.unreachable.length || covered < CLUSTER_SLOTS) client.refreshSlotsCache();
       out.reached.sort();
       out.unreachable.sort();
       return out;
